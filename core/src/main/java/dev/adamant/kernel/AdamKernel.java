@@ -1,0 +1,42 @@
+package dev.adamant.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The contract of a fused Adam/AdamW step: one pass over elements {@code [from, to)} of the
+ * parameter, gradient and state buffers, reading each once and writing each once.
+ *
+ * <p>Exact numerics, per element, with {@code f(x)} the coefficient rounded to the element type:
+ * <pre>
+ * g = maximize ? -grad : grad
+ * g = fma(p, f(wd), g)                    Adam with wd != 0 (L2)
+ * p = p * f(1 - lr·wd)                    AdamW (decoupled), before the moments
+ * m = fma(g, f(1-β1), m * f(β1))
+ * v = fma(f(1-β2) * g, g, v * f(β2))
+ * vmax = max(vmax, v)                     amsgrad; v̂ = amsgrad ? vmax : v
+ * denom = sqrt(v̂) / f(sqrt(1-β2^t)) + f(ε)
+ * p = p + (f(-lr/(1-β1^t)) * m) / denom
+ * </pre>
+ * Fast numerics replace the last two lines by
+ * <pre>
+ * denom = sqrt(v̂) + f(ε·sqrt(1-β2^t))
+ * p = p + (f(-lr·sqrt(1-β2^t)/(1-β1^t)) * m) / denom      Adam
+ * p = fma(p, f(1 - lr·wd), (f(-lr·sqrt(1-β2^t)/(1-β1^t)) * m) / denom)   AdamW, decay fused
+ * </pre>
+ * which is the same quantity with one division per element instead of two; the moments are
+ * identical in both modes.
+ *
+ * <p>Implementations trust their arguments: buffers are alive, large enough, distinct, aligned
+ * and of the right element type ({@code AdamUpdate} and the optimizers check that).
+ * {@code maxExpAvgSq} is null unless {@link AdamCoefficients#amsgrad()}.
+ */
+public interface AdamKernel {
+
+    /** float32 buffers; element indices, not byte offsets. */
+    void updateFloats(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                      MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long to);
+
+    /** float64 buffers; element indices, not byte offsets. */
+    void updateDoubles(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                       MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long to);
+}

@@ -1,0 +1,248 @@
+package dev.adamant.optim;
+
+import dev.adamant.internal.Checks;
+import dev.adamant.kernel.Backend;
+import dev.adamant.tensor.Tensor;
+import org.eclipse.collections.api.factory.Lists;
+import org.eclipse.collections.api.factory.primitive.ObjectIntMaps;
+import org.eclipse.collections.api.list.ImmutableList;
+import org.eclipse.collections.api.list.ListIterable;
+import org.eclipse.collections.api.list.MutableList;
+import org.eclipse.collections.api.map.primitive.MutableObjectIntMap;
+
+import java.util.ConcurrentModificationException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
+
+/**
+ * The torch-shaped surface every optimizer shares: parameter groups that inherit the defaults and
+ * override them, lazily created per-parameter state, {@link #step()} and {@link #zeroGrad()}.
+ *
+ * <p>A step is all-or-nothing with respect to bad input: every parameter, gradient and state is
+ * checked, and all missing state allocated, before the first element is written. A parameter
+ * whose gradient is null is skipped and its step count does not advance.
+ *
+ * <p>Not thread-safe: calling {@code step()} from two threads at once is rejected with a
+ * {@link ConcurrentModificationException} rather than allowed to corrupt state.
+ *
+ * @param <C> the hyperparameter record of one group
+ * @param <S> the per-parameter state
+ */
+public abstract class Optimizer<C extends OptimizerConfig<C>, S extends ParameterState> implements AutoCloseable {
+    private final C defaults;
+    private final Backend backend;
+    private final MutableList<ParamGroup<C>> groups = Lists.mutable.empty();
+    // registration order is torch's state_dict index
+    private final MutableList<Parameter> params = Lists.mutable.empty();
+    private final MutableObjectIntMap<Parameter> indexOf = ObjectIntMaps.mutable.empty();
+    private final MutableList<S> states = Lists.mutable.empty();
+    private final AtomicBoolean busy = new AtomicBoolean();
+    private volatile boolean closed;
+
+    protected Optimizer(C defaults, Backend backend) {
+        this.defaults = Objects.requireNonNull(defaults, "defaults");
+        this.backend = Objects.requireNonNull(backend, "backend");
+        checkConfig(defaults);
+    }
+
+    /** Adds a group that uses the defaults. */
+    public final ParamGroup<C> addParamGroup(Iterable<Parameter> params) {
+        return addParamGroup(params, UnaryOperator.identity());
+    }
+
+    /**
+     * Adds a group whose config is {@code overrides} applied to the defaults, e.g.
+     * {@code addParamGroup(biases, c -> c.withWeightDecay(0))}. Nothing is registered if any
+     * parameter is already registered, overlaps another one in memory, or the config is invalid.
+     */
+    public final ParamGroup<C> addParamGroup(Iterable<Parameter> params, UnaryOperator<C> overrides) {
+        ensureOpen();
+        ImmutableList<Parameter> list = Lists.immutable.withAll(params);
+        for (int i = 0; i < list.size(); i++) {
+            Parameter p = Objects.requireNonNull(list.get(i), "parameter at index " + i);
+            checkNewParameter(p, list.subList(0, i));
+        }
+        ParamGroup<C> group = new ParamGroup<>(list, overrides.apply(defaults), this::checkConfig);
+        for (Parameter p : list) {
+            indexOf.put(p, this.params.size());
+            this.params.add(p);
+            states.add(null);
+        }
+        groups.add(group);
+        return group;
+    }
+
+    private void checkNewParameter(Parameter p, ListIterable<Parameter> earlierInGroup) {
+        if (indexOf.containsKey(p) || earlierInGroup.containsBy(q -> q == p, true)) {
+            throw new IllegalArgumentException(p + " is registered twice"
+                    + (indexOf.containsKey(p) ? " (already parameter #" + indexOf.get(p) + ")" : ""));
+        }
+        Checks.usable(p + " data", p.data().segment(), true);
+        for (Parameter q : this.params.asLazy().concatenate(earlierInGroup)) {
+            if (q.data().isAlive()) {
+                Checks.disjoint(p.toString(), p.data().segment(), q.toString(), q.data().segment());
+            }
+        }
+    }
+
+    public final ListIterable<ParamGroup<C>> paramGroups() {
+        return groups.asUnmodifiable();
+    }
+
+    /** Every registered parameter, in registration (state_dict index) order. */
+    public final ListIterable<Parameter> parameters() {
+        return params.asUnmodifiable();
+    }
+
+    public final C defaults() {
+        return defaults;
+    }
+
+    /** The kernels this optimizer runs on. */
+    public final Backend backend() {
+        return backend;
+    }
+
+    /** The state of {@code p}; empty before its first step, as torch's {@code optimizer.state[p]}. */
+    public final Optional<S> state(Parameter p) {
+        ensureOpen();
+        if (!indexOf.containsKey(p)) {
+            throw new IllegalArgumentException(p + " is not registered with this optimizer");
+        }
+        return Optional.ofNullable(states.get(indexOf.get(p)));
+    }
+
+    /** One optimizer step over every parameter that has a gradient. */
+    public final void step() {
+        enter();
+        try {
+            ensureOpen();
+            for (ParamGroup<C> group : groups) {
+                for (Parameter p : group.params()) {
+                    checkForStep(p);
+                }
+            }
+            // allocate before writing anything, so an allocation failure modifies nothing
+            for (ParamGroup<C> group : groups) {
+                C config = group.config();
+                for (Parameter p : group.params()) {
+                    if (p.grad() != null) {
+                        int i = indexOf.get(p);
+                        states.set(i, prepareState(p, states.get(i), config));
+                    }
+                }
+            }
+            for (ParamGroup<C> group : groups) {
+                C config = group.config();
+                for (Parameter p : group.params()) {
+                    if (p.grad() != null) {
+                        update(p, states.get(indexOf.get(p)), config);
+                    }
+                }
+            }
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    private void checkForStep(Parameter p) {
+        Checks.usable(label(p) + " data", p.data().segment(), true);
+        Tensor grad = p.grad();
+        if (grad == null) {
+            return;
+        }
+        Checks.usable(label(p) + " grad", grad.segment(), false);
+        p.checkGrad(grad);
+        Checks.disjoint(label(p) + " data", p.data().segment(), label(p) + " grad", grad.segment());
+        S state = states.get(indexOf.get(p));
+        if (state != null && state.step() == Long.MAX_VALUE) {
+            throw new ArithmeticException("step count of " + label(p) + " would overflow: " + state.step());
+        }
+    }
+
+    private String label(Parameter p) {
+        return "parameter #" + indexOf.get(p) + (p.name().isEmpty() ? "" : " '" + p.name() + "'");
+    }
+
+    /** Zeroes every gradient in place (torch's {@code zero_grad(set_to_none=False)}). */
+    public final void zeroGrad() {
+        zeroGrad(false);
+    }
+
+    /** Zeroes every gradient in place, or with {@code setToNone} drops them so the next step skips them. */
+    public final void zeroGrad(boolean setToNone) {
+        enter();
+        try {
+            ensureOpen();
+            if (!setToNone) {
+                for (Parameter p : params) {
+                    if (p.grad() != null) {
+                        Checks.usable(label(p) + " grad", p.grad().segment(), true);
+                    }
+                }
+            }
+            for (Parameter p : params) {
+                if (setToNone) {
+                    p.setGrad(null);
+                } else if (p.grad() != null) {
+                    p.grad().zero();
+                }
+            }
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    /** Frees all optimizer state. Parameters and gradients belong to the caller and stay open. */
+    @Override
+    public final void close() {
+        enter();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (S s : states) {
+                if (s != null) {
+                    s.tensors().forEachValue(Tensor::close);
+                }
+            }
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    private void enter() {
+        if (!busy.compareAndSet(false, true)) {
+            throw new ConcurrentModificationException(
+                    "optimizer used from two threads at once; step(), zeroGrad() and close() must not overlap");
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("optimizer is closed");
+        }
+    }
+
+    private void checkConfig(C config) {
+        Objects.requireNonNull(config, "config");
+        validateConfig(config);
+    }
+
+    /** Rejects a group config this optimizer cannot run (beyond the record's own checks). */
+    protected void validateConfig(C config) {
+    }
+
+    /**
+     * Returns the state {@code p} needs for a step under {@code config}: {@code existing}, or a new
+     * or extended one. Called for every parameter before any is updated; must not modify
+     * parameters.
+     */
+    protected abstract S prepareState(Parameter p, S existing, C config);
+
+    /** Advances {@code state} by one step and updates {@code p}; inputs have been checked. */
+    protected abstract void update(Parameter p, S state, C config);
+}

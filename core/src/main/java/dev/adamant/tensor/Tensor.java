@@ -1,0 +1,188 @@
+package dev.adamant.tensor;
+
+import dev.adamant.internal.Checks;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Objects;
+
+/**
+ * A flat, off-heap array of float32 or float64 elements.
+ *
+ * <p>Tensors made by {@link #allocate} own their memory: it is 64-byte aligned, zeroed, shared
+ * between threads and freed by {@link #close()}. Tensors made by {@link #wrap} view memory the
+ * caller owns and never free it. Sizes are {@code long}: a tensor may exceed 2^31 elements.
+ */
+public final class Tensor implements AutoCloseable {
+    /** Alignment of owned tensors: one cache line, the width of an AVX-512 register. */
+    public static final long ALIGNMENT = 64;
+
+    private final MemorySegment segment;
+    private final DType dtype;
+    private final long size;
+    private final Arena owner; // null when the memory belongs to the caller
+
+    private Tensor(MemorySegment segment, DType dtype, Arena owner) {
+        this.segment = segment;
+        this.dtype = dtype;
+        this.size = segment.byteSize() / dtype.byteSize();
+        this.owner = owner;
+    }
+
+    /** A zeroed tensor of {@code size} elements in memory of its own, freed by {@link #close()}. */
+    public static Tensor allocate(DType dtype, long size) {
+        Objects.requireNonNull(dtype, "dtype");
+        checkSize(dtype, size);
+        Arena arena = Arena.ofShared();
+        try {
+            return new Tensor(arena.allocate(size * dtype.byteSize(), ALIGNMENT), dtype, arena);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** A zeroed tensor allocated from the caller's arena; closing the tensor leaves the arena alone. */
+    public static Tensor allocate(Arena arena, DType dtype, long size) {
+        Objects.requireNonNull(arena, "arena");
+        Objects.requireNonNull(dtype, "dtype");
+        checkSize(dtype, size);
+        return new Tensor(arena.allocate(size * dtype.byteSize(), ALIGNMENT), dtype, null);
+    }
+
+    /** An owned float32 tensor holding a copy of {@code values}. */
+    public static Tensor ofFloats(float... values) {
+        Tensor t = allocate(DType.FLOAT32, values.length);
+        MemorySegment.copy(values, 0, t.segment, ValueLayout.JAVA_FLOAT, 0, values.length);
+        return t;
+    }
+
+    /** An owned float64 tensor holding a copy of {@code values}. */
+    public static Tensor ofDoubles(double... values) {
+        Tensor t = allocate(DType.FLOAT64, values.length);
+        MemorySegment.copy(values, 0, t.segment, ValueLayout.JAVA_DOUBLE, 0, values.length);
+        return t;
+    }
+
+    /**
+     * A view of caller-owned memory (off-heap, or a heap segment over a {@code float[]} /
+     * {@code double[]}). The segment must be a whole number of elements, aligned to the element
+     * size, and of the matching element type when it is backed by a Java array.
+     */
+    public static Tensor wrap(MemorySegment segment, DType dtype) {
+        Objects.requireNonNull(segment, "segment");
+        Objects.requireNonNull(dtype, "dtype");
+        Checks.elementType("segment", segment, dtype);
+        if (segment.byteSize() % dtype.byteSize() != 0) {
+            throw new IllegalArgumentException("segment of " + segment.byteSize()
+                    + " bytes is not a whole number of " + dtype.torchName() + " elements");
+        }
+        return new Tensor(segment, dtype, null);
+    }
+
+    private static void checkSize(DType dtype, long size) {
+        if (size < 0 || size > Long.MAX_VALUE / dtype.byteSize()) {
+            throw new IllegalArgumentException("Invalid tensor size: " + size);
+        }
+    }
+
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    /** Number of elements. */
+    public long size() {
+        return size;
+    }
+
+    /** False once the memory has been freed (this tensor, or the caller's arena, closed). */
+    public boolean isAlive() {
+        return segment.scope().isAlive();
+    }
+
+    public float getFloat(long index) {
+        return segment.getAtIndex(ValueLayout.JAVA_FLOAT, checkIndex(index, DType.FLOAT32));
+    }
+
+    public void setFloat(long index, float value) {
+        segment.setAtIndex(ValueLayout.JAVA_FLOAT, checkIndex(index, DType.FLOAT32), value);
+    }
+
+    public double getDouble(long index) {
+        return segment.getAtIndex(ValueLayout.JAVA_DOUBLE, checkIndex(index, DType.FLOAT64));
+    }
+
+    public void setDouble(long index, double value) {
+        segment.setAtIndex(ValueLayout.JAVA_DOUBLE, checkIndex(index, DType.FLOAT64), value);
+    }
+
+    /** Copies {@code values} over the whole tensor; their count must equal {@link #size()}. */
+    public void copyFrom(float[] values) {
+        requireType(DType.FLOAT32);
+        requireLength(values.length);
+        MemorySegment.copy(values, 0, segment, ValueLayout.JAVA_FLOAT, 0, values.length);
+    }
+
+    public void copyFrom(double[] values) {
+        requireType(DType.FLOAT64);
+        requireLength(values.length);
+        MemorySegment.copy(values, 0, segment, ValueLayout.JAVA_DOUBLE, 0, values.length);
+    }
+
+    /** Copies all elements from another tensor of the same type and size. */
+    public void copyFrom(Tensor other) {
+        requireType(other.dtype);
+        requireLength(other.size);
+        MemorySegment.copy(other.segment, 0, segment, 0, segment.byteSize());
+    }
+
+    public float[] toFloatArray() {
+        requireType(DType.FLOAT32);
+        return segment.toArray(ValueLayout.JAVA_FLOAT);
+    }
+
+    public double[] toDoubleArray() {
+        requireType(DType.FLOAT64);
+        return segment.toArray(ValueLayout.JAVA_DOUBLE);
+    }
+
+    /** Sets every element to zero. */
+    public void zero() {
+        segment.fill((byte) 0);
+    }
+
+    /** Frees owned memory; a no-op for views of caller-owned memory. Idempotent. */
+    @Override
+    public void close() {
+        if (owner != null && owner.scope().isAlive()) {
+            owner.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Tensor[" + dtype.torchName() + ", size=" + size + (isAlive() ? "" : ", closed") + "]";
+    }
+
+    private long checkIndex(long index, DType expected) {
+        requireType(expected);
+        return Objects.checkIndex(index, size);
+    }
+
+    private void requireType(DType expected) {
+        if (dtype != expected) {
+            throw new IllegalArgumentException("tensor holds " + dtype.torchName() + ", not " + expected.torchName());
+        }
+    }
+
+    private void requireLength(long length) {
+        if (length != size) {
+            throw new IllegalArgumentException("size mismatch: tensor has " + size + " elements, source has " + length);
+        }
+    }
+}
