@@ -1,8 +1,234 @@
 package dev.adamant.cli;
 
-/** Placeholder entry point; replaced by the command-line tool. */
+import dev.adamant.conformance.CaseResult;
+import dev.adamant.conformance.GoldenCase;
+import dev.adamant.conformance.GoldenFile;
+import dev.adamant.conformance.Replayer;
+import dev.adamant.kernel.Backend;
+import dev.adamant.kernel.Backends;
+import dev.adamant.kernel.Numerics;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The {@code adamant} command line: {@code conformance}, {@code info} and {@code help}.
+ *
+ * <p>All logic is in {@link #run}, which returns the exit code and writes to the given streams,
+ * so tests drive it in-process; only {@link #main} calls {@link System#exit}.
+ */
 public final class Main {
+    static final int OK = 0, FAILED = 1, USAGE = 2;
+
+    static final String USAGE_TEXT = """
+            usage: adamant <command> [options]
+
+            commands:
+              conformance [--kernel all|scalar|vector] [--width all|preferred|128|256|512]
+                          [--numerics exact|fast] FILE...
+                  Replays golden PyTorch cases (files, or directories of *.json) on each selected
+                  backend and prints PASS/FAIL/SKIP per case. Defaults: all kernels, all available
+                  widths, exact numerics. Exit code 0 if all pass, 1 if any fail, 2 on usage errors.
+              info
+                  Default backend, available lane widths, JDK, and why SIMD is off if it is.
+              help
+                  This text.
+
+            SIMD needs the JVM flag --add-modules=jdk.incubator.vector.
+            """;
+
+    private Main() {
+    }
+
     public static void main(String[] args) {
-        System.out.println(dev.adamant.kernel.Backends.defaultBackend());
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs one command; returns the process exit code. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        try {
+            if (args.length == 0) {
+                out.print(USAGE_TEXT);
+                return OK;
+            }
+            List<String> rest = List.of(args).subList(1, args.length);
+            return switch (args[0]) {
+                case "help", "-h", "--help" -> {
+                    out.print(USAGE_TEXT);
+                    yield OK;
+                }
+                case "info" -> info(rest, out);
+                case "conformance" -> conformance(rest, out);
+                default -> throw new UsageException("unknown command '" + args[0] + "'");
+            };
+        } catch (UsageException e) {
+            err.println("adamant: " + e.getMessage());
+            err.println("run 'adamant help' for usage");
+            return USAGE;
+        } finally {
+            out.flush();
+        }
+    }
+
+    private static int info(List<String> args, PrintStream out) {
+        if (!args.isEmpty()) {
+            throw new UsageException("info takes no arguments, got '" + args.getFirst() + "'");
+        }
+        String defaultBackend;
+        try {
+            defaultBackend = Backends.defaultBackend().name();
+        } catch (IllegalStateException e) {
+            throw new UsageException(e.getMessage());
+        }
+        out.println("default backend: " + defaultBackend);
+        out.println("lane widths:     " + (Backends.laneWidths().isEmpty() ? "none" : Backends.laneWidths().makeString(", ")));
+        out.println("preferred width: " + (Backends.preferredLaneWidth() == 0 ? "none" : Backends.preferredLaneWidth()));
+        out.println("JDK:             " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")");
+        out.println("SIMD:            " + Backends.simdUnavailableReason().map(r -> "unavailable: " + r).orElse("available"));
+        return OK;
+    }
+
+    private static int conformance(List<String> args, PrintStream out) {
+        String kernel = "all", width = "all", numericsText = "exact";
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (!a.startsWith("--")) {
+                names.add(a);
+                continue;
+            }
+            int eq = a.indexOf('=');
+            String option = eq < 0 ? a : a.substring(0, eq);
+            String value;
+            if (eq >= 0) {
+                value = a.substring(eq + 1);
+            } else if (i + 1 < args.size()) {
+                value = args.get(++i);
+            } else {
+                throw new UsageException(option + " needs a value");
+            }
+            switch (option) {
+                case "--kernel" -> kernel = oneOf(option, value, "all", "scalar", "vector");
+                case "--width" -> width = oneOf(option, value, "all", "preferred", "128", "256", "512");
+                case "--numerics" -> numericsText = oneOf(option, value, "exact", "fast");
+                default -> throw new UsageException("unknown option " + option);
+            }
+        }
+        if (names.isEmpty()) {
+            throw new UsageException("conformance needs at least one FILE or directory");
+        }
+        // read everything first: a bad file is a usage error before any case runs
+        List<GoldenFile> golden = expand(names).stream().map(Main::read).toList();
+        List<Backend> backends = backends(kernel, width, Numerics.valueOf(numericsText.toUpperCase(Locale.ROOT)), out);
+
+        int passed = 0, failed = 0, skipped = 0;
+        for (GoldenFile file : golden) {
+            for (GoldenCase c : file.cases()) {
+                Optional<String> skip = Replayer.unsupportedReason(file, c);
+                if (skip.isPresent()) {
+                    out.println("SKIP  " + file.fileName() + "  " + c.name() + "  " + skip.get());
+                    skipped++;
+                    continue;
+                }
+                for (Backend backend : backends) {
+                    CaseResult r = new Replayer(backend).replay(file, c);
+                    if (r.passed()) {
+                        out.println("PASS  " + r.file() + "  " + r.caseName() + "  " + r.backend() + "  " + r.maxText());
+                        passed++;
+                    } else {
+                        out.println("FAIL  " + r.file() + "  " + r.caseName() + "  " + r.backend()
+                                + "  first mismatch at " + r.firstMismatch().describe());
+                        failed++;
+                    }
+                }
+            }
+        }
+        out.println(passed + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : ""));
+        return failed > 0 ? FAILED : OK;
+    }
+
+    /** The backends to run, in order; says once when SIMD is off and the vector kernels are left out. */
+    private static List<Backend> backends(String kernel, String width, Numerics numerics, PrintStream out) {
+        Optional<String> noSimd = Backends.simdUnavailableReason();
+        if (kernel.equals("vector") && noSimd.isPresent()) {
+            throw new UsageException("--kernel vector, but SIMD is unavailable: " + noSimd.get());
+        }
+        List<Backend> backends = new ArrayList<>();
+        if (!kernel.equals("vector")) {
+            backends.add(Backends.scalar(numerics));
+        }
+        if (kernel.equals("scalar")) {
+            return backends;
+        }
+        if (noSimd.isPresent()) {
+            out.println("SIMD unavailable (" + noSimd.get() + "); running the scalar kernel only");
+            return backends;
+        }
+        List<Integer> widths = switch (width) {
+            case "all" -> Backends.laneWidths().collect(Integer::valueOf).castToList();
+            case "preferred" -> List.of(Backends.preferredLaneWidth());
+            default -> List.of(Integer.parseInt(width));
+        };
+        for (int bits : widths) {
+            backends.add(Backends.vector(bits, numerics).orElseThrow(() -> new UsageException("--width " + bits
+                    + " is not available here (available: " + Backends.laneWidths().makeString(", ") + ")")));
+        }
+        return backends;
+    }
+
+    /** Files as given, directories as their *.json files sorted by name; every one must exist. */
+    private static List<Path> expand(List<String> names) {
+        List<Path> files = new ArrayList<>();
+        for (String name : names) {
+            Path p = Path.of(name);
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> s = Files.list(p)) {
+                    List<Path> json = s.filter(f -> f.getFileName().toString().endsWith(".json") && Files.isRegularFile(f))
+                            .sorted().toList();
+                    if (json.isEmpty()) {
+                        throw new UsageException("no *.json files in directory " + name);
+                    }
+                    files.addAll(json);
+                } catch (IOException e) {
+                    throw new UsageException("cannot list directory " + name + ": " + e.getMessage());
+                }
+            } else if (Files.isRegularFile(p)) {
+                files.add(p);
+            } else {
+                throw new UsageException("no such file or directory: " + name);
+            }
+        }
+        return files;
+    }
+
+    private static GoldenFile read(Path path) {
+        try {
+            return GoldenFile.read(path);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new UsageException("cannot read golden file " + path + ": " + e.getMessage());
+        }
+    }
+
+    private static String oneOf(String option, String value, String... allowed) {
+        for (String a : allowed) {
+            if (a.equals(value)) {
+                return value;
+            }
+        }
+        throw new UsageException("invalid " + option + " '" + value + "' (expected " + String.join(", ", allowed) + ")");
+    }
+
+    /** Bad command line or input file: exit code 2, message on stderr. */
+    private static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
     }
 }

@@ -1,0 +1,218 @@
+package dev.adamant.conformance;
+
+import dev.adamant.kernel.Backend;
+import dev.adamant.optim.Adam;
+import dev.adamant.optim.AdamConfig;
+import dev.adamant.optim.AdamState;
+import dev.adamant.optim.AdamW;
+import dev.adamant.optim.ParamGroup;
+import dev.adamant.optim.Parameter;
+import dev.adamant.tensor.DType;
+import dev.adamant.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Replays a golden case through the real engine, as torch ran it: one optimizer over the case's
+ * param groups, a gradient set on each parameter (or none) before every {@code step()}, and the
+ * parameters and every recorded state tensor compared after each checkpoint step.
+ *
+ * <p>It goes through {@link Adam}/{@link AdamW} rather than calling a kernel directly, so the
+ * conformance check also covers param groups, skipped parameters, per-parameter step counts and
+ * config changes between steps.
+ */
+public final class Replayer {
+    private static final Set<String> UNSUPPORTED_FAMILIES = Set.of("clip_grad_norm", "lr_schedulers", "clip_then_step");
+    private static final Set<String> OPTIMIZERS = Set.of("adam", "adamw");
+
+    private final Backend backend;
+
+    public Replayer(Backend backend) {
+        this.backend = backend;
+    }
+
+    /** Why {@code c} cannot be replayed yet, or empty when it can. */
+    public static Optional<String> unsupportedReason(GoldenFile file, GoldenCase c) {
+        if (UNSUPPORTED_FAMILIES.contains(file.family())) {
+            return Optional.of("family " + file.family() + " not supported yet");
+        }
+        if (!OPTIMIZERS.contains(c.optimizer())) {
+            return Optional.of(c.optimizer().isEmpty() ? "not an optimizer case"
+                    : "optimizer " + c.optimizer() + " not supported yet");
+        }
+        if (!c.dtype().equals("float32") && !c.dtype().equals("float64")) {
+            return Optional.of("dtype " + c.dtype() + " not supported yet");
+        }
+        if (!c.isReplay()) {
+            return Optional.of("case format not recognised (no initial_params/param_groups and steps)");
+        }
+        for (GoldenCase.Group g : c.groups()) {
+            Optional<String> key = AdamHyper.unsupportedKey(g.hyper());
+            if (key.isPresent()) {
+                return Optional.of("hyperparameter " + key.get() + " not supported yet");
+            }
+        }
+        for (GoldenCase.Step s : c.steps()) {
+            Optional<String> key = AdamHyper.unsupportedKey(s.overrides());
+            if (key.isPresent()) {
+                return Optional.of("per-step " + key.get() + " not supported yet");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Replays a case that {@link #unsupportedReason} accepts. Engine exceptions become a failed result. */
+    public CaseResult replay(GoldenFile file, GoldenCase c) {
+        unsupportedReason(file, c).ifPresent(reason -> {
+            throw new IllegalArgumentException(c.name() + ": " + reason);
+        });
+        Comparison comparison = new Comparison(backend.numerics(), file.nanMatchesNan());
+        Score score = new Score();
+        DType dtype = c.dtype().equals("float32") ? DType.FLOAT32 : DType.FLOAT64;
+        List<GoldenCase.GoldenTensor> specs = c.tensors();
+        List<Tensor> owned = new ArrayList<>();
+        int step = 0;
+        try {
+            List<Parameter> params = new ArrayList<>();
+            List<Tensor> grads = new ArrayList<>();
+            for (GoldenCase.GoldenTensor t : specs) {
+                params.add(Parameter.of(t.name(), own(owned, tensor(dtype, t.initial()))));
+                grads.add(own(owned, Tensor.allocate(dtype, t.initial().length)));
+            }
+            boolean decoupled = c.optimizer().equals("adamw");
+            AdamConfig base = decoupled ? AdamConfig.adamW() : AdamConfig.adam();
+            List<AdamConfig> hypers = c.groups().stream().map(g -> AdamHyper.apply(base, g.hyper())).toList();
+            try (Adam optimizer = decoupled ? new AdamW(hypers.getFirst(), backend) : new Adam(hypers.getFirst(), backend)) {
+                List<ParamGroup<AdamConfig>> groups = new ArrayList<>();
+                int next = 0;
+                for (int g = 0; g < c.groups().size(); g++) {
+                    AdamConfig config = hypers.get(g);
+                    int n = c.groups().get(g).params().size();
+                    groups.add(optimizer.addParamGroup(params.subList(next, next + n), unused -> config));
+                    next += n;
+                }
+                long[] expectedSteps = new long[params.size()];
+                for (GoldenCase.Step s : c.steps()) {
+                    step = s.step();
+                    for (int g = 0; g < groups.size(); g++) {
+                        // an override holds for this step only: every step starts again from hyper
+                        groups.get(g).setConfig(AdamHyper.apply(hypers.get(g), s.overrides()));
+                    }
+                    for (int i = 0; i < params.size(); i++) {
+                        double[] grad = s.grads().get(i);
+                        if (grad == null) {
+                            params.get(i).setGrad(null);
+                        } else {
+                            copy(grads.get(i), grad);
+                            params.get(i).setGrad(grads.get(i));
+                            expectedSteps[i]++;
+                        }
+                    }
+                    optimizer.step();
+                    if (s.paramsAfter() != null) {
+                        check(comparison, score, s, dtype, optimizer, params, specs, expectedSteps);
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            score.fail(Mismatch.structural(step, "engine", "threw " + e));
+        } finally {
+            owned.forEach(Tensor::close);
+        }
+        return new CaseResult(file.fileName(), c.name(), backend.name(), backend.numerics(),
+                score.first == null, score.max, score.first);
+    }
+
+    private static void check(Comparison comparison, Score score, GoldenCase.Step s, DType dtype, Adam optimizer,
+                              List<Parameter> params, List<GoldenCase.GoldenTensor> specs, long[] expectedSteps) {
+        boolean single = params.size() == 1;
+        for (int i = 0; i < params.size(); i++) {
+            String prefix = single ? "" : specs.get(i).name() + ".";
+            String paramName = single ? "param" : specs.get(i).name();
+            double[] expectedParam = s.paramsAfter().get(i);
+            if (expectedParam != null) {
+                score.add(comparison.compare(s.step(), paramName, dtype, expectedParam, values(params.get(i).data())));
+            }
+            Map<String, double[]> expectedState = s.stateAfter() == null ? null : s.stateAfter().get(i);
+            if (expectedState == null || expectedState.isEmpty()) {
+                continue;
+            }
+            Optional<AdamState> state = optimizer.state(params.get(i));
+            if (state.isEmpty()) {
+                score.fail(Mismatch.structural(s.step(), paramName, "torch has state, the engine has none"));
+                continue;
+            }
+            if (state.get().step() != expectedSteps[i]) {
+                score.fail(new Mismatch(s.step(), prefix + "step", -1, Long.toString(expectedSteps[i]),
+                        Long.toString(state.get().step()), "steps with a gradient"));
+            }
+            var tensors = state.get().tensors();
+            for (Map.Entry<String, double[]> field : expectedState.entrySet()) {
+                Tensor actual = tensors.get(field.getKey());
+                if (actual == null) {
+                    score.fail(Mismatch.structural(s.step(), prefix + field.getKey(), "missing from the engine's state"));
+                } else {
+                    score.add(comparison.compare(s.step(), prefix + field.getKey(), dtype, field.getValue(), values(actual)));
+                }
+            }
+        }
+    }
+
+    /** The worst score and the first mismatch over a whole replay. */
+    private static final class Score {
+        double max;
+        Mismatch first;
+
+        void add(Comparison.Verdict v) {
+            max = Math.max(max, v.score());
+            if (v.mismatch() != null) {
+                fail(v.mismatch());
+            }
+        }
+
+        void fail(Mismatch m) {
+            if (first == null) {
+                first = m;
+            }
+        }
+    }
+
+    private static Tensor own(List<Tensor> owned, Tensor t) {
+        owned.add(t);
+        return t;
+    }
+
+    private static Tensor tensor(DType dtype, double[] values) {
+        Tensor t = Tensor.allocate(dtype, values.length);
+        copy(t, values);
+        return t;
+    }
+
+    private static void copy(Tensor t, double[] values) {
+        if (t.dtype() == DType.FLOAT64) {
+            t.copyFrom(values);
+        } else {
+            float[] f = new float[values.length];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = (float) values[i];
+            }
+            t.copyFrom(f);
+        }
+    }
+
+    private static double[] values(Tensor t) {
+        if (t.dtype() == DType.FLOAT64) {
+            return t.toDoubleArray();
+        }
+        float[] f = t.toFloatArray();
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
+    }
+}

@@ -1,0 +1,156 @@
+package dev.adamant.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.adamant.conformance.GoldenFiles;
+import dev.adamant.kernel.Backends;
+import dev.adamant.kernel.Numerics;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command line, run in-process through {@link Main#run}. */
+class MainTest {
+    private final int backends = Backends.all(Numerics.EXACT).size();
+
+    /** Exit code, stdout lines and stderr of one run. */
+    record Run(int code, List<String> lines, String err) {
+        String last() {
+            return lines.getLast();
+        }
+
+        long count(String prefix) {
+            return lines.stream().filter(l -> l.startsWith(prefix)).count();
+        }
+    }
+
+    static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8).lines().toList(), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void adamJsonPassesOnEveryBackend() {
+        Run r = run("conformance", GoldenFiles.path("adam.json").toString());
+        assertEquals(0, r.code(), r.lines() + r.err());
+        assertEquals((22 * backends) + " passed, 0 failed", r.last());
+        assertTrue(r.lines().contains("PASS  adam.json  defaults_1step_n33  scalar/exact  max 0 ulp"), r.lines().toString());
+    }
+
+    @Test
+    void oneCorruptedValueFailsWithItsLocation(@TempDir Path dir) throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode root = (ObjectNode) mapper.readTree(GoldenFiles.path("adam.json").toFile());
+        ArrayNode cases = (ArrayNode) root.get("cases");
+        while (cases.size() > 1) {
+            cases.remove(cases.size() - 1);
+        }
+        ObjectNode step = (ObjectNode) cases.get(0).get("steps").get(0);
+        ArrayNode expAvg = (ArrayNode) step.get("state_after").get("exp_avg");
+        float gold = expAvg.get(3).floatValue();
+        expAvg.set(3, mapper.getNodeFactory().numberNode(Math.nextUp(gold)));
+        Path corrupted = dir.resolve("corrupted.json");
+        mapper.writeValue(corrupted.toFile(), root);
+
+        Run r = run("conformance", corrupted.toString());
+        assertEquals(1, r.code(), r.lines().toString());
+        assertEquals("0 passed, " + backends + " failed", r.last());
+        assertEquals(backends, r.count("FAIL  corrupted.json  defaults_1step_n33  "));
+        String fail = r.lines().stream().filter(l -> l.startsWith("FAIL")).findFirst().orElseThrow();
+        assertTrue(fail.endsWith("first mismatch at step 1 exp_avg[3]: expected " + Math.nextUp(gold)
+                + " got " + gold + " (1 ulp)"), fail);
+    }
+
+    @Test
+    void missingFileIsAUsageError() {
+        Run r = run("conformance", GoldenFiles.path("adam.json").toString(), "no/such/golden.json");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("no such file or directory: no/such/golden.json"), r.err());
+        assertTrue(r.lines().isEmpty(), "nothing runs before the usage error: " + r.lines());
+    }
+
+    @Test
+    void badOptionsAreUsageErrors() {
+        String adam = GoldenFiles.path("adam.json").toString();
+        Run width = run("conformance", "--width", "1024", adam);
+        assertEquals(2, width.code());
+        assertTrue(width.err().contains("--width '1024'"), width.err());
+        assertEquals(2, run("conformance", "--kernels", "all", adam).code());
+        assertEquals(2, run("conformance", "--numerics").code());
+        assertEquals(2, run("conformance").code());
+        assertEquals(2, run("frobnicate").code());
+    }
+
+    @Test
+    void unsupportedCasesAreSkippedNotPassed() {
+        Run sgd = run("conformance", GoldenFiles.path("sgd.json").toString());
+        assertEquals(0, sgd.code());
+        assertEquals("0 passed, 0 failed, 10 skipped", sgd.last());
+        assertEquals(10, sgd.count("SKIP  sgd.json  "));
+        assertTrue(sgd.lines().contains("SKIP  sgd.json  momentum0.9_5steps  optimizer sgd not supported yet")
+                || sgd.lines().stream().anyMatch(l -> l.endsWith("  optimizer sgd not supported yet")), sgd.lines().toString());
+
+        Run clip = run("conformance", GoldenFiles.path("clip_grad_norm.json").toString());
+        assertEquals(0, clip.code());
+        assertEquals(0, clip.count("PASS"));
+        assertTrue(clip.last().endsWith(", 7 skipped"), clip.last());
+        assertTrue(clip.lines().stream().filter(l -> l.startsWith("SKIP"))
+                .allMatch(l -> l.endsWith("family clip_grad_norm not supported yet")), clip.lines().toString());
+    }
+
+    @Test
+    void mixedFileSkipsOncePerCaseAndRunsTheRestOnEveryBackend() {
+        Run r = run("conformance", GoldenFiles.path("float64.json").toString());
+        assertEquals(0, r.code(), r.lines().toString());
+        // float64.json: 4 adam/adamw cases; sgd and rmsprop skipped once each, not once per backend
+        assertEquals(4L * backends, r.count("PASS  float64.json  "));
+        assertEquals(2, r.count("SKIP  float64.json  "));
+        assertEquals((4 * backends) + " passed, 0 failed, 2 skipped", r.last());
+    }
+
+    @Test
+    void kernelAndWidthSelection() {
+        String adam = GoldenFiles.path("adam.json").toString();
+        Run scalar = run("conformance", "--kernel", "scalar", "--numerics", "fast", adam);
+        assertEquals(0, scalar.code(), scalar.lines().toString());
+        assertEquals("22 passed, 0 failed", scalar.last());
+        assertTrue(scalar.lines().stream().filter(l -> l.startsWith("PASS")).allMatch(l -> l.contains("  scalar/fast  max ")
+                && l.endsWith(" ulp(max)")), scalar.lines().toString());
+
+        Run vector = run("conformance", "--kernel=vector", "--width=preferred", adam);
+        if (Backends.simdUnavailableReason().isPresent()) {
+            assertEquals(2, vector.code());
+            assertTrue(vector.err().contains("SIMD is unavailable"), vector.err());
+            Run all = run("conformance", adam);
+            assertEquals(1, all.count("SIMD unavailable"), all.lines().toString());
+            assertEquals("22 passed, 0 failed", all.last());
+        } else {
+            assertEquals(0, vector.code(), vector.err());
+            assertEquals("22 passed, 0 failed", vector.last());
+            assertFalse(vector.lines().stream().anyMatch(l -> l.contains("scalar/")));
+        }
+    }
+
+    @Test
+    void infoAndHelp() {
+        Run info = run("info");
+        assertEquals(0, info.code());
+        assertTrue(info.lines().getFirst().startsWith("default backend: " + Backends.defaultBackend().name()), info.lines().toString());
+        assertTrue(info.lines().stream().anyMatch(l -> l.startsWith("JDK:") && l.contains(Runtime.version().toString())));
+        assertEquals(Backends.simdUnavailableReason().isPresent(),
+                info.lines().stream().anyMatch(l -> l.contains("unavailable: ")), info.lines().toString());
+        assertEquals(0, run().code());
+        assertTrue(run("help").lines().getFirst().startsWith("usage: adamant"));
+    }
+}

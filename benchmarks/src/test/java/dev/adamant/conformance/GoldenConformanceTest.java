@@ -1,0 +1,97 @@
+package dev.adamant.conformance;
+
+import dev.adamant.kernel.Backend;
+import dev.adamant.kernel.Backends;
+import dev.adamant.kernel.Numerics;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Every Adam/AdamW case of the must-match golden files, replayed through the engine on every
+ * backend this JVM has (scalar, and each lane width when SIMD is on): EXACT must be bit-identical
+ * to torch, FAST within the README's normwise bound. nonfinite.json documents torch's NaN/Inf
+ * propagation; the engine propagates too, so it is checked the same way with NaN matching NaN.
+ */
+class GoldenConformanceTest {
+    static final List<String> MUST_MATCH = List.of("adam.json", "adamw.json", "simd_sizes.json", "grad_content.json",
+            "long_runs.json", "lr_schedule_steps.json", "seed_examples.json", "param_groups.json", "float64.json");
+
+    @Test
+    void goldenDirectoryIsPresent() {
+        assertTrue(Files.isDirectory(GoldenFiles.directory()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("exactCases")
+    void exactIsBitIdentical(String label, GoldenFile file, GoldenCase c, Backend backend) {
+        CaseResult r = replay(file, c, backend);
+        assertEquals(0, r.maxUlp(), () -> label + ": " + r.maxText());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fastCases")
+    void fastIsWithinNormwiseBound(String label, GoldenFile file, GoldenCase c, Backend backend) {
+        CaseResult r = replay(file, c, backend);
+        assertTrue(r.maxUlp() <= Comparison.FAST_BOUND, () -> label + ": " + r.maxText());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("nonfiniteCases")
+    void nonfinitePropagatesAsTorch(String label, GoldenFile file, GoldenCase c, Backend backend) {
+        assertTrue(file.nanMatchesNan(), "nonfinite.json should be behavior-of-torch");
+        replay(file, c, backend);
+    }
+
+    @Test
+    void everyMustMatchFileHasAdamCases() {
+        for (String name : MUST_MATCH) {
+            assertTrue(adamCases(GoldenFiles.read(name)).findAny().isPresent(), name + " has no adam/adamw case");
+        }
+    }
+
+    private static CaseResult replay(GoldenFile file, GoldenCase c, Backend backend) {
+        Optional<String> skip = Replayer.unsupportedReason(file, c);
+        if (skip.isPresent()) {
+            fail(file.fileName() + " " + c.name() + " is an " + c.optimizer() + " case but was skipped: " + skip.get());
+        }
+        CaseResult r = new Replayer(backend).replay(file, c);
+        if (!r.passed()) {
+            fail(file.fileName() + " " + c.name() + " on " + backend + ": first mismatch at " + r.firstMismatch().describe());
+        }
+        return r;
+    }
+
+    static Stream<Arguments> exactCases() {
+        return arguments(MUST_MATCH, Numerics.EXACT);
+    }
+
+    static Stream<Arguments> fastCases() {
+        return arguments(MUST_MATCH, Numerics.FAST);
+    }
+
+    static Stream<Arguments> nonfiniteCases() {
+        return Stream.concat(arguments(List.of("nonfinite.json"), Numerics.EXACT),
+                arguments(List.of("nonfinite.json"), Numerics.FAST));
+    }
+
+    private static Stream<Arguments> arguments(List<String> files, Numerics numerics) {
+        List<Backend> backends = Backends.all(numerics).castToList();
+        return files.stream().map(GoldenFiles::read).flatMap(file -> adamCases(file).flatMap(c -> backends.stream()
+                .map(b -> Arguments.of(file.fileName() + " " + c.name() + " " + b, file, c, b))));
+    }
+
+    private static Stream<GoldenCase> adamCases(GoldenFile file) {
+        return file.cases().stream().filter(c -> c.optimizer().equals("adam") || c.optimizer().equals("adamw"));
+    }
+}
