@@ -8,7 +8,7 @@ public final class Ulps {
     private Ulps() {
     }
 
-    /** Number of float32 values between {@code a} and {@code b}; NaN against anything is {@link Long#MAX_VALUE}. */
+    /** Number of float32 values between {@code a} and {@code b}; NaN against a number is {@link Long#MAX_VALUE}, NaN against NaN is 0. */
     public static long distance(float a, float b) {
         if (Float.isNaN(a) || Float.isNaN(b)) {
             return Float.isNaN(a) && Float.isNaN(b) ? 0 : Long.MAX_VALUE;
@@ -16,7 +16,7 @@ public final class Ulps {
         return Math.abs(key(a) - key(b));
     }
 
-    /** Number of float64 values between {@code a} and {@code b}; NaN against anything is {@link Long#MAX_VALUE}. */
+    /** Number of float64 values between {@code a} and {@code b}; NaN against a number is {@link Long#MAX_VALUE}, NaN against NaN is 0. */
     public static long distance(double a, double b) {
         if (Double.isNaN(a) || Double.isNaN(b)) {
             return Double.isNaN(a) && Double.isNaN(b) ? 0 : Long.MAX_VALUE;
