@@ -155,6 +155,20 @@ class OptimizerApiTest {
     }
 
     @Test
+    void anEmptyParameterStepsAndCountsItsSteps() {
+        Adam adam = track(new Adam(AdamConfig.adam().withAmsgrad(true), SCALAR));
+        Parameter empty = Parameter.of("empty", track(Tensor.allocate(DType.FLOAT64, 0)));
+        empty.setGrad(track(Tensor.allocate(DType.FLOAT64, 0)));
+        Parameter a = param("a");
+        adam.addParamGroup(List.of(empty, a));
+        adam.step();
+        adam.step();
+        assertEquals(2, adam.state(empty).orElseThrow().step());
+        assertEquals(0, adam.state(empty).orElseThrow().expAvg().size());
+        assertEquals(2, adam.state(a).orElseThrow().step());
+    }
+
+    @Test
     void zeroGradZeroesInPlaceAndZeroGradTrueDropsTheGrads() {
         Adam adam = track(new Adam(AdamConfig.adam(), SCALAR));
         Parameter a = param("a"), b = param("b");
