@@ -1,0 +1,208 @@
+package dev.adamant.tensor;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TensorTest {
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 17, 1000, 4099})
+    void allocatedMemoryIs64ByteAlignedZeroedAndOfTheRightSize(int n) {
+        for (DType dtype : DType.values()) {
+            // several tensors in a row: a lucky first address must not hide a missing alignment
+            for (int k = 0; k < 4; k++) {
+                try (Tensor t = Tensor.allocate(dtype, n)) {
+                    assertEquals(0, t.segment().address() % 64, () -> "address of " + t);
+                    assertEquals(n, t.size());
+                    assertEquals(n * dtype.byteSize(), t.segment().byteSize());
+                    assertEquals(-1, t.segment().mismatch(MemorySegment.ofArray(new byte[(int) (n * dtype.byteSize())])),
+                            "freshly allocated memory must be zero");
+                }
+            }
+        }
+    }
+
+    @Test
+    void allocationFromACallerArenaIsAlignedAndZeroed() {
+        try (Arena arena = Arena.ofConfined()) {
+            arena.allocate(3); // disturb the arena's bump pointer
+            Tensor t = Tensor.allocate(arena, DType.FLOAT64, 9);
+            assertEquals(0, t.segment().address() % Tensor.ALIGNMENT);
+            assertArrayEquals(new double[9], t.toDoubleArray());
+        }
+    }
+
+    @Test
+    void anEmptyTensorIsAllowed() {
+        try (Tensor t = Tensor.allocate(DType.FLOAT32, 0)) {
+            assertEquals(0, t.size());
+            assertEquals(0, t.toFloatArray().length);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {-1, -4096, Long.MIN_VALUE})
+    void negativeSizesAreRejectedWithTheSizeInTheMessage(long size) {
+        var e = assertThrows(IllegalArgumentException.class, () -> Tensor.allocate(DType.FLOAT32, size));
+        assertTrue(e.getMessage().contains(Long.toString(size)), e.getMessage());
+    }
+
+    @Test
+    void sizesWhoseByteCountOverflowsALongAreRejected() {
+        // the byte count of (MAX/8 + 1) doubles, or (MAX/4 + 1) floats, does not fit in a long
+        long doubles = Long.MAX_VALUE / 8 + 1, floats = Long.MAX_VALUE / 4 + 1;
+        var e = assertThrows(IllegalArgumentException.class, () -> Tensor.allocate(DType.FLOAT64, doubles));
+        assertTrue(e.getMessage().contains(Long.toString(doubles)), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Tensor.allocate(DType.FLOAT32, floats));
+        assertTrue(e.getMessage().contains(Long.toString(floats)), e.getMessage());
+        try (Arena arena = Arena.ofConfined()) {
+            assertThrows(IllegalArgumentException.class, () -> Tensor.allocate(arena, DType.FLOAT64, doubles));
+        }
+    }
+
+    @Test
+    void sizesBeyondTwoToThe31AreCountedInLongs() {
+        // a view, never touched: no 8 GiB allocation
+        long elements = (1L << 31) + 6;
+        MemorySegment huge = MemorySegment.ofAddress(1L << 20).reinterpret(elements * Float.BYTES);
+        Tensor t = Tensor.wrap(huge, DType.FLOAT32);
+        assertEquals(elements, t.size());
+        assertEquals((1L << 30) + 3, Tensor.wrap(huge, DType.FLOAT64).size());
+        assertThrows(IndexOutOfBoundsException.class, () -> t.getFloat(elements));
+    }
+
+    @Test
+    void wrappingAHeapSegmentChecksTheArrayType() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Tensor.wrap(MemorySegment.ofArray(new double[4]), DType.FLOAT32));
+        assertTrue(e.getMessage().contains("double[]") && e.getMessage().contains("float32"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Tensor.wrap(MemorySegment.ofArray(new float[4]), DType.FLOAT64));
+        assertTrue(e.getMessage().contains("float[]") && e.getMessage().contains("float64"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Tensor.wrap(MemorySegment.ofArray(new int[4]), DType.FLOAT32));
+
+        float[] floats = {1.5f, -2f, 3.25f};
+        Tensor view = Tensor.wrap(MemorySegment.ofArray(floats), DType.FLOAT32);
+        assertEquals(3, view.size());
+        view.setFloat(1, 7f);
+        assertEquals(7f, floats[1], "a wrapped heap segment is a view, not a copy");
+        double[] doubles = {0.5, 0.25};
+        assertEquals(0.25, Tensor.wrap(MemorySegment.ofArray(doubles), DType.FLOAT64).getDouble(1));
+    }
+
+    @Test
+    void wrappingChecksAlignmentToTheElementSize() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment base = arena.allocate(64, 64);
+            var e = assertThrows(IllegalArgumentException.class, () -> Tensor.wrap(base.asSlice(2, 32), DType.FLOAT32));
+            assertTrue(e.getMessage().contains("aligned") && e.getMessage().contains("4 bytes"), e.getMessage());
+            // 4-byte aligned is enough for float32, not for float64
+            assertEquals(8, Tensor.wrap(base.asSlice(4, 32), DType.FLOAT32).size());
+            e = assertThrows(IllegalArgumentException.class, () -> Tensor.wrap(base.asSlice(4, 32), DType.FLOAT64));
+            assertTrue(e.getMessage().contains("8 bytes"), e.getMessage());
+            // heap segments too: a float[] sliced at 2 bytes
+            assertThrows(IllegalArgumentException.class,
+                    () -> Tensor.wrap(MemorySegment.ofArray(new float[8]).asSlice(2, 16), DType.FLOAT32));
+        }
+    }
+
+    @Test
+    void wrappingRejectsAPartialElement() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(6, 8);
+            var e = assertThrows(IllegalArgumentException.class, () -> Tensor.wrap(s, DType.FLOAT32));
+            assertTrue(e.getMessage().contains("6 bytes"), e.getMessage());
+        }
+    }
+
+    @Test
+    void closeFreesOwnedMemoryAndIsIdempotent() {
+        Tensor t = Tensor.ofFloats(1, 2, 3);
+        MemorySegment segment = t.segment();
+        assertTrue(t.isAlive());
+        t.close();
+        assertFalse(t.isAlive());
+        assertFalse(segment.scope().isAlive());
+        assertThrows(IllegalStateException.class, () -> segment.get(ValueLayout.JAVA_FLOAT, 0));
+        assertThrows(IllegalStateException.class, () -> t.getFloat(0));
+        t.close(); // second close: no exception
+        assertFalse(t.isAlive());
+        assertTrue(t.toString().contains("closed"), t.toString());
+    }
+
+    @Test
+    void closingAWrappedTensorLeavesTheCallersMemoryAlone() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(ValueLayout.JAVA_FLOAT, 4);
+            s.setAtIndex(ValueLayout.JAVA_FLOAT, 2, 42f);
+            Tensor view = Tensor.wrap(s, DType.FLOAT32);
+            view.close();
+            view.close();
+            assertTrue(view.isAlive());
+            assertEquals(42f, s.getAtIndex(ValueLayout.JAVA_FLOAT, 2));
+
+            Tensor fromArena = Tensor.allocate(arena, DType.FLOAT32, 4);
+            fromArena.close();
+            assertTrue(fromArena.isAlive(), "a tensor allocated from the caller's arena is freed with the arena");
+        }
+        float[] heap = {1f};
+        Tensor heapView = Tensor.wrap(MemorySegment.ofArray(heap), DType.FLOAT32);
+        heapView.close();
+        assertEquals(1f, heapView.getFloat(0));
+    }
+
+    @Test
+    void closingTheCallersArenaKillsItsTensors() {
+        Arena arena = Arena.ofShared();
+        Tensor t = Tensor.allocate(arena, DType.FLOAT64, 4);
+        arena.close();
+        assertFalse(t.isAlive());
+        assertThrows(IllegalStateException.class, () -> t.getDouble(0));
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void elementAccessChecksTypeAndIndex(DType dtype) {
+        try (Tensor t = Tensor.allocate(dtype, 5)) {
+            if (dtype == DType.FLOAT32) {
+                t.setFloat(4, -0f);
+                assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(t.getFloat(4)));
+                assertThrows(IllegalArgumentException.class, () -> t.getDouble(0));
+                assertThrows(IndexOutOfBoundsException.class, () -> t.getFloat(5));
+                assertThrows(IndexOutOfBoundsException.class, () -> t.getFloat(-1));
+            } else {
+                t.setDouble(4, -0d);
+                assertEquals(Double.doubleToRawLongBits(-0d), Double.doubleToRawLongBits(t.getDouble(4)));
+                assertThrows(IllegalArgumentException.class, () -> t.getFloat(0));
+                assertThrows(IndexOutOfBoundsException.class, () -> t.getDouble(5));
+            }
+        }
+    }
+
+    @Test
+    void copiesCheckLengthAndType() {
+        try (Tensor a = Tensor.ofFloats(1, 2, 3); Tensor b = Tensor.allocate(DType.FLOAT32, 3);
+             Tensor d = Tensor.allocate(DType.FLOAT64, 3)) {
+            b.copyFrom(a);
+            assertArrayEquals(new float[]{1, 2, 3}, b.toFloatArray());
+            var e = assertThrows(IllegalArgumentException.class, () -> b.copyFrom(new float[]{1, 2}));
+            assertTrue(e.getMessage().contains("size mismatch"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> d.copyFrom(a));
+            assertArrayEquals(new float[]{1, 2, 3}, b.toFloatArray(), "a rejected copy must not write");
+            b.zero();
+            assertArrayEquals(new float[3], b.toFloatArray());
+        }
+    }
+}
