@@ -27,6 +27,10 @@ import java.util.function.UnaryOperator;
  * <p>Not thread-safe: calling {@code step()} from two threads at once is rejected with a
  * {@link ConcurrentModificationException} rather than allowed to corrupt state.
  *
+ * <p>Each gradient is checked against its own parameter (type, size, no overlap). A gradient that
+ * overlaps another parameter's memory is not detected; as in torch, the result then depends on the
+ * update order.
+ *
  * @param <C> the hyperparameter record of one group
  * @param <S> the per-parameter state
  */
@@ -148,11 +152,11 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
     }
 
     private void checkForStep(Parameter p) {
-        Checks.usable(label(p) + " data", p.data().segment(), true);
         Tensor grad = p.grad();
         if (grad == null) {
-            return;
+            return; // skipped entirely, as torch skips p.grad is None
         }
+        Checks.usable(label(p) + " data", p.data().segment(), true);
         Checks.usable(label(p) + " grad", grad.segment(), false);
         p.checkGrad(grad);
         Checks.disjoint(label(p) + " data", p.data().segment(), label(p) + " grad", grad.segment());

@@ -6,6 +6,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A flat, off-heap array of float32 or float64 elements.
@@ -22,6 +23,7 @@ public final class Tensor implements AutoCloseable {
     private final DType dtype;
     private final long size;
     private final Arena owner; // null when the memory belongs to the caller
+    private final AtomicBoolean closing = new AtomicBoolean(); // close() may race; the arena closes once
 
     private Tensor(MemorySegment segment, DType dtype, Arena owner) {
         this.segment = segment;
@@ -159,7 +161,7 @@ public final class Tensor implements AutoCloseable {
     /** Frees owned memory; a no-op for views of caller-owned memory. Idempotent. */
     @Override
     public void close() {
-        if (owner != null && owner.scope().isAlive()) {
+        if (owner != null && closing.compareAndSet(false, true)) {
             owner.close();
         }
     }

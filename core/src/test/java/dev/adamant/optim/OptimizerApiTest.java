@@ -155,6 +155,21 @@ class OptimizerApiTest {
     }
 
     @Test
+    void aParameterWithoutGradIsSkippedEvenWhenItsMemoryIsClosed() {
+        Adam adam = track(new Adam(AdamConfig.adam(), SCALAR));
+        Parameter a = param("a");
+        Parameter gone = Parameter.of("gone", Tensor.ofFloats(1f, 2f));
+        adam.addParamGroup(List.of(a, gone));
+        Expected ea = new Expected(a);
+        gone.data().close();
+
+        adam.step();
+        ea.step(adam.defaults(), a.grad());
+        ea.assertMatches("a", a, adam.state(a).orElseThrow());
+        assertTrue(adam.state(gone).isEmpty());
+    }
+
+    @Test
     void anEmptyParameterStepsAndCountsItsSteps() {
         Adam adam = track(new Adam(AdamConfig.adam().withAmsgrad(true), SCALAR));
         Parameter empty = Parameter.of("empty", track(Tensor.allocate(DType.FLOAT64, 0)));
