@@ -8,12 +8,13 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 
 /**
- * Makes one copy of a kernel class per lane width, as a hidden class whose class data is its
- * {@link Lanes}.
+ * Makes one copy of a kernel class per lane width and numerics mode, as a hidden class whose class
+ * data is its {@link Specialization}.
  *
  * <p>Why: the Vector API is only fast when the species is a compile-time constant for C2. A
- * kernel reads its species into {@code static final} fields from its class data, so each copy has
- * its own constant species and its own JIT profile, while the source is written once. (A species
+ * kernel reads its species (and numerics mode) into {@code static final} fields from its class
+ * data, so each copy has its own constants and its own JIT profile, while the source is written
+ * once. (A species
  * passed as an argument or held in an instance field is not constant-folded, and the intrinsics
  * fall back to boxed Java code.)
  */
@@ -22,16 +23,16 @@ final class KernelCopies {
     }
 
     /**
-     * Defines a fresh copy of {@code template} (a class of this package) with {@code lanes} as its
-     * class data, and returns its constructor taking {@code parameterTypes}.
+     * Defines a fresh copy of {@code template} (a class of this package) with {@code spec} as its
+     * class data, and returns its no-argument constructor.
      */
-    static MethodHandle define(Class<?> template, Lanes lanes, Class<?>... parameterTypes) {
+    static MethodHandle define(Class<?> template, Specialization spec) {
         try {
             MethodHandles.Lookup copy = MethodHandles.lookup()
-                    .defineHiddenClassWithClassData(bytesOf(template), lanes, true);
-            return copy.findConstructor(copy.lookupClass(), MethodType.methodType(void.class, parameterTypes));
+                    .defineHiddenClassWithClassData(bytesOf(template), spec, true);
+            return copy.findConstructor(copy.lookupClass(), MethodType.methodType(void.class));
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot define the " + lanes.bits() + "-bit copy of " + template.getName(), e);
+            throw new IllegalStateException("cannot define the " + spec + " copy of " + template.getName(), e);
         }
     }
 

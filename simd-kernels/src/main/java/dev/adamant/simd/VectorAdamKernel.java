@@ -8,8 +8,8 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.MemorySegment;
 import java.lang.constant.ConstantDescs;
+import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.nio.ByteOrder;
 
@@ -18,26 +18,21 @@ import java.nio.ByteOrder;
  * {@link ScalarAdamKernel} and therefore bit-identical to it: lanes never mix, {@code fma},
  * {@code sqrt} and {@code div} are correctly rounded per lane, and the tail is the scalar kernel.
  *
- * <p>A template: it is never loaded as itself, only as per-width hidden copies made by
- * {@link KernelCopies}, whose class data fixes the species.
+ * <p>A template: it is never loaded as itself, only as hidden copies made by {@link KernelCopies},
+ * one per lane width and numerics mode, whose class data fixes the species and the mode.
  */
 final class VectorAdamKernel implements AdamKernel {
-    private static final Lanes LANES = classData();
-    private static final VectorSpecies<Float> F = LANES.floats();
-    private static final VectorSpecies<Double> D = LANES.doubles();
+    private static final Specialization SPEC = classData();
+    private static final VectorSpecies<Float> F = SPEC.floats();
+    private static final VectorSpecies<Double> D = SPEC.doubles();
+    // a constant, so C2 compiles only one of the two update formulas into each copy
+    private static final boolean FAST = SPEC.numerics() == Numerics.FAST;
+    private static final ScalarAdamKernel TAIL = ScalarAdamKernel.of(SPEC.numerics());
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
-    private final boolean fast;
-    private final ScalarAdamKernel tail;
-
-    VectorAdamKernel(Numerics numerics) {
-        this.fast = numerics == Numerics.FAST;
-        this.tail = ScalarAdamKernel.of(numerics);
-    }
-
-    private static Lanes classData() {
+    private static Specialization classData() {
         try {
-            return MethodHandles.classData(MethodHandles.lookup(), ConstantDescs.DEFAULT_NAME, Lanes.class);
+            return MethodHandles.classData(MethodHandles.lookup(), ConstantDescs.DEFAULT_NAME, Specialization.class);
         } catch (IllegalAccessException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -47,38 +42,30 @@ final class VectorAdamKernel implements AdamKernel {
     public void updateFloats(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
                              MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long to) {
         long upper = from + F.loopBound(to - from);
-        if (fast) {
-            fastFloats(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, upper);
-        } else {
-            exactFloats(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, upper);
-        }
-        // tail outside the loop methods keeps them small enough for C2 (see PERF.md)
-        tail.updateFloats(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, upper, to);
+        floats(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, upper);
+        // the tail stays outside the loop method, which keeps that method small enough for C2
+        TAIL.updateFloats(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, upper, to);
     }
 
     @Override
     public void updateDoubles(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
                               MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long to) {
         long upper = from + D.loopBound(to - from);
-        if (fast) {
-            fastDoubles(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, upper);
-        } else {
-            exactDoubles(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, upper);
-        }
-        tail.updateDoubles(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, upper, to);
+        doubles(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, upper);
+        TAIL.updateDoubles(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, upper, to);
     }
 
-    private static void exactFloats(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
-                                    MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long upper) {
+    private static void floats(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                               MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long upper) {
         final FloatVector beta1 = FloatVector.broadcast(F, (float) c.beta1());
         final FloatVector oneMinusBeta1 = FloatVector.broadcast(F, (float) c.oneMinusBeta1());
         final FloatVector beta2 = FloatVector.broadcast(F, (float) c.beta2());
         final FloatVector oneMinusBeta2 = FloatVector.broadcast(F, (float) c.oneMinusBeta2());
         final FloatVector wd = FloatVector.broadcast(F, (float) c.l2WeightDecay());
         final FloatVector decay = FloatVector.broadcast(F, (float) c.decayFactor());
-        final FloatVector negStep = FloatVector.broadcast(F, (float) c.negStepSize());
+        final FloatVector negStep = FloatVector.broadcast(F, (float) (FAST ? c.fastNegStepSize() : c.negStepSize()));
+        final FloatVector eps = FloatVector.broadcast(F, (float) (FAST ? c.fastEps() : c.eps()));
         final FloatVector sqrtBc2 = FloatVector.broadcast(F, (float) c.sqrtBiasCorrection2());
-        final FloatVector eps = FloatVector.broadcast(F, (float) c.eps());
         final boolean l2 = c.l2WeightDecay() != 0, decoupled = c.decayFactor() != 1;
         final boolean amsgrad = c.amsgrad(), maximize = c.maximize();
         for (long i = from; i < upper; i += F.length()) {
@@ -87,7 +74,7 @@ final class VectorAdamKernel implements AdamKernel {
             FloatVector g = FloatVector.fromMemorySegment(F, grad, at, ORDER);
             if (maximize) g = g.neg();
             if (l2) g = p.fma(wd, g);
-            if (decoupled) p = p.mul(decay);
+            if (decoupled && !FAST) p = p.mul(decay);
             FloatVector m = g.fma(oneMinusBeta1, FloatVector.fromMemorySegment(F, expAvg, at, ORDER).mul(beta1));
             FloatVector v = oneMinusBeta2.mul(g).fma(g, FloatVector.fromMemorySegment(F, expAvgSq, at, ORDER).mul(beta2));
             m.intoMemorySegment(expAvg, at, ORDER);
@@ -96,55 +83,29 @@ final class VectorAdamKernel implements AdamKernel {
                 v = FloatVector.fromMemorySegment(F, maxExpAvgSq, at, ORDER).max(v);
                 v.intoMemorySegment(maxExpAvgSq, at, ORDER);
             }
-            // torch's two divisions: sqrt(v)/sqrt(bc2), then (-step*m)/denom
-            FloatVector denom = v.sqrt().div(sqrtBc2).add(eps);
-            p.add(negStep.mul(m).div(denom)).intoMemorySegment(param, at, ORDER);
-        }
-    }
-
-    private static void fastFloats(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
-                                   MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long upper) {
-        final FloatVector beta1 = FloatVector.broadcast(F, (float) c.beta1());
-        final FloatVector oneMinusBeta1 = FloatVector.broadcast(F, (float) c.oneMinusBeta1());
-        final FloatVector beta2 = FloatVector.broadcast(F, (float) c.beta2());
-        final FloatVector oneMinusBeta2 = FloatVector.broadcast(F, (float) c.oneMinusBeta2());
-        final FloatVector wd = FloatVector.broadcast(F, (float) c.l2WeightDecay());
-        final FloatVector decay = FloatVector.broadcast(F, (float) c.decayFactor());
-        final FloatVector negStep = FloatVector.broadcast(F, (float) c.fastNegStepSize());
-        final FloatVector eps = FloatVector.broadcast(F, (float) c.fastEps());
-        final boolean l2 = c.l2WeightDecay() != 0, decoupled = c.decayFactor() != 1;
-        final boolean amsgrad = c.amsgrad(), maximize = c.maximize();
-        for (long i = from; i < upper; i += F.length()) {
-            long at = i * Float.BYTES;
-            FloatVector p = FloatVector.fromMemorySegment(F, param, at, ORDER);
-            FloatVector g = FloatVector.fromMemorySegment(F, grad, at, ORDER);
-            if (maximize) g = g.neg();
-            if (l2) g = p.fma(wd, g);
-            FloatVector m = g.fma(oneMinusBeta1, FloatVector.fromMemorySegment(F, expAvg, at, ORDER).mul(beta1));
-            FloatVector v = oneMinusBeta2.mul(g).fma(g, FloatVector.fromMemorySegment(F, expAvgSq, at, ORDER).mul(beta2));
-            m.intoMemorySegment(expAvg, at, ORDER);
-            v.intoMemorySegment(expAvgSq, at, ORDER);
-            if (amsgrad) {
-                v = FloatVector.fromMemorySegment(F, maxExpAvgSq, at, ORDER).max(v);
-                v.intoMemorySegment(maxExpAvgSq, at, ORDER);
+            if (FAST) {
+                // bias corrections folded into the step and eps: one division per element
+                FloatVector update = negStep.mul(m).div(v.sqrt().add(eps));
+                p = decoupled ? p.fma(decay, update) : p.add(update);
+            } else {
+                // torch's two divisions: sqrt(v)/sqrt(bc2), then (-step*m)/denom
+                p = p.add(negStep.mul(m).div(v.sqrt().div(sqrtBc2).add(eps)));
             }
-            // bias corrections folded into the step and eps: one division per element
-            FloatVector update = negStep.mul(m).div(v.sqrt().add(eps));
-            (decoupled ? p.fma(decay, update) : p.add(update)).intoMemorySegment(param, at, ORDER);
+            p.intoMemorySegment(param, at, ORDER);
         }
     }
 
-    private static void exactDoubles(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
-                                     MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long upper) {
+    private static void doubles(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                                MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long upper) {
         final DoubleVector beta1 = DoubleVector.broadcast(D, c.beta1());
         final DoubleVector oneMinusBeta1 = DoubleVector.broadcast(D, c.oneMinusBeta1());
         final DoubleVector beta2 = DoubleVector.broadcast(D, c.beta2());
         final DoubleVector oneMinusBeta2 = DoubleVector.broadcast(D, c.oneMinusBeta2());
         final DoubleVector wd = DoubleVector.broadcast(D, c.l2WeightDecay());
         final DoubleVector decay = DoubleVector.broadcast(D, c.decayFactor());
-        final DoubleVector negStep = DoubleVector.broadcast(D, c.negStepSize());
+        final DoubleVector negStep = DoubleVector.broadcast(D, FAST ? c.fastNegStepSize() : c.negStepSize());
+        final DoubleVector eps = DoubleVector.broadcast(D, FAST ? c.fastEps() : c.eps());
         final DoubleVector sqrtBc2 = DoubleVector.broadcast(D, c.sqrtBiasCorrection2());
-        final DoubleVector eps = DoubleVector.broadcast(D, c.eps());
         final boolean l2 = c.l2WeightDecay() != 0, decoupled = c.decayFactor() != 1;
         final boolean amsgrad = c.amsgrad(), maximize = c.maximize();
         for (long i = from; i < upper; i += D.length()) {
@@ -153,7 +114,7 @@ final class VectorAdamKernel implements AdamKernel {
             DoubleVector g = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
             if (maximize) g = g.neg();
             if (l2) g = p.fma(wd, g);
-            if (decoupled) p = p.mul(decay);
+            if (decoupled && !FAST) p = p.mul(decay);
             DoubleVector m = g.fma(oneMinusBeta1, DoubleVector.fromMemorySegment(D, expAvg, at, ORDER).mul(beta1));
             DoubleVector v = oneMinusBeta2.mul(g).fma(g, DoubleVector.fromMemorySegment(D, expAvgSq, at, ORDER).mul(beta2));
             m.intoMemorySegment(expAvg, at, ORDER);
@@ -162,39 +123,13 @@ final class VectorAdamKernel implements AdamKernel {
                 v = DoubleVector.fromMemorySegment(D, maxExpAvgSq, at, ORDER).max(v);
                 v.intoMemorySegment(maxExpAvgSq, at, ORDER);
             }
-            DoubleVector denom = v.sqrt().div(sqrtBc2).add(eps);
-            p.add(negStep.mul(m).div(denom)).intoMemorySegment(param, at, ORDER);
-        }
-    }
-
-    private static void fastDoubles(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
-                                    MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long upper) {
-        final DoubleVector beta1 = DoubleVector.broadcast(D, c.beta1());
-        final DoubleVector oneMinusBeta1 = DoubleVector.broadcast(D, c.oneMinusBeta1());
-        final DoubleVector beta2 = DoubleVector.broadcast(D, c.beta2());
-        final DoubleVector oneMinusBeta2 = DoubleVector.broadcast(D, c.oneMinusBeta2());
-        final DoubleVector wd = DoubleVector.broadcast(D, c.l2WeightDecay());
-        final DoubleVector decay = DoubleVector.broadcast(D, c.decayFactor());
-        final DoubleVector negStep = DoubleVector.broadcast(D, c.fastNegStepSize());
-        final DoubleVector eps = DoubleVector.broadcast(D, c.fastEps());
-        final boolean l2 = c.l2WeightDecay() != 0, decoupled = c.decayFactor() != 1;
-        final boolean amsgrad = c.amsgrad(), maximize = c.maximize();
-        for (long i = from; i < upper; i += D.length()) {
-            long at = i * Double.BYTES;
-            DoubleVector p = DoubleVector.fromMemorySegment(D, param, at, ORDER);
-            DoubleVector g = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
-            if (maximize) g = g.neg();
-            if (l2) g = p.fma(wd, g);
-            DoubleVector m = g.fma(oneMinusBeta1, DoubleVector.fromMemorySegment(D, expAvg, at, ORDER).mul(beta1));
-            DoubleVector v = oneMinusBeta2.mul(g).fma(g, DoubleVector.fromMemorySegment(D, expAvgSq, at, ORDER).mul(beta2));
-            m.intoMemorySegment(expAvg, at, ORDER);
-            v.intoMemorySegment(expAvgSq, at, ORDER);
-            if (amsgrad) {
-                v = DoubleVector.fromMemorySegment(D, maxExpAvgSq, at, ORDER).max(v);
-                v.intoMemorySegment(maxExpAvgSq, at, ORDER);
+            if (FAST) {
+                DoubleVector update = negStep.mul(m).div(v.sqrt().add(eps));
+                p = decoupled ? p.fma(decay, update) : p.add(update);
+            } else {
+                p = p.add(negStep.mul(m).div(v.sqrt().div(sqrtBc2).add(eps)));
             }
-            DoubleVector update = negStep.mul(m).div(v.sqrt().add(eps));
-            (decoupled ? p.fma(decay, update) : p.add(update)).intoMemorySegment(param, at, ORDER);
+            p.intoMemorySegment(param, at, ORDER);
         }
     }
 }

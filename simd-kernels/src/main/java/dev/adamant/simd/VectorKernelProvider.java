@@ -6,20 +6,21 @@ import dev.adamant.kernel.Numerics;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
 import org.eclipse.collections.api.factory.primitive.IntLists;
-import org.eclipse.collections.api.factory.primitive.IntObjectMaps;
+import org.eclipse.collections.api.factory.Maps;
 import org.eclipse.collections.api.list.primitive.ImmutableIntList;
-import org.eclipse.collections.api.map.primitive.MutableIntObjectMap;
+import org.eclipse.collections.api.map.MutableMap;
 
 import java.lang.invoke.MethodHandle;
 
 /**
- * The Vector API kernels, registered as a {@link KernelProvider} service. Each lane width gets
- * its own copy of each kernel class (see {@link KernelCopies}), defined on first use.
+ * The Vector API kernels, registered as a {@link KernelProvider} service. Each lane width and
+ * numerics mode gets its own copy of each kernel class (see {@link KernelCopies}), defined on
+ * first use and then shared.
  */
 public final class VectorKernelProvider implements KernelProvider {
     private final ImmutableIntList laneWidths;
     private final int preferred;
-    private final MutableIntObjectMap<MethodHandle> adamByBits = IntObjectMaps.mutable.empty();
+    private final MutableMap<Specialization, AdamKernel> adam = Maps.mutable.empty();
 
     public VectorKernelProvider() {
         // widths above the machine's maximum would run emulated, far slower than scalar
@@ -44,13 +45,15 @@ public final class VectorKernelProvider implements KernelProvider {
             throw new IllegalArgumentException("lane width " + laneBits + " bits is not available here; available: "
                     + laneWidths.makeString(", "));
         }
-        MethodHandle constructor;
-        synchronized (adamByBits) {
-            constructor = adamByBits.getIfAbsentPut(laneBits,
-                    () -> KernelCopies.define(VectorAdamKernel.class, Lanes.ofBits(laneBits), Numerics.class));
+        Specialization spec = Specialization.of(laneBits, numerics);
+        synchronized (adam) {
+            return adam.getIfAbsentPut(spec, () -> newInstance(KernelCopies.define(VectorAdamKernel.class, spec)));
         }
+    }
+
+    private static AdamKernel newInstance(MethodHandle constructor) {
         try {
-            return (AdamKernel) constructor.invoke(numerics);
+            return (AdamKernel) constructor.invoke();
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

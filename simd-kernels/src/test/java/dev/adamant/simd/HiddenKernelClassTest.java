@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Every width runs in its own hidden copy of the kernel class, whose static species is that width. */
+/** Every width and mode runs in its own hidden copy of the kernel class, whose static species is that width. */
 class HiddenKernelClassTest {
 
     @BeforeEach
@@ -37,8 +37,10 @@ class HiddenKernelClassTest {
             assertTrue(k.isHidden(), k::getName);
             assertNotSame(template, k);
             assertTrue(k.getName().startsWith("dev.adamant.simd.VectorAdamKernel/"), k.getName());
-            assertSame(k, fast.getClass(), "both numerics of one width share the copy");
-            assertSame(k, Backends.vector(bits, Numerics.EXACT).orElseThrow().adam().getClass(), "one copy per width, reused");
+            assertTrue(fast.getClass().isHidden(), fast.getClass()::getName);
+            assertNotSame(k, fast.getClass(), "each numerics mode has its own copy, compiled for that mode only");
+            assertSame(k, Backends.vector(bits, Numerics.EXACT).orElseThrow().adam().getClass(), "one copy per width and mode, reused");
+            assertEquals(bits, speciesBits(fast.getClass(), "F"), "float species of the " + bits + "-bit fast copy");
             assertEquals(bits, speciesBits(k, "F"), "float species of the " + bits + "-bit copy");
             assertEquals(bits, speciesBits(k, "D"), "double species of the " + bits + "-bit copy");
             classes.add(k);
