@@ -6,84 +6,57 @@ import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
 import dev.adamant.kernel.Numerics;
 import dev.adamant.optim.AdamConfig;
-import dev.adamant.tensor.DType;
-import dev.adamant.tensor.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
-
-import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
- * How fast is one fused AdamW step over n fp32 elements, per backend (scalar reference or vector
- * kernel at one lane width) and numerics mode? Throughput is reported per call; elements/s is
- * n times that.
+ * How many fp32 AdamW elements per second does one backend update, at one size? The variants
+ * differ only in the kernel (scalar reference, or vector at one lane width) and numerics mode;
+ * the step is the engine's fused kernel over off-heap buffers, one call per operation.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 3, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--sun-misc-unsafe-memory-access=allow"})
-@OutputTimeUnit(TimeUnit.SECONDS)
-public class AdamWStepBenchmark {
+public class AdamWStepBenchmark extends BenchmarkDefaults {
 
-    @Param({"4096", "65536", "16777216"})
-    public int size;
-
-    /** "scalar" or a lane width in bits. */
+    /** {@code scalar}, {@code 128}, {@code 256}, {@code 512} or {@code preferred}. */
     @Param({"scalar", "128", "256", "512"})
     public String kernel;
 
     @Param({"EXACT", "FAST"})
     public Numerics numerics;
 
-    private Tensor param, grad, expAvg, expAvgSq;
+    @Param({"4096", "65536", "1048576", "16777216"})
+    public int size;
+
+    private Buffers buffers;
     private AdamKernel adam;
     private AdamCoefficients coefficients;
 
-    @Setup(Level.Trial)
+    @Setup
     public void setUp() {
-        Backend backend = kernel.equals("scalar") ? Backends.scalar(numerics)
-                : Backends.vector(Integer.parseInt(kernel), numerics).orElseThrow();
-        adam = backend.adam();
-        param = random(size, 1);
-        grad = random(size, 2);
-        expAvg = Tensor.allocate(DType.FLOAT32, size);
-        expAvgSq = Tensor.allocate(DType.FLOAT32, size);
+        adam = backend(kernel, numerics).adam();
+        buffers = new Buffers(size);
+        // a mid-run step: bias corrections are neither 0 nor 1
         coefficients = AdamConfig.adamW().coefficients(10);
     }
 
-    private static Tensor random(int n, long seed) {
-        Tensor t = Tensor.allocate(DType.FLOAT32, n);
-        SplittableRandom r = new SplittableRandom(seed);
-        for (long i = 0; i < n; i++) {
-            t.setFloat(i, (float) r.nextGaussian());
+    static Backend backend(String kernel, Numerics numerics) {
+        if (kernel.equals("scalar")) {
+            return Backends.scalar(numerics);
         }
-        return t;
+        int bits = kernel.equals("preferred") ? Backends.preferredLaneWidth() : Integer.parseInt(kernel);
+        return Backends.vector(bits, numerics).orElseThrow(() -> new IllegalStateException(
+                "no " + kernel + "-bit vector kernel here: " + Backends.simdUnavailableReason().orElse("width unavailable")));
     }
 
-    @TearDown(Level.Trial)
+    @TearDown
     public void tearDown() {
-        param.close();
-        grad.close();
-        expAvg.close();
-        expAvgSq.close();
+        buffers.close();
     }
 
     @Benchmark
     public void step() {
-        adam.updateFloats(coefficients, param.segment(), grad.segment(), expAvg.segment(), expAvgSq.segment(),
-                null, 0, size);
+        adam.updateFloats(coefficients, buffers.param.segment(), buffers.grad.segment(), buffers.expAvg.segment(),
+                buffers.expAvgSq.segment(), null, 0, size);
     }
 }
