@@ -32,6 +32,8 @@ import java.lang.foreign.MemorySegment;
  */
 public interface AdamKernel {
 
+    KernelKind<AdamKernel> KIND = new KernelKind<>("adam", AdamKernel.class, ScalarAdamKernel::of);
+
     /** float32 buffers; element indices, not byte offsets. */
     void updateFloats(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
                       MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long to);

@@ -7,6 +7,7 @@ import org.eclipse.collections.api.list.MutableList;
 import org.eclipse.collections.api.list.primitive.ImmutableIntList;
 
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
@@ -37,7 +38,7 @@ public final class Backends {
 
     /** The scalar reference in the given mode; always available. */
     public static Backend scalar(Numerics numerics) {
-        return new Backend(0, numerics, ScalarAdamKernel.of(numerics));
+        return new Backend(0, Objects.requireNonNull(numerics, "numerics"), null);
     }
 
     /** The vector kernels at {@code laneBits}, if SIMD is available here at that width. */
@@ -46,7 +47,7 @@ public final class Backends {
         if (p == null || !p.laneWidths().contains(laneBits)) {
             return Optional.empty();
         }
-        return Optional.of(new Backend(laneBits, numerics, p.adam(laneBits, numerics)));
+        return Optional.of(new Backend(laneBits, Objects.requireNonNull(numerics, "numerics"), p));
     }
 
     /** Vector widths available here, ascending; empty without SIMD. */

@@ -2,6 +2,8 @@ package dev.adamant.kernel;
 
 import org.eclipse.collections.api.list.primitive.ImmutableIntList;
 
+import java.util.Optional;
+
 /**
  * Service interface of a SIMD kernel module, found with {@link java.util.ServiceLoader}. Core
  * never links against an implementation: the dispatcher ({@link Backends}) loads one only after
@@ -15,6 +17,9 @@ public interface KernelProvider {
     /** The width the JVM prefers on this machine; one of {@link #laneWidths()}. */
     int preferredLaneWidth();
 
-    /** The Adam/AdamW kernel at {@code laneBits} (one of {@link #laneWidths()}) with the given numerics. */
-    AdamKernel adam(int laneBits, Numerics numerics);
+    /**
+     * The vector kernel of {@code kind} at {@code laneBits} (one of {@link #laneWidths()}) with the
+     * given numerics, or empty when this provider has none of that kind.
+     */
+    <K> Optional<K> kernel(KernelKind<K> kind, int laneBits, Numerics numerics);
 }

@@ -1,6 +1,7 @@
 package dev.adamant.simd;
 
 import dev.adamant.kernel.AdamKernel;
+import dev.adamant.kernel.KernelKind;
 import dev.adamant.kernel.KernelProvider;
 import dev.adamant.kernel.Numerics;
 import jdk.incubator.vector.FloatVector;
@@ -8,19 +9,28 @@ import jdk.incubator.vector.VectorShape;
 import org.eclipse.collections.api.factory.primitive.IntLists;
 import org.eclipse.collections.api.factory.Maps;
 import org.eclipse.collections.api.list.primitive.ImmutableIntList;
+import org.eclipse.collections.api.map.ImmutableMap;
 import org.eclipse.collections.api.map.MutableMap;
 
 import java.lang.invoke.MethodHandle;
+import java.util.Optional;
 
 /**
- * The Vector API kernels, registered as a {@link KernelProvider} service. Each lane width and
- * numerics mode gets its own copy of each kernel class (see {@link KernelCopies}), defined on
- * first use and then shared.
+ * The Vector API kernels, registered as a {@link KernelProvider} service. Each kernel kind has one
+ * template class here; each lane width and numerics mode gets its own copy of it (see
+ * {@link KernelCopies}), defined on first use and then shared.
  */
 public final class VectorKernelProvider implements KernelProvider {
+    /** Kernel kind name to its template; a kind missing here runs on its scalar reference. */
+    private static final ImmutableMap<String, Class<?>> TEMPLATES = Maps.immutable.of(
+            AdamKernel.KIND.name(), VectorAdamKernel.class);
+
+    private record CopyKey(Class<?> template, Specialization spec) {
+    }
+
     private final ImmutableIntList laneWidths;
     private final int preferred;
-    private final MutableMap<Specialization, AdamKernel> adam = Maps.mutable.empty();
+    private final MutableMap<CopyKey, Object> copies = Maps.mutable.empty();
 
     public VectorKernelProvider() {
         // widths above the machine's maximum would run emulated, far slower than scalar
@@ -40,20 +50,25 @@ public final class VectorKernelProvider implements KernelProvider {
     }
 
     @Override
-    public AdamKernel adam(int laneBits, Numerics numerics) {
+    public <K> Optional<K> kernel(KernelKind<K> kind, int laneBits, Numerics numerics) {
         if (!laneWidths.contains(laneBits)) {
             throw new IllegalArgumentException("lane width " + laneBits + " bits is not available here; available: "
                     + laneWidths.makeString(", "));
         }
-        Specialization spec = Specialization.of(laneBits, numerics);
-        synchronized (adam) {
-            return adam.getIfAbsentPut(spec, () -> newInstance(KernelCopies.define(VectorAdamKernel.class, spec)));
+        Class<?> template = TEMPLATES.get(kind.name());
+        if (template == null) {
+            return Optional.empty();
+        }
+        CopyKey key = new CopyKey(template, Specialization.of(laneBits, numerics));
+        synchronized (copies) {
+            return Optional.of(kind.type().cast(copies.getIfAbsentPut(key,
+                    () -> newInstance(KernelCopies.define(key.template(), key.spec())))));
         }
     }
 
-    private static AdamKernel newInstance(MethodHandle constructor) {
+    private static Object newInstance(MethodHandle constructor) {
         try {
-            return (AdamKernel) constructor.invoke();
+            return constructor.invoke();
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

@@ -50,7 +50,7 @@ class HiddenKernelClassTest {
 
     @Test
     void theProviderRefusesWidthsThisMachineLacks() {
-        var e = assertThrows(IllegalArgumentException.class, () -> new VectorKernelProvider().adam(1024, Numerics.EXACT));
+        var e = assertThrows(IllegalArgumentException.class, () -> new VectorKernelProvider().kernel(dev.adamant.kernel.AdamKernel.KIND, 1024, Numerics.EXACT));
         assertTrue(e.getMessage().contains("1024"), e.getMessage());
     }
 
