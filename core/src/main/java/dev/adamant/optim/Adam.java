@@ -6,6 +6,8 @@ import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
 import dev.adamant.tensor.Tensor;
 
+import java.util.List;
+
 /**
  * Adam, as {@code torch.optim.Adam}: L2 weight decay added to the gradient, optional amsgrad and
  * maximize. With {@link AdamConfig#decoupledWeightDecay()} it is AdamW; {@link AdamW} fixes that.
@@ -18,7 +20,8 @@ import dev.adamant.tensor.Tensor;
  * }
  * }</pre>
  */
-public class Adam extends Optimizer<AdamConfig, AdamState> {
+public class Adam extends SlotOptimizer<AdamConfig, AdamState> {
+    private final AdamKernel kernel;
 
     /** Adam with torch's defaults on the default backend. */
     public Adam() {
@@ -32,6 +35,7 @@ public class Adam extends Optimizer<AdamConfig, AdamState> {
 
     public Adam(AdamConfig defaults, Backend backend) {
         super(defaults, backend);
+        this.kernel = backend.kernel(AdamKernel.KIND);
     }
 
     @Override
@@ -43,37 +47,27 @@ public class Adam extends Optimizer<AdamConfig, AdamState> {
     }
 
     @Override
-    protected AdamState prepareState(Parameter p, AdamState state, AdamConfig config) {
-        var dtype = p.data().dtype();
-        long n = p.data().size();
-        if (state == null) {
-            Tensor expAvg = Tensor.allocate(dtype, n);
-            try {
-                state = new AdamState(expAvg, Tensor.allocate(dtype, n));
-            } catch (RuntimeException | Error e) {
-                expAvg.close();
-                throw e;
-            }
-        }
-        // amsgrad switched on later: the running max starts from zero, i.e. from v itself
-        if (config.amsgrad() && state.maxExpAvgSq == null) {
-            state.maxExpAvgSq = Tensor.allocate(dtype, n);
-        }
-        return state;
+    protected AdamState newState() {
+        return new AdamState();
     }
 
     @Override
-    protected void update(Parameter p, AdamState s, AdamConfig config) {
-        s.step++;
-        AdamCoefficients c = config.coefficients(s.step);
-        AdamKernel kernel = backend().adam();
+    protected Iterable<Slot> slots(AdamConfig config) {
+        // amsgrad switched on later: the running max starts from zero, i.e. from v itself
+        return config.amsgrad() ? List.of(AdamState.EXP_AVG, AdamState.EXP_AVG_SQ, AdamState.MAX_EXP_AVG_SQ)
+                : List.of(AdamState.EXP_AVG, AdamState.EXP_AVG_SQ);
+    }
+
+    @Override
+    protected void step(Parameter p, AdamState s, AdamConfig config) {
+        AdamCoefficients c = config.coefficients(s.step());
         Tensor data = p.data();
-        var max = config.amsgrad() ? s.maxExpAvgSq.segment() : null;
+        var max = config.amsgrad() ? s.maxExpAvgSq().segment() : null;
         switch (data.dtype()) {
-            case FLOAT32 -> kernel.updateFloats(c, data.segment(), p.grad().segment(), s.expAvg.segment(),
-                    s.expAvgSq.segment(), max, 0, data.size());
-            case FLOAT64 -> kernel.updateDoubles(c, data.segment(), p.grad().segment(), s.expAvg.segment(),
-                    s.expAvgSq.segment(), max, 0, data.size());
+            case FLOAT32 -> kernel.updateFloats(c, data.segment(), p.grad().segment(), s.expAvg().segment(),
+                    s.expAvgSq().segment(), max, 0, data.size());
+            case FLOAT64 -> kernel.updateDoubles(c, data.segment(), p.grad().segment(), s.expAvg().segment(),
+                    s.expAvgSq().segment(), max, 0, data.size());
         }
     }
 }

@@ -1,48 +1,25 @@
 package dev.adamant.optim;
 
 import dev.adamant.tensor.Tensor;
-import org.eclipse.collections.api.factory.Maps;
-import org.eclipse.collections.api.map.ImmutableMap;
-import org.eclipse.collections.api.map.MutableMap;
 
 /** Adam's per-parameter state, with torch's names. */
-public final class AdamState implements ParameterState {
-    long step;
-    final Tensor expAvg;
-    final Tensor expAvgSq;
-    Tensor maxExpAvgSq;
-
-    AdamState(Tensor expAvg, Tensor expAvgSq) {
-        this.expAvg = expAvg;
-        this.expAvgSq = expAvgSq;
-    }
-
-    @Override
-    public long step() {
-        return step;
-    }
+public final class AdamState extends SlotState {
+    static final Slot EXP_AVG = Slot.zeros("exp_avg");
+    static final Slot EXP_AVG_SQ = Slot.zeros("exp_avg_sq");
+    static final Slot MAX_EXP_AVG_SQ = Slot.zeros("max_exp_avg_sq");
 
     /** First moment, {@code exp_avg}. */
     public Tensor expAvg() {
-        return expAvg;
+        return tensor(EXP_AVG.name());
     }
 
     /** Second moment, {@code exp_avg_sq}. */
     public Tensor expAvgSq() {
-        return expAvgSq;
+        return tensor(EXP_AVG_SQ.name());
     }
 
     /** Running maximum of the second moment, {@code max_exp_avg_sq}; null until a step with amsgrad. */
     public Tensor maxExpAvgSq() {
-        return maxExpAvgSq;
-    }
-
-    @Override
-    public ImmutableMap<String, Tensor> tensors() {
-        MutableMap<String, Tensor> map = Maps.mutable.of("exp_avg", expAvg, "exp_avg_sq", expAvgSq);
-        if (maxExpAvgSq != null) {
-            map.put("max_exp_avg_sq", maxExpAvgSq);
-        }
-        return map.toImmutable();
+        return tensor(MAX_EXP_AVG_SQ.name());
     }
 }

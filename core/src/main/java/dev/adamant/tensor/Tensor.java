@@ -153,6 +153,23 @@ public final class Tensor implements AutoCloseable {
         return segment.toArray(ValueLayout.JAVA_DOUBLE);
     }
 
+    /** Sets every element to {@code value} (rounded to float32 for a float32 tensor). */
+    public void fill(double value) {
+        switch (dtype) {
+            case FLOAT32 -> {
+                float f = (float) value;
+                for (long i = 0; i < size; i++) {
+                    segment.setAtIndex(ValueLayout.JAVA_FLOAT, i, f);
+                }
+            }
+            case FLOAT64 -> {
+                for (long i = 0; i < size; i++) {
+                    segment.setAtIndex(ValueLayout.JAVA_DOUBLE, i, value);
+                }
+            }
+        }
+    }
+
     /** Sets every element to zero. */
     public void zero() {
         segment.fill((byte) 0);
