@@ -292,14 +292,14 @@ class OptimizerApiTest {
         }
 
         @Override
-        protected void update(Parameter p, AdamState s, AdamConfig config) {
+        protected void step(Parameter p, AdamState s, AdamConfig config) {
             inside.countDown();
             try {
                 if (!release.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("never released");
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
-            super.update(p, s, config);
+            super.step(p, s, config);
         }
     }
 
