@@ -1,12 +1,11 @@
 package dev.adamant.conformance;
 
 import dev.adamant.kernel.Backend;
-import dev.adamant.optim.Adam;
-import dev.adamant.optim.AdamConfig;
-import dev.adamant.optim.AdamState;
-import dev.adamant.optim.AdamW;
+import dev.adamant.optim.Optimizer;
+import dev.adamant.optim.OptimizerConfig;
 import dev.adamant.optim.ParamGroup;
 import dev.adamant.optim.Parameter;
+import dev.adamant.optim.ParameterState;
 import dev.adamant.tensor.DType;
 import dev.adamant.tensor.Tensor;
 
@@ -21,13 +20,12 @@ import java.util.Set;
  * param groups, a gradient set on each parameter (or none) before every {@code step()}, and the
  * parameters and every recorded state tensor compared after each checkpoint step.
  *
- * <p>It goes through {@link Adam}/{@link AdamW} rather than calling a kernel directly, so the
+ * <p>It goes through the optimizer's public API (see {@link Recipe}) rather than calling a kernel directly, so the
  * conformance check also covers param groups, skipped parameters, per-parameter step counts and
  * config changes between steps.
  */
 public final class Replayer {
     private static final Set<String> UNSUPPORTED_FAMILIES = Set.of("clip_grad_norm", "lr_schedulers", "clip_then_step");
-    private static final Set<String> OPTIMIZERS = Set.of("adam", "adamw");
 
     private final Backend backend;
 
@@ -40,7 +38,8 @@ public final class Replayer {
         if (UNSUPPORTED_FAMILIES.contains(file.family())) {
             return Optional.of("family " + file.family() + " not supported yet");
         }
-        if (!OPTIMIZERS.contains(c.optimizer())) {
+        Optional<Recipe<?>> recipe = Recipe.forName(c.optimizer());
+        if (recipe.isEmpty()) {
             return Optional.of(c.optimizer().isEmpty() ? "not an optimizer case"
                     : "optimizer " + c.optimizer() + " not supported yet");
         }
@@ -51,13 +50,13 @@ public final class Replayer {
             return Optional.of("case format not recognised (no initial_params/param_groups and steps)");
         }
         for (GoldenCase.Group g : c.groups()) {
-            Optional<String> key = AdamHyper.unsupportedKey(g.hyper());
+            Optional<String> key = new Hyper(g.hyper()).unknownKey(recipe.get().keys());
             if (key.isPresent()) {
                 return Optional.of("hyperparameter " + key.get() + " not supported yet");
             }
         }
         for (GoldenCase.Step s : c.steps()) {
-            Optional<String> key = AdamHyper.unsupportedKey(s.overrides());
+            Optional<String> key = new Hyper(s.overrides()).unknownKey(recipe.get().keys());
             if (key.isPresent()) {
                 return Optional.of("per-step " + key.get() + " not supported yet");
             }
@@ -70,6 +69,10 @@ public final class Replayer {
         unsupportedReason(file, c).ifPresent(reason -> {
             throw new IllegalArgumentException(c.name() + ": " + reason);
         });
+        return replay(Recipe.forName(c.optimizer()).orElseThrow(), file, c);
+    }
+
+    private <C extends OptimizerConfig<C>> CaseResult replay(Recipe<C> recipe, GoldenFile file, GoldenCase c) {
         Comparison comparison = new Comparison(backend.numerics(), file.nanMatchesNan());
         Score score = new Score();
         DType dtype = c.dtype().equals("float32") ? DType.FLOAT32 : DType.FLOAT64;
@@ -83,14 +86,12 @@ public final class Replayer {
                 params.add(Parameter.of(t.name(), own(owned, tensor(dtype, t.initial()))));
                 grads.add(own(owned, Tensor.allocate(dtype, t.initial().length)));
             }
-            boolean decoupled = c.optimizer().equals("adamw");
-            AdamConfig base = decoupled ? AdamConfig.adamW() : AdamConfig.adam();
-            List<AdamConfig> hypers = c.groups().stream().map(g -> AdamHyper.apply(base, g.hyper())).toList();
-            try (Adam optimizer = decoupled ? new AdamW(hypers.getFirst(), backend) : new Adam(hypers.getFirst(), backend)) {
-                List<ParamGroup<AdamConfig>> groups = new ArrayList<>();
+            List<Hyper> hypers = c.groups().stream().map(g -> new Hyper(g.hyper())).toList();
+            try (Optimizer<C, ?> optimizer = recipe.factory().create(recipe.configurer().config(hypers.getFirst()), backend)) {
+                List<ParamGroup<C>> groups = new ArrayList<>();
                 int next = 0;
                 for (int g = 0; g < c.groups().size(); g++) {
-                    AdamConfig config = hypers.get(g);
+                    C config = recipe.configurer().config(hypers.get(g));
                     int n = c.groups().get(g).params().size();
                     groups.add(optimizer.addParamGroup(params.subList(next, next + n), unused -> config));
                     next += n;
@@ -100,7 +101,7 @@ public final class Replayer {
                     step = s.step();
                     for (int g = 0; g < groups.size(); g++) {
                         // an override holds for this step only: every step starts again from hyper
-                        groups.get(g).setConfig(AdamHyper.apply(hypers.get(g), s.overrides()));
+                        groups.get(g).setConfig(recipe.configurer().config(hypers.get(g).with(s.overrides())));
                     }
                     for (int i = 0; i < params.size(); i++) {
                         double[] grad = s.grads().get(i);
@@ -127,7 +128,7 @@ public final class Replayer {
                 score.first == null, score.max, score.first);
     }
 
-    private static void check(Comparison comparison, Score score, GoldenCase.Step s, DType dtype, Adam optimizer,
+    private static void check(Comparison comparison, Score score, GoldenCase.Step s, DType dtype, Optimizer<?, ?> optimizer,
                               List<Parameter> params, List<GoldenCase.GoldenTensor> specs, long[] expectedSteps) {
         boolean single = params.size() == 1;
         for (int i = 0; i < params.size(); i++) {
@@ -141,7 +142,7 @@ public final class Replayer {
             if (expectedState == null || expectedState.isEmpty()) {
                 continue;
             }
-            Optional<AdamState> state = optimizer.state(params.get(i));
+            Optional<? extends ParameterState> state = optimizer.state(params.get(i));
             if (state.isEmpty()) {
                 score.fail(Mismatch.structural(s.step(), paramName, "torch has state, the engine has none"));
                 continue;
@@ -151,12 +152,18 @@ public final class Replayer {
                         Long.toString(state.get().step()), "steps with a gradient"));
             }
             var tensors = state.get().tensors();
+            var scalars = state.get().scalars();
             for (Map.Entry<String, double[]> field : expectedState.entrySet()) {
-                Tensor actual = tensors.get(field.getKey());
-                if (actual == null) {
-                    score.fail(Mismatch.structural(s.step(), prefix + field.getKey(), "missing from the engine's state"));
+                String name = field.getKey();
+                Tensor actual = tensors.get(name);
+                if (actual != null) {
+                    score.add(comparison.compare(s.step(), prefix + name, dtype, field.getValue(), values(actual)));
+                } else if (scalars.containsKey(name)) {
+                    // torch keeps scalar state (nadam's mu_product) as a float32 0-dim tensor
+                    score.add(comparison.compare(s.step(), prefix + name, DType.FLOAT32, field.getValue(),
+                            new double[] {scalars.get(name)}));
                 } else {
-                    score.add(comparison.compare(s.step(), prefix + field.getKey(), dtype, field.getValue(), values(actual)));
+                    score.fail(Mismatch.structural(s.step(), prefix + name, "missing from the engine's state"));
                 }
             }
         }

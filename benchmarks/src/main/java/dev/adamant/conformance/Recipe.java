@@ -1,0 +1,53 @@
+package dev.adamant.conformance;
+
+import dev.adamant.kernel.Backend;
+import dev.adamant.optim.AdamConfig;
+import dev.adamant.optim.Adam;
+import dev.adamant.optim.AdamW;
+import dev.adamant.optim.Optimizer;
+import dev.adamant.optim.OptimizerConfig;
+import org.eclipse.collections.api.factory.Maps;
+import org.eclipse.collections.api.map.ImmutableMap;
+
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * How the conformance check builds the engine's counterpart of one torch optimizer: which of
+ * torch's hyperparameter names it understands, the config they make, and the optimizer.
+ *
+ * @param name torch's lower-case name, as in the golden files' {@code optimizer} field
+ */
+public record Recipe<C extends OptimizerConfig<C>>(String name, Set<String> keys, Configurer<C> configurer,
+                                                   Factory<C> factory) {
+
+    /** Torch's hyperparameters (defaults for the keys a file leaves out) as the engine's config. */
+    public interface Configurer<C> {
+        C config(Hyper hyper);
+    }
+
+    public interface Factory<C extends OptimizerConfig<C>> {
+        Optimizer<C, ?> create(C defaults, Backend backend);
+    }
+
+    private static final ImmutableMap<String, Recipe<?>> ALL = Maps.immutable.<String, Recipe<?>>empty()
+            .newWithKeyValue("adam", adam("adam", AdamConfig.adam(), Adam::new))
+            .newWithKeyValue("adamw", adam("adamw", AdamConfig.adamW(), AdamW::new));
+
+    /** The recipe for torch optimizer {@code name}, if the engine has that optimizer. */
+    public static Optional<Recipe<?>> forName(String name) {
+        return Optional.ofNullable(ALL.get(name));
+    }
+
+    private static Recipe<AdamConfig> adam(String name, AdamConfig torchDefaults, Factory<AdamConfig> factory) {
+        return new Recipe<>(name, Set.of("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize"), h -> {
+            double[] betas = h.pair("betas", torchDefaults.beta1(), torchDefaults.beta2());
+            return torchDefaults.withLr(h.number("lr", torchDefaults.lr()))
+                    .withBetas(betas[0], betas[1])
+                    .withEps(h.number("eps", torchDefaults.eps()))
+                    .withWeightDecay(h.number("weight_decay", torchDefaults.weightDecay()))
+                    .withAmsgrad(h.flag("amsgrad", torchDefaults.amsgrad()))
+                    .withMaximize(h.flag("maximize", torchDefaults.maximize()));
+        }, factory);
+    }
+}
