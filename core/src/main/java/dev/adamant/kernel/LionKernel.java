@@ -1,0 +1,28 @@
+package dev.adamant.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The contract of a fused Lion step (Chen et al. 2023, "Symbolic Discovery of Optimization
+ * Algorithms", Algorithm 2): the update is the sign of an interpolation of momentum and gradient,
+ * with decoupled weight decay. Per element, with {@code f(x)} the coefficient rounded to the
+ * element type and torch-style fused {@code add(alpha=)}:
+ * <pre>
+ * g = maximize ? -grad : grad
+ * c = fma(g, f(1-β1), m * f(β1))          interpolation used for the update
+ * p = p * f(1 - lr·wd)                    decoupled decay (skipped when wd = 0)
+ * p = fma(sign(c), f(-lr), p)             sign(±0) = ±0, sign(NaN) = NaN
+ * m = fma(g, f(1-β2), m * f(β2))          momentum, with the other beta
+ * </pre>
+ * No division or square root: FAST numerics are the same as EXACT.
+ */
+public interface LionKernel {
+
+    KernelKind<LionKernel> KIND = new KernelKind<>("lion", LionKernel.class, numerics -> ScalarLionKernel.INSTANCE);
+
+    void updateFloats(LionCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                      long from, long to);
+
+    void updateDoubles(LionCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                       long from, long to);
+}

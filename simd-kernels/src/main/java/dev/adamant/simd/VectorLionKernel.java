@@ -1,0 +1,102 @@
+package dev.adamant.simd;
+
+import dev.adamant.kernel.LionCoefficients;
+import dev.adamant.kernel.LionKernel;
+import dev.adamant.kernel.Numerics;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.constant.ConstantDescs;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.nio.ByteOrder;
+
+/**
+ * Fused Lion with the Vector API, bit-identical to the scalar reference (same operation order;
+ * the sign is Math.signum's: ±1, or the input itself for ±0 and NaN). A template for per-width
+ * hidden copies, as {@link VectorAdamKernel}.
+ */
+final class VectorLionKernel implements LionKernel {
+    private static final Specialization SPEC = classData();
+    private static final VectorSpecies<Float> F = SPEC.floats();
+    private static final VectorSpecies<Double> D = SPEC.doubles();
+    private static final LionKernel TAIL = LionKernel.KIND.scalar(Numerics.EXACT);
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    private static Specialization classData() {
+        try {
+            return MethodHandles.classData(MethodHandles.lookup(), ConstantDescs.DEFAULT_NAME, Specialization.class);
+        } catch (IllegalAccessException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @Override
+    public void updateFloats(LionCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                             long from, long to) {
+        long upper = from + F.loopBound(to - from);
+        floats(c, param, grad, expAvg, from, upper);
+        TAIL.updateFloats(c, param, grad, expAvg, upper, to);
+    }
+
+    @Override
+    public void updateDoubles(LionCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                              long from, long to) {
+        long upper = from + D.loopBound(to - from);
+        doubles(c, param, grad, expAvg, from, upper);
+        TAIL.updateDoubles(c, param, grad, expAvg, upper, to);
+    }
+
+    private static void floats(LionCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                               long from, long upper) {
+        final FloatVector beta1 = FloatVector.broadcast(F, (float) c.beta1());
+        final FloatVector oneMinusBeta1 = FloatVector.broadcast(F, (float) c.oneMinusBeta1());
+        final FloatVector beta2 = FloatVector.broadcast(F, (float) c.beta2());
+        final FloatVector oneMinusBeta2 = FloatVector.broadcast(F, (float) c.oneMinusBeta2());
+        final FloatVector decay = FloatVector.broadcast(F, (float) c.decayFactor());
+        final FloatVector negLr = FloatVector.broadcast(F, (float) c.negLr());
+        final FloatVector one = FloatVector.broadcast(F, 1f), minusOne = FloatVector.broadcast(F, -1f);
+        final boolean decoupled = c.decayFactor() != 1, maximize = c.maximize();
+        for (long i = from; i < upper; i += F.length()) {
+            long at = i * Float.BYTES;
+            FloatVector g = FloatVector.fromMemorySegment(F, grad, at, ORDER);
+            if (maximize) g = g.neg();
+            FloatVector m = FloatVector.fromMemorySegment(F, expAvg, at, ORDER);
+            FloatVector p = FloatVector.fromMemorySegment(F, param, at, ORDER);
+            FloatVector interpolated = g.fma(oneMinusBeta1, m.mul(beta1));
+            // Math.signum: ±1 for nonzero numbers, the value itself for ±0 and NaN
+            FloatVector sign = interpolated.blend(one, interpolated.compare(VectorOperators.GT, 0f))
+                    .blend(minusOne, interpolated.compare(VectorOperators.LT, 0f));
+            if (decoupled) p = p.mul(decay);
+            sign.fma(negLr, p).intoMemorySegment(param, at, ORDER);
+            g.fma(oneMinusBeta2, m.mul(beta2)).intoMemorySegment(expAvg, at, ORDER);
+        }
+    }
+
+    private static void doubles(LionCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                                long from, long upper) {
+        final DoubleVector beta1 = DoubleVector.broadcast(D, c.beta1());
+        final DoubleVector oneMinusBeta1 = DoubleVector.broadcast(D, c.oneMinusBeta1());
+        final DoubleVector beta2 = DoubleVector.broadcast(D, c.beta2());
+        final DoubleVector oneMinusBeta2 = DoubleVector.broadcast(D, c.oneMinusBeta2());
+        final DoubleVector decay = DoubleVector.broadcast(D, c.decayFactor());
+        final DoubleVector negLr = DoubleVector.broadcast(D, c.negLr());
+        final DoubleVector one = DoubleVector.broadcast(D, 1d), minusOne = DoubleVector.broadcast(D, -1d);
+        final boolean decoupled = c.decayFactor() != 1, maximize = c.maximize();
+        for (long i = from; i < upper; i += D.length()) {
+            long at = i * Double.BYTES;
+            DoubleVector g = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
+            if (maximize) g = g.neg();
+            DoubleVector m = DoubleVector.fromMemorySegment(D, expAvg, at, ORDER);
+            DoubleVector p = DoubleVector.fromMemorySegment(D, param, at, ORDER);
+            DoubleVector interpolated = g.fma(oneMinusBeta1, m.mul(beta1));
+            DoubleVector sign = interpolated.blend(one, interpolated.compare(VectorOperators.GT, 0d))
+                    .blend(minusOne, interpolated.compare(VectorOperators.LT, 0d));
+            if (decoupled) p = p.mul(decay);
+            sign.fma(negLr, p).intoMemorySegment(param, at, ORDER);
+            g.fma(oneMinusBeta2, m.mul(beta2)).intoMemorySegment(expAvg, at, ORDER);
+        }
+    }
+}
