@@ -3,6 +3,7 @@ package dev.adamant.simd;
 import dev.adamant.kernel.AdamKernel;
 import dev.adamant.kernel.KernelKind;
 import dev.adamant.kernel.KernelProvider;
+import dev.adamant.kernel.LambKernel;
 import dev.adamant.kernel.LionKernel;
 import dev.adamant.kernel.Numerics;
 import jdk.incubator.vector.FloatVector;
@@ -25,7 +26,8 @@ public final class VectorKernelProvider implements KernelProvider {
     /** Kernel kind name to its template; a kind missing here runs on its scalar reference. */
     private static final ImmutableMap<String, Class<?>> TEMPLATES = Maps.immutable.of(
             AdamKernel.KIND.name(), VectorAdamKernel.class,
-            LionKernel.KIND.name(), VectorLionKernel.class);
+            LionKernel.KIND.name(), VectorLionKernel.class,
+            LambKernel.KIND.name(), VectorLambKernel.class);
 
     private record CopyKey(Class<?> template, Specialization spec) {
     }
