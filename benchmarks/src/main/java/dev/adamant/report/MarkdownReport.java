@@ -14,6 +14,8 @@ import java.util.stream.Collectors;
 /** {@code report.md}: the run's settings, the throughput table, the stream bandwidth, and ratios. */
 public final class MarkdownReport {
     static final String CHART_FILE = "throughput.png";
+    /** Relative error above which a figure is counted as noisy in the header. */
+    static final double NOISY = 0.10;
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
 
@@ -113,8 +115,10 @@ public final class MarkdownReport {
         md.append("- **JMH ").append(s.jmhVersion()).append(":** throughput mode, ").append(s.forks()).append(" fork(s), ")
                 .append(s.threads()).append(" thread(s), warmup ").append(s.warmup()).append(", measurement ")
                 .append(s.measurement()).append('\n');
-        table.noisiest().ifPresent(n -> md.append("- **Noise:** the largest 99.9% confidence half-width is ")
-                .append(String.format(Locale.ROOT, "%.1f%%", 100 * n.error() / n.opsPerSecond())).append(" of its score (")
+        table.noisiest().ifPresent(n -> md.append("- **Noise:** ").append(table.noisyCount(NOISY)).append(" of ")
+                .append(table.scoreCount()).append(" configurations have a 99.9% confidence half-width above ")
+                .append(Math.round(100 * NOISY)).append("% of their score; the largest is ")
+                .append(String.format(Locale.ROOT, "%.1f%%", 100 * n.error() / n.opsPerSecond())).append(" (")
                 .append(Variant.of(n).map(Variant::shortName).orElse(n.benchmark())).append(", size ").append(n.size()).append(")\n"));
         if (!table.ignoredBenchmarks().isEmpty()) {
             md.append("- **Not in the table:** ").append(String.join(", ", table.ignoredBenchmarks())).append('\n');

@@ -116,6 +116,17 @@ public final class ThroughputTable {
                 .max((a, b) -> Integer.compare(a.fixedWidth(), b.fixedWidth()));
     }
 
+    /** Results in the table. */
+    public int scoreCount() {
+        return cells.values().stream().mapToInt(Map::size).sum();
+    }
+
+    /** Results whose error is more than {@code fraction} of their score. */
+    public long noisyCount(double fraction) {
+        return cells.values().stream().flatMap(m -> m.values().stream())
+                .filter(s -> !Double.isNaN(s.error()) && s.error() > fraction * s.opsPerSecond()).count();
+    }
+
     /** The score with the largest relative error (error / score), if any has one. */
     public Optional<JmhRun.Score> noisiest() {
         return cells.values().stream().flatMap(m -> m.values().stream())

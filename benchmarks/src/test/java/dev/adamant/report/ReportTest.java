@@ -104,6 +104,8 @@ class ReportTest {
         assertTrue(md.contains("- **Sweep:** quick sweep: test"), md);
         assertTrue(md.contains("warmup 2 × 500 ms, measurement 3 × 500 ms"), md);
         assertFalse(md.contains("aggregate"), md);
+        // synthetic errors are 1% of each score
+        assertTrue(md.contains("- **Noise:** 0 of 18 configurations have a 99.9% confidence half-width above 10% of their score"), md);
         assertTrue(md.contains("![G elem/s against size](throughput.png)"), md);
     }
 

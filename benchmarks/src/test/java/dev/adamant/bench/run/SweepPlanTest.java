@@ -51,6 +51,9 @@ class SweepPlanTest {
         SweepPlan smoke = parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--threads", "2", "--warmup", "1", "--measure", "2",
                 "--out", "x/y");
         assertEquals(1 + 1 + 1, smoke.configurations().size());
+        assertEquals("custom (quick settings)", smoke.name());
+        assertEquals("quick", parse().name());
+        assertEquals("full", parse("--full").name());
         assertEquals(2, smoke.threads());
         assertEquals(1, smoke.warmupIterations());
         assertEquals(2, smoke.measurementIterations());
