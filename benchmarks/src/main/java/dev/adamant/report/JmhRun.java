@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,8 +93,7 @@ public record JmhRun(List<Score> scores, Settings settings) {
         // JMH writes "NaN" (a string) when there are too few samples for an interval
         double error = errorNode.isNumber() ? errorNode.asDouble() : Double.NaN;
         Map<String, String> params = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = entry.path("params").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> p = it.next();
+        for (Map.Entry<String, JsonNode> p : entry.path("params").properties()) {
             params.put(p.getKey(), p.getValue().asText());
         }
         // "dev.adamant.bench.AdamWStepBenchmark.step" -> "AdamWStepBenchmark"
