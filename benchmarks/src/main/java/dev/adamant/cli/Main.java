@@ -1,5 +1,7 @@
 package dev.adamant.cli;
 
+import dev.adamant.bench.run.BenchCommand;
+import dev.adamant.bench.run.SweepPlan;
 import dev.adamant.conformance.CaseResult;
 import dev.adamant.conformance.GoldenCase;
 import dev.adamant.conformance.GoldenFile;
@@ -7,19 +9,23 @@ import dev.adamant.conformance.Replayer;
 import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
 import dev.adamant.kernel.Numerics;
+import dev.adamant.report.ReportCommand;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * The {@code adamant} command line: {@code conformance}, {@code info} and {@code help}.
+ * The {@code adamant} command line: {@code bench}, {@code report}, {@code conformance}, {@code info}
+ * and {@code help}.
  *
  * <p>All logic is in {@link #run}, which returns the exit code and writes to the given streams,
  * so tests drive it in-process; only {@link #main} calls {@link System#exit}.
@@ -31,6 +37,21 @@ public final class Main {
             usage: adamant <command> [options]
 
             commands:
+              bench [--full] [--kernels LIST] [--numerics LIST] [--sizes LIST] [--threads N]
+                    [--warmup N] [--measure N] [--out DIR] [--dry-run]
+                  Runs the JMH suite (AdamW step per kernel, numerics mode and size; the heap
+                  float[] loop; the stream probe), one forked JVM per configuration, and writes
+                  the report folder (default ./report): jmh.json, report.md, throughput.png.
+                  Default: the quick sweep (sizes 4096,65536,1048576,16777216; kernels
+                  scalar,128,256,512; numerics exact,fast; warmup 2 x 500 ms, measurement
+                  3 x 500 ms; about 3 minutes on 2 cores). --full: sizes 1021 to 67108864, the
+                  preferred kernel too, 3 x 1 s warmup, 5 x 1 s measurement. LIST is
+                  comma-separated; --threads runs N JMH threads with their own buffers (figures
+                  are then aggregate). --dry-run lists the configurations and the estimate.
+                  Exit code 0 if every configuration ran, 1 if any failed or JMH could not start.
+              report FILE [--out DIR] [--preferred-width 128|256|512]
+                  Renders the report folder (default ./report) from an existing JMH JSON file,
+                  as bench does after its run.
               conformance [--kernel all|scalar|vector] [--width all|preferred|128|256|512]
                           [--numerics exact|fast] FILE...
                   Replays golden PyTorch cases (files, or directories of *.json) on each selected
@@ -43,6 +64,13 @@ public final class Main {
 
             SIMD needs the JVM flag --add-modules=jdk.incubator.vector.
             """;
+
+    static {
+        // the report's chart is drawn with AWT; no display here, and the flag must be set before AWT loads
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
+    }
 
     private Main() {
     }
@@ -66,12 +94,17 @@ public final class Main {
                 }
                 case "info" -> info(rest, out);
                 case "conformance" -> conformance(rest, out);
+                case "bench" -> BenchCommand.run(checked(() -> SweepPlan.parse(rest, BenchCommand.availableWidths())), out, err);
+                case "report" -> ReportCommand.run(checked(() -> ReportCommand.parse(rest)), out);
                 default -> throw new UsageException("unknown command '" + args[0] + "'");
             };
         } catch (UsageException e) {
             err.println("adamant: " + e.getMessage());
             err.println("run 'adamant help' for usage");
             return USAGE;
+        } catch (IOException | UncheckedIOException e) {
+            err.println("adamant: " + e.getMessage());
+            return FAILED;
         } finally {
             out.flush();
         }
@@ -213,6 +246,15 @@ public final class Main {
             return GoldenFile.read(path);
         } catch (IOException | IllegalArgumentException e) {
             throw new UsageException("cannot read golden file " + path + ": " + e.getMessage());
+        }
+    }
+
+    /** Parses a command's arguments; its IllegalArgumentException is a usage error. */
+    private static <T> T checked(Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
         }
     }
 

@@ -11,7 +11,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -152,5 +154,55 @@ class MainTest {
                 info.lines().stream().anyMatch(l -> l.contains("unavailable: ")), info.lines().toString());
         assertEquals(0, run().code());
         assertTrue(run("help").lines().getFirst().startsWith("usage: adamant"));
+    }
+
+    @Test
+    void benchRejectsBadOptionsBeforeRunningAnything() {
+        for (String[] args : new String[][]{{"--kernels", "1024"}, {"--numerics", "approximate"}, {"--sizes", "-5"},
+                {"--threads", "zero"}, {"--warmup", "1000"}}) {
+            String[] command = new String[]{"bench", args[0], args[1]};
+            Run r = run(command);
+            assertEquals(2, r.code(), List.of(command) + ": " + r.err());
+            assertTrue(r.err().contains("'" + args[1] + "'"), r.err());
+            assertTrue(r.lines().isEmpty(), "nothing runs before the usage error: " + r.lines());
+        }
+        assertEquals(2, run("bench", "--fast").code());
+    }
+
+    @Test
+    void benchDryRunListsTheQuickSweep() {
+        Run r = run("bench", "--dry-run");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.lines().getFirst().startsWith("adamant bench: quick sweep: sizes 4096, 65536, 1048576, 16777216"), r.lines().toString());
+        // 44 here; a JVM that knows it lacks a width leaves that kernel out (8 configurations each)
+        long kernels = Backends.simdUnavailableReason().isPresent() ? 4
+                : 1 + List.of(128, 256, 512).stream().filter(w -> Backends.laneWidths().contains(w)).count();
+        assertEquals(1, r.count((kernels * 8 + 12) + " configurations ("), r.lines().toString());
+        assertTrue(r.lines().stream().anyMatch(l -> l.contains("estimated time")), r.lines().toString());
+    }
+
+    @Test
+    void reportRendersAFolderFromAJsonFile(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("sample.json");
+        try (InputStream in = MainTest.class.getResourceAsStream("/dev/adamant/report/sample-jmh.json")) {
+            Files.write(json, in.readAllBytes());
+        }
+        Path out = dir.resolve("out");
+        Run r = run("report", json.toString(), "--out", out.toString(), "--preferred-width", "256");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.size(out.resolve("throughput.png")) > 0);
+        assertTrue(Files.readString(out.resolve("report.md")).contains("preferred width, 256 bits"));
+        assertTrue(r.lines().contains("| kernel | numerics | 4096 | 65536 |"), r.lines().toString());
+        assertTrue(r.last().startsWith("report: " + out.toAbsolutePath()), r.last());
+
+        Run missing = run("report", dir.resolve("none.json").toString());
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("none.json"), missing.err());
+        Run width = run("report", json.toString(), "--preferred-width", "64");
+        assertEquals(2, width.code());
+        assertTrue(width.err().contains("'64'"), width.err());
+        Path notJmh = dir.resolve("golden.json");
+        Files.copy(GoldenFiles.path("adam.json"), notJmh);
+        assertEquals(2, run("report", notJmh.toString(), "--out", out.toString()).code());
     }
 }

@@ -1,0 +1,275 @@
+package dev.adamant.bench.run;
+
+import dev.adamant.bench.AdamWStepBenchmark;
+import dev.adamant.bench.HeapLoopBenchmark;
+import dev.adamant.bench.StreamProbeBenchmark;
+import dev.adamant.kernel.Numerics;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * What {@code adamant bench} measures: the AdamW step per kernel, numerics mode and size, the
+ * heap {@code float[]} loop per numerics mode and size, and the stream probe per size, with the
+ * iteration settings of the quick (default) or full sweep. Built from the command line by
+ * {@link #parse}; turned into JMH options by {@link #jmhOptions}.
+ */
+public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, List<Numerics> numerics, int threads,
+                        int warmupIterations, Duration warmupTime, int measurementIterations, Duration measurementTime,
+                        Path out, boolean dryRun, List<String> notes) {
+
+    static final List<Integer> QUICK_SIZES = List.of(4096, 65536, 1048576, 16777216);
+    static final List<Integer> FULL_SIZES = List.of(1021, 4096, 65536, 65537, 1048576, 16777216, 67108864);
+    static final List<String> QUICK_KERNELS = List.of("scalar", "128", "256", "512");
+    static final List<String> FULL_KERNELS = List.of("scalar", "128", "256", "512", "preferred");
+    static final List<String> ALL_KERNELS = FULL_KERNELS;
+    /** Largest size × threads: the heap loop's four float[] per thread must fit the forks' 4 GiB heap. */
+    static final int MAX_ELEMENTS = 1 << 27;
+    static final int FORKS = 1;
+
+    /**
+     * Fixed cost of one configuration beyond its iterations: JVM start, JMH set-up, the version
+     * probe. Measured: the quick sweep took 137 s on the 2-core development machine (44 × 2.5 s of
+     * iterations, the rest overhead and set-up).
+     */
+    static final Duration FORK_OVERHEAD = Duration.ofMillis(500);
+    /** Set-up cost per element per thread: filling four buffers with seeded values. */
+    static final double SETUP_NANOS_PER_ELEMENT = 30;
+
+    public SweepPlan {
+        sizes = List.copyOf(sizes);
+        kernels = List.copyOf(kernels);
+        numerics = List.copyOf(numerics);
+        notes = List.copyOf(notes);
+    }
+
+    /**
+     * Parses the options of {@code adamant bench}.
+     *
+     * @param availableWidths the lane widths this machine's JVM offers, or empty if unknown (this
+     *                        JVM runs without the Vector API; the benchmark forks add it)
+     * @throws IllegalArgumentException naming the bad option or value
+     */
+    public static SweepPlan parse(List<String> args, Optional<Set<Integer>> availableWidths) {
+        boolean full = false, dryRun = false;
+        List<Integer> sizes = null;
+        List<String> kernels = null;
+        List<Numerics> numerics = null;
+        Integer warmup = null, measure = null;
+        int threads = 1;
+        Path out = Path.of("report");
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--full")) {
+                full = true;
+                continue;
+            }
+            if (a.equals("--dry-run")) {
+                dryRun = true;
+                continue;
+            }
+            if (!a.startsWith("--")) {
+                throw new IllegalArgumentException("bench takes no file arguments, got '" + a + "'");
+            }
+            int eq = a.indexOf('=');
+            String option = eq < 0 ? a : a.substring(0, eq);
+            String value;
+            if (eq >= 0) {
+                value = a.substring(eq + 1);
+            } else if (i + 1 < args.size()) {
+                value = args.get(++i);
+            } else {
+                throw new IllegalArgumentException(option + " needs a value");
+            }
+            switch (option) {
+                case "--sizes" -> sizes = list(option, value).stream().map(v -> integer(option, v, 1, MAX_ELEMENTS)).toList();
+                case "--kernels" -> kernels = list(option, value).stream().map(v -> kernel(option, v)).toList();
+                case "--numerics" -> numerics = list(option, value).stream().map(v -> numerics(option, v)).toList();
+                case "--threads" -> threads = integer(option, value, 1, 256);
+                case "--warmup" -> warmup = integer(option, value, 0, 100);
+                case "--measure" -> measure = integer(option, value, 1, 100);
+                case "--out" -> {
+                    if (value.isBlank()) {
+                        throw new IllegalArgumentException("invalid --out '" + value + "' (expected a directory)");
+                    }
+                    out = Path.of(value);
+                }
+                default -> throw new IllegalArgumentException("unknown option " + option);
+            }
+        }
+
+        List<String> notes = new ArrayList<>();
+        boolean kernelsGiven = kernels != null;
+        if (kernels == null) {
+            kernels = new ArrayList<>();
+            for (String k : full ? FULL_KERNELS : QUICK_KERNELS) {
+                if (available(k, availableWidths)) {
+                    kernels.add(k);
+                } else {
+                    notes.add("the " + k + "-bit kernel is left out: this machine's JVM offers " + widths(availableWidths));
+                }
+            }
+        } else {
+            for (String k : kernels) {
+                if (!available(k, availableWidths)) {
+                    throw new IllegalArgumentException("--kernels " + k + ": no " + k + "-bit vector kernel on this machine (available: "
+                            + widths(availableWidths) + ")");
+                }
+            }
+        }
+        // with a list given it is no longer the quick or full sweep, only its iteration settings
+        String name = kernelsGiven || sizes != null || numerics != null ? "custom (" + (full ? "full" : "quick") + " settings)"
+                : full ? "full" : "quick";
+        sizes = distinct(sizes != null ? sizes : full ? FULL_SIZES : QUICK_SIZES);
+        for (int size : sizes) {
+            if ((long) size * threads > MAX_ELEMENTS) {
+                throw new IllegalArgumentException("--sizes " + size + " with --threads " + threads + " is more than "
+                        + MAX_ELEMENTS + " elements in all (the heap loop's arrays must fit the benchmark JVM's 4 GiB heap)");
+            }
+        }
+        return new SweepPlan(name, sizes, distinct(kernels), distinct(numerics != null ? numerics : List.of(Numerics.values())), threads,
+                warmup != null ? warmup : full ? 3 : 2, full ? Duration.ofSeconds(1) : Duration.ofMillis(500),
+                measure != null ? measure : full ? 5 : 3, full ? Duration.ofSeconds(1) : Duration.ofMillis(500),
+                out, dryRun, notes);
+    }
+
+    /** Every configuration, in the order JMH runs them (benchmark name, then parameters). */
+    public List<Configuration> configurations() {
+        List<Configuration> all = new ArrayList<>();
+        for (String k : kernels) {
+            for (Numerics n : numerics) {
+                for (int s : sizes) {
+                    all.add(new Configuration(AdamWStepBenchmark.class.getSimpleName(), params("kernel", k, "numerics", n.name(), "size", s)));
+                }
+            }
+        }
+        for (Numerics n : numerics) {
+            for (int s : sizes) {
+                all.add(new Configuration(HeapLoopBenchmark.class.getSimpleName(), params("numerics", n.name(), "size", s)));
+            }
+        }
+        for (int s : sizes) {
+            all.add(new Configuration(StreamProbeBenchmark.class.getSimpleName(), params("size", s)));
+        }
+        return all;
+    }
+
+    /** Rough wall-clock time of the whole sweep. */
+    public Duration estimate() {
+        Duration iterations = warmupTime.multipliedBy(warmupIterations).plus(measurementTime.multipliedBy(measurementIterations));
+        Duration total = Duration.ZERO;
+        for (Configuration c : configurations()) {
+            long setupNanos = (long) (SETUP_NANOS_PER_ELEMENT * c.size() * threads);
+            total = total.plus(iterations.plus(FORK_OVERHEAD).plusNanos(setupNanos).multipliedBy(FORKS));
+        }
+        return total;
+    }
+
+    /** One line: the name, what runs, and the iteration settings. */
+    public String describe() {
+        return name + " sweep: sizes " + join(sizes) + "; kernels " + String.join(", ", kernels) + "; numerics "
+                + String.join(", ", numerics.stream().map(n -> n.name().toLowerCase(Locale.ROOT)).toList())
+                + "; warmup " + warmupIterations + " × " + millis(warmupTime) + ", measurement " + measurementIterations
+                + " × " + millis(measurementTime) + ", " + FORKS + " fork, " + threads + " thread" + (threads == 1 ? "" : "s");
+    }
+
+    /** JMH options for this sweep, writing JSON results to {@code resultFile}. */
+    public Options jmhOptions(Path resultFile) {
+        ChainedOptionsBuilder b = new OptionsBuilder()
+                .include("^(" + Pattern.quote(AdamWStepBenchmark.class.getName()) + "|" + Pattern.quote(HeapLoopBenchmark.class.getName())
+                        + "|" + Pattern.quote(StreamProbeBenchmark.class.getName()) + ")\\.")
+                .param("size", sizes.stream().map(String::valueOf).toArray(String[]::new))
+                .param("kernel", kernels.toArray(String[]::new))
+                .param("numerics", numerics.stream().map(Numerics::name).toArray(String[]::new))
+                .threads(threads)
+                .forks(FORKS)
+                .warmupIterations(warmupIterations)
+                .warmupTime(TimeValue.milliseconds(warmupTime.toMillis()))
+                .measurementIterations(measurementIterations)
+                .measurementTime(TimeValue.milliseconds(measurementTime.toMillis()))
+                .shouldFailOnError(false)
+                .verbosity(VerboseMode.NORMAL)
+                .resultFormat(ResultFormatType.JSON)
+                .result(resultFile.toString());
+        return b.build();
+    }
+
+    private static boolean available(String kernel, Optional<Set<Integer>> widths) {
+        return kernel.equals("scalar") || kernel.equals("preferred") || widths.isEmpty() || widths.get().contains(Integer.parseInt(kernel));
+    }
+
+    private static String widths(Optional<Set<Integer>> widths) {
+        return widths.map(w -> w.isEmpty() ? "no vector widths" : join(List.copyOf(w)) + " bits").orElse("unknown widths");
+    }
+
+    private static List<String> list(String option, String value) {
+        List<String> items = List.of(value.split(",", -1)).stream().map(String::trim).toList();
+        if (items.stream().anyMatch(String::isEmpty)) {
+            throw new IllegalArgumentException("invalid " + option + " '" + value + "' (expected a comma-separated list)");
+        }
+        return items;
+    }
+
+    private static int integer(String option, String value, int min, int max) {
+        try {
+            int v = Integer.parseInt(value);
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("invalid " + option + " '" + value + "' (expected a whole number from " + min + " to " + max + ")");
+    }
+
+    private static String kernel(String option, String value) {
+        if (ALL_KERNELS.contains(value)) {
+            return value;
+        }
+        throw new IllegalArgumentException("invalid " + option + " '" + value + "' (expected " + String.join(", ", ALL_KERNELS) + ")");
+    }
+
+    private static Numerics numerics(String option, String value) {
+        for (Numerics n : Numerics.values()) {
+            if (n.name().equalsIgnoreCase(value)) {
+                return n;
+            }
+        }
+        throw new IllegalArgumentException("invalid " + option + " '" + value + "' (expected exact, fast)");
+    }
+
+    private static <T> List<T> distinct(List<T> values) {
+        return List.copyOf(new LinkedHashSet<>(values));
+    }
+
+    private static Map<String, String> params(Object... keyValues) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put((String) keyValues[i], String.valueOf(keyValues[i + 1]));
+        }
+        return m;
+    }
+
+    private static String join(List<Integer> values) {
+        return String.join(", ", values.stream().map(String::valueOf).toList());
+    }
+
+    private static String millis(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+}

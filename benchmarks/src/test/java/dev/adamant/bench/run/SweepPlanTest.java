@@ -1,0 +1,112 @@
+package dev.adamant.bench.run;
+
+import dev.adamant.kernel.Numerics;
+import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.runner.options.Options;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The sweep plan from the command line; nothing here runs JMH. */
+class SweepPlanTest {
+    private static final Optional<Set<Integer>> ALL_WIDTHS = Optional.of(Set.of(128, 256, 512));
+
+    static SweepPlan parse(String... args) {
+        return SweepPlan.parse(List.of(args), ALL_WIDTHS);
+    }
+
+    @Test
+    void quickSweepHas44Configurations() {
+        SweepPlan quick = parse();
+        // AdamW: 4 kernels × 2 numerics × 4 sizes; heap loop: 2 × 4; stream probe: 4
+        assertEquals(32 + 8 + 4, quick.configurations().size());
+        assertEquals(List.of(4096, 65536, 1048576, 16777216), quick.sizes());
+        assertEquals(List.of("scalar", "128", "256", "512"), quick.kernels());
+        assertEquals(List.of(Numerics.EXACT, Numerics.FAST), quick.numerics());
+        assertEquals(Path.of("report"), quick.out());
+        assertEquals("AdamWStep kernel=scalar numerics=EXACT size=4096", quick.configurations().getFirst().label());
+        assertEquals("StreamProbe size=16777216", quick.configurations().getLast().label());
+        assertTrue(quick.estimate().compareTo(Duration.ofMinutes(3)) <= 0, "quick sweep estimated at " + quick.estimate());
+    }
+
+    @Test
+    void fullSweepAddsSizesThePreferredKernelAndLongerIterations() {
+        SweepPlan full = parse("--full");
+        assertEquals(7, full.sizes().size());
+        assertEquals(5 * 2 * 7 + 2 * 7 + 7, full.configurations().size());
+        assertTrue(full.kernels().contains("preferred"));
+        assertTrue(full.measurementTime().compareTo(parse().measurementTime()) > 0);
+        assertTrue(full.measurementIterations() > parse().measurementIterations());
+    }
+
+    @Test
+    void listsNarrowTheSweep() {
+        SweepPlan smoke = parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--threads", "2", "--warmup", "1", "--measure", "2",
+                "--out", "x/y");
+        assertEquals(1 + 1 + 1, smoke.configurations().size());
+        assertEquals("custom (quick settings)", smoke.name());
+        assertEquals("quick", parse().name());
+        assertEquals("full", parse("--full").name());
+        assertEquals(2, smoke.threads());
+        assertEquals(1, smoke.warmupIterations());
+        assertEquals(2, smoke.measurementIterations());
+        assertEquals(Path.of("x/y"), smoke.out());
+        assertEquals(List.of(4096, 65536), parse("--sizes", "4096,65536,4096").sizes());
+    }
+
+    @Test
+    void jmhOptionsCarryTheSweep() {
+        Options o = parse("--sizes", "4096,65536", "--kernels", "scalar,256", "--threads", "2").jmhOptions(Path.of("r.json"));
+        assertEquals(List.of("4096", "65536"), List.copyOf(o.getParameter("size").get()));
+        assertEquals(List.of("scalar", "256"), List.copyOf(o.getParameter("kernel").get()));
+        assertEquals(List.of("EXACT", "FAST"), List.copyOf(o.getParameter("numerics").get()));
+        assertEquals(2, o.getThreads().get());
+        assertEquals(1, o.getForkCount().get());
+        assertEquals("r.json", o.getResult().get());
+        assertEquals(1, o.getIncludes().size());
+        for (String name : List.of("dev.adamant.bench.AdamWStepBenchmark.step", "dev.adamant.bench.HeapLoopBenchmark.step",
+                "dev.adamant.bench.StreamProbeBenchmark.readFourWriteThree")) {
+            assertTrue(java.util.regex.Pattern.compile(o.getIncludes().getFirst()).matcher(name).find(), name);
+        }
+    }
+
+    @Test
+    void badValuesAreNamed() {
+        assertMessage("'1024'", "--kernels", "scalar,1024");
+        assertMessage("'slow'", "--numerics", "slow");
+        assertMessage("'0'", "--sizes", "0");
+        assertMessage("'4k'", "--sizes", "4096,4k");
+        assertMessage("'-3'", "--threads", "-3");
+        assertMessage("'many'", "--threads=many");
+        assertMessage("'0'", "--measure", "0");
+        assertMessage("--sizes 134217728 with --threads 2", "--sizes", "134217728", "--threads", "2");
+        assertMessage("unknown option --kernel", "--kernel", "512");
+        assertMessage("--sizes needs a value", "--sizes");
+        assertMessage("'4096,,65536'", "--sizes", "4096,,65536");
+        assertMessage("'report'", "report");
+    }
+
+    @Test
+    void unavailableWidthsAreLeftOutOfTheDefaultAndRejectedWhenAsked() {
+        Optional<Set<Integer>> noAvx512 = Optional.of(Set.of(128, 256));
+        SweepPlan plan = SweepPlan.parse(List.of(), noAvx512);
+        assertEquals(List.of("scalar", "128", "256"), plan.kernels());
+        assertTrue(plan.notes().getFirst().contains("512-bit kernel is left out"), plan.notes().toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SweepPlan.parse(List.of("--kernels", "512"), noAvx512));
+        assertTrue(e.getMessage().contains("--kernels 512"), e.getMessage());
+        // a JVM without the Vector API cannot tell; the forks have it, so nothing is left out
+        assertEquals(4, SweepPlan.parse(List.of(), Optional.empty()).kernels().size());
+    }
+
+    private static void assertMessage(String expected, String... args) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse(args));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+}

@@ -1,0 +1,187 @@
+package dev.adamant.report;
+
+import dev.adamant.kernel.Numerics;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The report of synthetic and sample JMH results: table, fractions, ratios, chart. No JMH runs here. */
+class ReportTest {
+    private static final MachineInfo MACHINE = new MachineInfo("Test CPU", 2, Optional.of("1.0 GiB"));
+    private static final ReportContext CONTEXT = new ReportContext(MACHINE, Instant.parse("2025-01-02T03:04:05Z"),
+            Optional.of("quick sweep: test"), 512);
+
+    /**
+     * Round numbers: at size 1000 the stream probe does 4e6 calls/s = 4.00 G elem/s; the 512-bit
+     * fast kernel 3e6 calls/s = 3.00 G elem/s, which is 0.75 of the stream probe.
+     */
+    static String synthetic() {
+        SyntheticJmh j = new SyntheticJmh();
+        for (int size : new int[]{1000, 1000000}) {
+            double k = 1000.0 / size;   // the same G elem/s at both sizes except where noted
+            j.adamW("scalar", "EXACT", size, 0.25e6 * k).adamW("scalar", "FAST", size, 0.5e6 * k)
+                    .adamW("128", "EXACT", size, 1e6 * k).adamW("128", "FAST", size, 1.5e6 * k)
+                    .adamW("512", "EXACT", size, 2e6 * k).adamW("512", "FAST", size, (size == 1000 ? 3e6 : 2.5e6) * k)
+                    .heapLoop("EXACT", size, 1.8e6 * k).heapLoop("FAST", size, 2e6 * k)
+                    .stream(size, (size == 1000 ? 4e6 : 3e6) * k);
+        }
+        return j.json();
+    }
+
+    @Test
+    void tableHasOneRowPerVariantAndOneColumnPerSize() {
+        ThroughputTable t = ThroughputTable.of(JmhRun.parse(synthetic()));
+        assertEquals(List.of(1000, 1000000), t.sizes());
+        assertEquals(List.of(Variant.scalar(Numerics.EXACT), Variant.vector("128", Numerics.EXACT), Variant.vector("512", Numerics.EXACT),
+                Variant.heapLoop(Numerics.EXACT), Variant.scalar(Numerics.FAST), Variant.vector("128", Numerics.FAST),
+                Variant.vector("512", Numerics.FAST), Variant.heapLoop(Numerics.FAST), Variant.streamProbe()), t.rows());
+    }
+
+    @Test
+    void cellsAreElementsPerSecondAndFractionsOfTheStreamProbe() {
+        MarkdownReport report = new MarkdownReport(JmhRun.parse(synthetic()), CONTEXT);
+        ThroughputTable t = report.table();
+        // by hand: 3e6 calls/s × 1000 elements = 3.00e9 elements/s; stream 4e6 × 1000 = 4.00e9; 3 / 4 = 0.75
+        assertEquals(3.0, t.gElemPerSecond(Variant.vector("512", Numerics.FAST), 1000).orElseThrow(), 1e-12);
+        assertEquals(0.75, t.fractionOfStream(Variant.vector("512", Numerics.FAST), 1000).orElseThrow(), 1e-12);
+        // at 1e6: 2.5e3 calls/s × 1e6 = 2.5e9; stream 3e3 × 1e6 = 3e9; 2.5 / 3 = 0.8333
+        assertEquals(2.5 / 3, t.fractionOfStream(Variant.vector("512", Numerics.FAST), 1000000).orElseThrow(), 1e-12);
+        assertEquals(112.0, t.streamGBPerSecond(1000).orElseThrow(), 1e-9);   // 4e9 elements/s × 28 bytes
+
+        List<String> lines = report.render().lines().toList();
+        assertTrue(lines.contains("| kernel | numerics | 1000 | 1000000 |"), report.render());
+        assertTrue(lines.contains("| vector 512-bit | fast | 3.00 (0.75×) | 2.50 (0.83×) |"), report.render());
+        assertTrue(lines.contains("| scalar reference | exact | 0.25 (0.06×) | 0.25 (0.08×) |"), report.render());
+        assertTrue(lines.contains("| heap float[] loop | fast | 2.00 (0.50×) | 2.00 (0.67×) |"), report.render());
+        assertTrue(lines.contains("| stream probe | — | 4.00 | 3.00 |"), report.render());
+        assertEquals(9, lines.stream().filter(l -> l.startsWith("| ") && !l.startsWith("| kernel") && !l.startsWith("| ratio")
+                && !l.contains("/")).count(), "one table line per row: " + lines);
+        assertTrue(lines.contains("Stream probe bandwidth (elements/s × 28 bytes): 1000: 112 GB/s · 1000000: 84.0 GB/s."), report.render());
+    }
+
+    @Test
+    void ratiosUseThePreferredWidth() {
+        String md = new MarkdownReport(JmhRun.parse(synthetic()), CONTEXT).render();
+        List<String> lines = md.lines().toList();
+        assertTrue(md.contains("Vector figures are those of the preferred width, 512 bits."), md);
+        assertTrue(lines.contains("| vector-512 fast / scalar fast | 6.00× | 5.00× |"), md);
+        assertTrue(lines.contains("| vector-512 fast / heap loop fast | 1.50× | 1.25× |"), md);
+        assertTrue(lines.contains("| vector-512 exact / vector-512 fast | 0.67× | 0.80× |"), md);
+        assertTrue(md.contains("Vector / stream probe at the largest sizes: 1000: vector-512 exact 0.50×, vector-512 fast 0.75× · "
+                + "1000000: vector-512 exact 0.67×, vector-512 fast 0.83×."), md);
+
+        // preferred width not measured: the widest measured width stands in, and the report says so
+        String narrow = new MarkdownReport(JmhRun.parse(synthetic()), new ReportContext(MACHINE, Instant.EPOCH, Optional.empty(), 256)).render();
+        assertTrue(narrow.contains("widest width measured, 512 bits (the preferred width 256 was not measured)"), narrow);
+    }
+
+    @Test
+    void headerNamesTheMachineJdkFlagsDateAndSettings() {
+        String md = new MarkdownReport(JmhRun.parse(synthetic()), CONTEXT).render();
+        assertTrue(md.contains("- **Machine:** Test CPU, 2 logical CPUs, 1.0 GiB RAM, preferred vector width 512 bits"), md);
+        assertTrue(md.contains("- **JDK:** 25.0.3 (OpenJDK 64-Bit Server VM 25.0.3+9-LTS)"), md);
+        assertTrue(md.contains("`--add-modules=jdk.incubator.vector` `-Xmx4g`"), md);
+        assertTrue(md.contains("- **Date:** 2025-01-02 03:04 UTC"), md);
+        assertTrue(md.contains("- **Sweep:** quick sweep: test"), md);
+        assertTrue(md.contains("warmup 2 × 500 ms, measurement 3 × 500 ms"), md);
+        assertFalse(md.contains("aggregate"), md);
+        // synthetic errors are 1% of each score
+        assertTrue(md.contains("- **Noise:** 0 of 18 configurations have a 99.9% confidence half-width above 10% of their score"), md);
+        assertTrue(md.contains("![G elem/s against size](throughput.png)"), md);
+    }
+
+    @Test
+    void threadsMakeFiguresAggregateAndTheReportSaysSo() {
+        String json = new SyntheticJmh().threads(2).adamW("scalar", "FAST", 4096, 1e5).stream(4096, 1e6).json();
+        String md = new MarkdownReport(JmhRun.parse(json), CONTEXT).render();
+        assertTrue(md.contains("Figures are aggregate over 2 JMH threads, each updating its own buffers"), md);
+        assertTrue(md.contains("No vector kernel was measured"), md);
+    }
+
+    @Test
+    void sampleRunHasElevenRowsAndTwoSizes() throws IOException {
+        ThroughputTable t = ThroughputTable.of(JmhRun.parse(sample()));
+        assertEquals(List.of(4096, 65536), t.sizes());
+        assertEquals(11, t.rows().size());
+        // sample: scalar fast at 4096 does 105728.03 calls/s; stream 1020105.95 calls/s
+        assertEquals(105728.03096880556 * 4096 / 1e9, t.gElemPerSecond(Variant.scalar(Numerics.FAST), 4096).orElseThrow(), 1e-12);
+        assertEquals(105728.03096880556 / 1020105.9532088568, t.fractionOfStream(Variant.scalar(Numerics.FAST), 4096).orElseThrow(), 1e-12);
+    }
+
+    @Test
+    void folderHoldsJsonMarkdownAndAReadablePng(@TempDir Path dir) throws IOException {
+        Path json = dir.resolve("in.json");
+        Files.writeString(json, synthetic());
+        Path out = dir.resolve("report");
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        ReportFolder.write(JmhRun.read(json), json, out, CONTEXT, new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+        assertArrayEquals(Files.readAllBytes(json), Files.readAllBytes(out.resolve("jmh.json")));
+        assertTrue(Files.readString(out.resolve("report.md")).startsWith("# Adamant throughput report"));
+        Path png = out.resolve("throughput.png");
+        assertTrue(Files.size(png) > 0);
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertNotNull(image, "ImageIO reads the chart as an image");
+        assertTrue(image.getWidth() > 0 && image.getHeight() > 0);
+        String stdout = printed.toString(StandardCharsets.UTF_8);
+        assertTrue(stdout.contains("| vector 512-bit | fast | 3.00 (0.75×) |"), stdout);
+        assertTrue(stdout.contains("report: " + out.toAbsolutePath()), stdout);
+
+        // re-rendering in place keeps the JSON
+        ReportFolder.write(JmhRun.read(out.resolve("jmh.json")), out.resolve("jmh.json"), out, CONTEXT, new PrintStream(new ByteArrayOutputStream()));
+        assertArrayEquals(Files.readAllBytes(json), Files.readAllBytes(out.resolve("jmh.json")));
+    }
+
+    @Test
+    void oneSizeAndOneKernelStillChart(@TempDir Path dir) throws IOException {
+        String json = new SyntheticJmh().adamW("512", "FAST", 4096, 1e6).heapLoop("FAST", 4096, 9e5).stream(4096, 1.2e6).json();
+        Path in = dir.resolve("in.json");
+        Files.writeString(in, json);
+        ReportFolder.write(JmhRun.read(in), in, dir.resolve("r"), CONTEXT, new PrintStream(new ByteArrayOutputStream()));
+        assertNotNull(ImageIO.read(dir.resolve("r/throughput.png").toFile()));
+    }
+
+    @Test
+    void rejectsWhatIsNotAJmhThroughputFile() {
+        assertThrows(IllegalArgumentException.class, () -> JmhRun.parse("{\"cases\": []}"));
+        assertThrows(IllegalArgumentException.class, () -> JmhRun.parse("[]"));
+        assertThrows(IllegalArgumentException.class, () -> JmhRun.parse("not json"));
+        String avgt = new SyntheticJmh().stream(4096, 1).json().replace("\"thrpt\"", "\"avgt\"");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> JmhRun.parse(avgt)).getMessage().contains("avgt"));
+        String twice = new SyntheticJmh().stream(4096, 1).stream(4096, 2).json();
+        assertThrows(IllegalArgumentException.class, () -> ThroughputTable.of(JmhRun.parse(twice)));
+    }
+
+    @Test
+    void cpuModelAndMemoryFromProcFiles() {
+        assertEquals(Optional.of("AMD EPYC 9R45"), MachineInfo.cpuModel(List.of("processor\t: 0", "vendor_id\t: AuthenticAMD",
+                "model name\t: AMD EPYC 9R45", "model name\t: other")));
+        assertEquals(Optional.empty(), MachineInfo.cpuModel(List.of("processor : 0")));
+        assertEquals(Optional.of("23.5 GiB"), MachineInfo.memory(List.of("MemTotal:       24641536 kB", "MemFree: 1 kB")));
+    }
+
+    static String sample() throws IOException {
+        try (InputStream in = ReportTest.class.getResourceAsStream("sample-jmh.json")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}
