@@ -29,9 +29,9 @@ public record JmhRun(List<Score> scores, Settings settings) {
             return params.get(name);
         }
 
-        /** The {@code size} parameter: fp32 elements per call. */
+        /** fp32 elements per call: the {@code size} parameter ({@code elements} in the family benchmark). */
         public int size() {
-            String s = params.get("size");
+            String s = params.getOrDefault("size", params.get("elements"));
             if (s == null) {
                 throw new IllegalArgumentException(benchmark + " has no size parameter");
             }

@@ -45,6 +45,10 @@ public final class MarkdownReport {
         md.append(tableSection());
         md.append("\n## Ratios\n\n");
         ratios(md);
+        FamilyTable family = new FamilyTable(run);
+        if (!family.isEmpty()) {
+            md.append("\n## The optimizer family\n\n").append(family.render(context.preferredWidth()));
+        }
         md.append("\n## Chart\n\n![G elem/s against size](").append(CHART_FILE).append(")\n");
         return md.toString();
     }

@@ -40,7 +40,9 @@ public final class ThroughputTable {
         for (JmhRun.Score s : run.scores()) {
             Optional<Variant> v = Variant.of(s);
             if (v.isEmpty()) {
-                ignored.add(s.benchmark());
+                if (!s.benchmark().equals(FamilyTable.BENCHMARK)) { // the family has its own section
+                    ignored.add(s.benchmark());
+                }
                 continue;
             }
             int size = s.size();

@@ -27,9 +27,9 @@ public record Configuration(String benchmark, Map<String, String> params) {
                 .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" "));
     }
 
-    /** The {@code size} parameter, 0 if there is none. */
+    /** The {@code size} parameter ({@code elements} in the family benchmark), 0 if there is none. */
     public int size() {
-        String s = params.get("size");
+        String s = params.getOrDefault("size", params.get("elements"));
         return s == null ? 0 : Integer.parseInt(s);
     }
 }

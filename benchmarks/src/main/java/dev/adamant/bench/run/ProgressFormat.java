@@ -70,6 +70,9 @@ final class ProgressFormat implements OutputFormat {
             return;
         }
         String size = result.getParams().getParam("size");
+        if (size == null) {
+            size = result.getParams().getParam("elements"); // the family benchmark's size
+        }
         double perSecond = primary.getScore() * perSecond(primary.getScoreUnit());
         out.println(size == null ? String.format(Locale.ROOT, " %.4g ops/s", perSecond)
                 : String.format(Locale.ROOT, " %.2f G elem/s", perSecond * Integer.parseInt(size) / 1e9));

@@ -2,6 +2,7 @@ package dev.adamant.bench.run;
 
 import dev.adamant.bench.AdamWStepBenchmark;
 import dev.adamant.bench.HeapLoopBenchmark;
+import dev.adamant.bench.OptimizerStepBenchmark;
 import dev.adamant.bench.StreamProbeBenchmark;
 import dev.adamant.kernel.Numerics;
 import org.openjdk.jmh.results.format.ResultFormatType;
@@ -29,7 +30,8 @@ import java.util.regex.Pattern;
  * iteration settings of the quick (default) or full sweep. Built from the command line by
  * {@link #parse}; turned into JMH options by {@link #jmhOptions}.
  */
-public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, List<Numerics> numerics, int threads,
+public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, List<Numerics> numerics,
+                        List<String> optimizers, int threads,
                         int warmupIterations, Duration warmupTime, int measurementIterations, Duration measurementTime,
                         Path out, boolean dryRun, List<String> notes) {
 
@@ -41,6 +43,10 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
     /** Largest size × threads: the heap loop's four float[] per thread must fit the forks' 4 GiB heap. */
     static final int MAX_ELEMENTS = 1 << 27;
     static final int FORKS = 1;
+    /** Quick-sweep iteration time: the lane-width table plus the family in about three minutes on 2 cores. */
+    static final Duration QUICK_ITERATION = Duration.ofMillis(400);
+    /** The optimizer family's size: in L2, where kernels differ most (its @Param default). */
+    static final int FAMILY_ELEMENTS = 65536;
 
     /**
      * Fixed cost of one configuration beyond its iterations: JVM start, JMH set-up, the version
@@ -55,6 +61,7 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
         sizes = List.copyOf(sizes);
         kernels = List.copyOf(kernels);
         numerics = List.copyOf(numerics);
+        optimizers = List.copyOf(optimizers);
         notes = List.copyOf(notes);
     }
 
@@ -70,6 +77,7 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
         List<Integer> sizes = null;
         List<String> kernels = null;
         List<Numerics> numerics = null;
+        List<String> optimizers = OptimizerStepBenchmark.FAMILY.keysView().toSortedList();
         Integer warmup = null, measure = null;
         int threads = 1;
         Path out = Path.of("report");
@@ -100,6 +108,8 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                 case "--sizes" -> sizes = list(option, value).stream().map(v -> integer(option, v, 1, MAX_ELEMENTS)).toList();
                 case "--kernels" -> kernels = list(option, value).stream().map(v -> kernel(option, v)).toList();
                 case "--numerics" -> numerics = list(option, value).stream().map(v -> numerics(option, v)).toList();
+                case "--optimizers" -> optimizers = value.equals("none") ? List.of()
+                        : list(option, value).stream().map(v -> optimizer(option, v)).toList();
                 case "--threads" -> threads = integer(option, value, 1, 256);
                 case "--warmup" -> warmup = integer(option, value, 0, 100);
                 case "--measure" -> measure = integer(option, value, 1, 100);
@@ -142,9 +152,10 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                         + MAX_ELEMENTS + " elements in all (the heap loop's arrays must fit the benchmark JVM's 4 GiB heap)");
             }
         }
-        return new SweepPlan(name, sizes, distinct(kernels), distinct(numerics != null ? numerics : List.of(Numerics.values())), threads,
-                warmup != null ? warmup : full ? 3 : 2, full ? Duration.ofSeconds(1) : Duration.ofMillis(500),
-                measure != null ? measure : full ? 5 : 3, full ? Duration.ofSeconds(1) : Duration.ofMillis(500),
+        return new SweepPlan(name, sizes, distinct(kernels), distinct(numerics != null ? numerics : List.of(Numerics.values())),
+                distinct(optimizers), threads,
+                warmup != null ? warmup : full ? 3 : 2, full ? Duration.ofSeconds(1) : QUICK_ITERATION,
+                measure != null ? measure : full ? 5 : 3, full ? Duration.ofSeconds(1) : QUICK_ITERATION,
                 out, dryRun, notes);
     }
 
@@ -166,6 +177,13 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
         for (int s : sizes) {
             all.add(new Configuration(StreamProbeBenchmark.class.getSimpleName(), params("size", s)));
         }
+        // the family at its own fixed size, reference against the preferred width
+        for (String optimizer : optimizers) {
+            for (String backend : List.of("preferred", "scalar")) {
+                all.add(new Configuration(OptimizerStepBenchmark.class.getSimpleName(),
+                        params("backend", backend, "elements", FAMILY_ELEMENTS, "optimizer", optimizer)));
+            }
+        }
         return all;
     }
 
@@ -184,18 +202,24 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
     public String describe() {
         return name + " sweep: sizes " + join(sizes) + "; kernels " + String.join(", ", kernels) + "; numerics "
                 + String.join(", ", numerics.stream().map(n -> n.name().toLowerCase(Locale.ROOT)).toList())
+                + "; optimizer family " + (optimizers.isEmpty() ? "none" : String.join(", ", optimizers))
                 + "; warmup " + warmupIterations + " × " + millis(warmupTime) + ", measurement " + measurementIterations
                 + " × " + millis(measurementTime) + ", " + FORKS + " fork, " + threads + " thread" + (threads == 1 ? "" : "s");
     }
 
     /** JMH options for this sweep, writing JSON results to {@code resultFile}. */
     public Options jmhOptions(Path resultFile) {
+        List<String> classes = new ArrayList<>(List.of(AdamWStepBenchmark.class.getName(), HeapLoopBenchmark.class.getName(),
+                StreamProbeBenchmark.class.getName()));
+        if (!optimizers.isEmpty()) {
+            classes.add(OptimizerStepBenchmark.class.getName());
+        }
         ChainedOptionsBuilder b = new OptionsBuilder()
-                .include("^(" + Pattern.quote(AdamWStepBenchmark.class.getName()) + "|" + Pattern.quote(HeapLoopBenchmark.class.getName())
-                        + "|" + Pattern.quote(StreamProbeBenchmark.class.getName()) + ")\\.")
+                .include("^(" + String.join("|", classes.stream().map(Pattern::quote).toList()) + ")\\.")
                 .param("size", sizes.stream().map(String::valueOf).toArray(String[]::new))
                 .param("kernel", kernels.toArray(String[]::new))
                 .param("numerics", numerics.stream().map(Numerics::name).toArray(String[]::new))
+                .param("optimizer", optimizers.isEmpty() ? new String[] {"adam"} : optimizers.toArray(String[]::new))
                 .threads(threads)
                 .forks(FORKS)
                 .warmupIterations(warmupIterations)
@@ -242,6 +266,14 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
             return value;
         }
         throw new IllegalArgumentException("invalid " + option + " '" + value + "' (expected " + String.join(", ", ALL_KERNELS) + ")");
+    }
+
+    private static String optimizer(String option, String value) {
+        if (!OptimizerStepBenchmark.FAMILY.containsKey(value)) {
+            throw new IllegalArgumentException("invalid " + option + " '" + value + "' (expected none or some of "
+                    + OptimizerStepBenchmark.FAMILY.keysView().toSortedList().makeString(", ") + ")");
+        }
+        return value;
     }
 
     private static Numerics numerics(String option, String value) {
