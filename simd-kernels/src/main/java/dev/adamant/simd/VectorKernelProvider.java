@@ -1,6 +1,8 @@
 package dev.adamant.simd;
 
+import dev.adamant.kernel.AdagradKernel;
 import dev.adamant.kernel.AdamKernel;
+import dev.adamant.kernel.AdamaxKernel;
 import dev.adamant.kernel.KernelKind;
 import dev.adamant.kernel.KernelProvider;
 import dev.adamant.kernel.Numerics;
@@ -23,7 +25,9 @@ import java.util.Optional;
 public final class VectorKernelProvider implements KernelProvider {
     /** Kernel kind name to its template; a kind missing here runs on its scalar reference. */
     private static final ImmutableMap<String, Class<?>> TEMPLATES = Maps.immutable.of(
-            AdamKernel.KIND.name(), VectorAdamKernel.class);
+            AdamKernel.KIND.name(), VectorAdamKernel.class,
+            AdagradKernel.KIND.name(), VectorAdagradKernel.class,
+            AdamaxKernel.KIND.name(), VectorAdamaxKernel.class);
 
     private record CopyKey(Class<?> template, Specialization spec) {
     }
