@@ -1,9 +1,13 @@
 package dev.adamant.conformance;
 
 import dev.adamant.kernel.Backend;
+import dev.adamant.optim.Adagrad;
+import dev.adamant.optim.AdagradConfig;
 import dev.adamant.optim.AdamConfig;
 import dev.adamant.optim.Adam;
 import dev.adamant.optim.AdamW;
+import dev.adamant.optim.Adamax;
+import dev.adamant.optim.AdamaxConfig;
 import dev.adamant.optim.Optimizer;
 import dev.adamant.optim.OptimizerConfig;
 import org.eclipse.collections.api.factory.Maps;
@@ -32,7 +36,9 @@ public record Recipe<C extends OptimizerConfig<C>>(String name, Set<String> keys
 
     private static final ImmutableMap<String, Recipe<?>> ALL = Maps.immutable.<String, Recipe<?>>empty()
             .newWithKeyValue("adam", adam("adam", AdamConfig.adam(), Adam::new))
-            .newWithKeyValue("adamw", adam("adamw", AdamConfig.adamW(), AdamW::new));
+            .newWithKeyValue("adamw", adam("adamw", AdamConfig.adamW(), AdamW::new))
+            .newWithKeyValue("adagrad", adagrad())
+            .newWithKeyValue("adamax", adamax());
 
     /** The recipe for torch optimizer {@code name}, if the engine has that optimizer. */
     public static Optional<Recipe<?>> forName(String name) {
@@ -49,5 +55,28 @@ public record Recipe<C extends OptimizerConfig<C>>(String name, Set<String> keys
                     .withAmsgrad(h.flag("amsgrad", torchDefaults.amsgrad()))
                     .withMaximize(h.flag("maximize", torchDefaults.maximize()));
         }, factory);
+    }
+
+    private static Recipe<AdagradConfig> adagrad() {
+        AdagradConfig d = AdagradConfig.adagrad();
+        return new Recipe<>("adagrad", Set.of("lr", "lr_decay", "eps", "weight_decay", "initial_accumulator_value",
+                "maximize"), h -> d.withLr(h.number("lr", d.lr()))
+                .withLrDecay(h.number("lr_decay", d.lrDecay()))
+                .withEps(h.number("eps", d.eps()))
+                .withWeightDecay(h.number("weight_decay", d.weightDecay()))
+                .withInitialAccumulatorValue(h.number("initial_accumulator_value", d.initialAccumulatorValue()))
+                .withMaximize(h.flag("maximize", d.maximize())), Adagrad::new);
+    }
+
+    private static Recipe<AdamaxConfig> adamax() {
+        AdamaxConfig d = AdamaxConfig.adamax();
+        return new Recipe<>("adamax", Set.of("lr", "betas", "eps", "weight_decay", "maximize"), h -> {
+            double[] betas = h.pair("betas", d.beta1(), d.beta2());
+            return d.withLr(h.number("lr", d.lr()))
+                    .withBetas(betas[0], betas[1])
+                    .withEps(h.number("eps", d.eps()))
+                    .withWeightDecay(h.number("weight_decay", d.weightDecay()))
+                    .withMaximize(h.flag("maximize", d.maximize()));
+        }, Adamax::new);
     }
 }

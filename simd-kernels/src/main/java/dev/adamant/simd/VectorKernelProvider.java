@@ -1,6 +1,8 @@
 package dev.adamant.simd;
 
+import dev.adamant.kernel.AdagradKernel;
 import dev.adamant.kernel.AdamKernel;
+import dev.adamant.kernel.AdamaxKernel;
 import dev.adamant.kernel.KernelKind;
 import dev.adamant.kernel.KernelProvider;
 import dev.adamant.kernel.LambKernel;
@@ -24,10 +26,13 @@ import java.util.Optional;
  */
 public final class VectorKernelProvider implements KernelProvider {
     /** Kernel kind name to its template; a kind missing here runs on its scalar reference. */
-    private static final ImmutableMap<String, Class<?>> TEMPLATES = Maps.immutable.of(
-            AdamKernel.KIND.name(), VectorAdamKernel.class,
-            LionKernel.KIND.name(), VectorLionKernel.class,
-            LambKernel.KIND.name(), VectorLambKernel.class);
+    private static final ImmutableMap<String, Class<?>> TEMPLATES = Maps.mutable.<String, Class<?>>empty()
+            .withKeyValue(AdamKernel.KIND.name(), VectorAdamKernel.class)
+            .withKeyValue(AdagradKernel.KIND.name(), VectorAdagradKernel.class)
+            .withKeyValue(AdamaxKernel.KIND.name(), VectorAdamaxKernel.class)
+            .withKeyValue(LambKernel.KIND.name(), VectorLambKernel.class)
+            .withKeyValue(LionKernel.KIND.name(), VectorLionKernel.class)
+            .toImmutable();
 
     private record CopyKey(Class<?> template, Specialization spec) {
     }

@@ -1,0 +1,25 @@
+package dev.adamant.kernel;
+
+/**
+ * The scalars of one Adagrad step for one tensor, computed once per step in double precision as
+ * torch 1.13's {@code _single_tensor_adagrad} computes them (Python floats). Kernels round each to
+ * the element type once, outside the element loop.
+ *
+ * @param weightDecay L2 term added to the gradient; 0 means the op is skipped, as torch does
+ * @param negClr      -clr, with clr = lr / (1 + (t-1)·lr_decay)
+ * @param eps         ε, added to sqrt(sum)
+ * @param maximize    ascend instead of descend (negate the gradient)
+ */
+public record AdagradCoefficients(double weightDecay, double negClr, double eps, boolean maximize) {
+
+    /**
+     * Coefficients for step {@code step} (1-based) with the given hyperparameters. Inputs are
+     * assumed valid (see {@code AdagradConfig}).
+     */
+    public static AdagradCoefficients of(double lr, double lrDecay, double weightDecay, double eps,
+                                         boolean maximize, long step) {
+        // torch: step = state_steps[i].item() (a Python float); clr = lr / (1 + (step - 1) * lr_decay)
+        double clr = lr / (1 + ((double) step - 1) * lrDecay);
+        return new AdagradCoefficients(weightDecay, -clr, eps, maximize);
+    }
+}

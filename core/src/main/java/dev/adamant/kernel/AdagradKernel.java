@@ -1,0 +1,36 @@
+package dev.adamant.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The contract of a fused Adagrad step ({@code torch.optim.Adagrad}): one pass over elements
+ * {@code [from, to)} of the parameter, gradient and {@code sum} buffers, reading each once and
+ * writing each once.
+ *
+ * <p>Exact numerics, per element, with {@code f(x)} the coefficient rounded to the element type:
+ * <pre>
+ * g = maximize ? -grad : grad
+ * g = fma(p, f(wd), g)                    wd != 0 only (torch skips the op otherwise)
+ * sum = fma(g, g, sum)                    sum.addcmul_(g, g, value=1)
+ * std = sqrt(sum) + f(ε)
+ * p = p + (f(-clr) * g) / std             clr = lr / (1 + (t-1)·lr_decay), in double
+ * </pre>
+ * Fast numerics are the same: the update already has a single division and no per-step constant
+ * whose folding would save an operation, so {@link Numerics#FAST} gives exactly the
+ * {@link Numerics#EXACT} bits.
+ *
+ * <p>Implementations trust their arguments: buffers are alive, large enough, distinct, aligned
+ * and of the right element type (the optimizer checks that).
+ */
+public interface AdagradKernel {
+
+    KernelKind<AdagradKernel> KIND = new KernelKind<>("adagrad", AdagradKernel.class, ScalarAdagradKernel::of);
+
+    /** float32 buffers; element indices, not byte offsets. */
+    void updateFloats(AdagradCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment sum,
+                      long from, long to);
+
+    /** float64 buffers; element indices, not byte offsets. */
+    void updateDoubles(AdagradCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment sum,
+                       long from, long to);
+}

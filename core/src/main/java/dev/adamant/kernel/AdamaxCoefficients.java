@@ -1,0 +1,30 @@
+package dev.adamant.kernel;
+
+/**
+ * The scalars of one Adamax step for one tensor, computed once per step in double precision as
+ * torch 1.13's {@code _single_tensor_adamax} computes them (Python floats). Kernels round each to
+ * the element type once, outside the element loop.
+ *
+ * @param beta1         β1
+ * @param oneMinusBeta1 1 - β1
+ * @param beta2         β2
+ * @param weightDecay   L2 term added to the gradient; 0 means the op is skipped, as torch does
+ * @param negStepSize   -(lr / (1 - β1^t))
+ * @param eps           ε, added to |g|
+ * @param maximize      ascend instead of descend (negate the gradient)
+ */
+public record AdamaxCoefficients(double beta1, double oneMinusBeta1, double beta2, double weightDecay,
+                                 double negStepSize, double eps, boolean maximize) {
+
+    /**
+     * Coefficients for step {@code step} (1-based) with the given hyperparameters. Inputs are
+     * assumed valid (see {@code AdamaxConfig}).
+     */
+    public static AdamaxCoefficients of(double lr, double beta1, double beta2, double eps, double weightDecay,
+                                        boolean maximize, long step) {
+        // Python float pow, with step = state_steps[i].item()
+        double biasCorrection = 1 - Math.pow(beta1, step);
+        double clr = lr / biasCorrection;
+        return new AdamaxCoefficients(beta1, 1 - beta1, beta2, weightDecay, -clr, eps, maximize);
+    }
+}

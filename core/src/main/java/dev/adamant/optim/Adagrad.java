@@ -1,0 +1,58 @@
+package dev.adamant.optim;
+
+import dev.adamant.kernel.AdagradCoefficients;
+import dev.adamant.kernel.AdagradKernel;
+import dev.adamant.kernel.Backend;
+import dev.adamant.kernel.Backends;
+import dev.adamant.tensor.Tensor;
+
+import java.util.List;
+
+/**
+ * Adagrad, as {@code torch.optim.Adagrad} (dense gradients): a running sum of squared gradients
+ * per element, optional lr_decay, L2 weight decay and maximize.
+ *
+ * <p>State {@code sum} starts at {@code f(initial_accumulator_value)}. Torch fills it in the
+ * constructor from the group's value at that time; here it is filled when the parameter takes its
+ * first step, from the group's config at that step. The two agree unless a group's
+ * {@code initialAccumulatorValue} is changed between adding the group and its first step; after
+ * that, as in torch, changing it has no effect on existing state.
+ */
+public class Adagrad extends SlotOptimizer<AdagradConfig, AdagradState> {
+    private final AdagradKernel kernel;
+
+    /** Adagrad with torch's defaults on the default backend. */
+    public Adagrad() {
+        this(AdagradConfig.adagrad());
+    }
+
+    /** Adagrad on the default backend ({@link Backends#defaultBackend()}). */
+    public Adagrad(AdagradConfig defaults) {
+        this(defaults, Backends.defaultBackend());
+    }
+
+    public Adagrad(AdagradConfig defaults, Backend backend) {
+        super(defaults, backend);
+        this.kernel = backend.kernel(AdagradKernel.KIND);
+    }
+
+    @Override
+    protected AdagradState newState() {
+        return new AdagradState();
+    }
+
+    @Override
+    protected Iterable<Slot> slots(AdagradConfig config) {
+        return List.of(new Slot(AdagradState.SUM, config.initialAccumulatorValue()));
+    }
+
+    @Override
+    protected void step(Parameter p, AdagradState s, AdagradConfig config) {
+        AdagradCoefficients c = config.coefficients(s.step());
+        Tensor data = p.data();
+        switch (data.dtype()) {
+            case FLOAT32 -> kernel.updateFloats(c, data.segment(), p.grad().segment(), s.sum().segment(), 0, data.size());
+            case FLOAT64 -> kernel.updateDoubles(c, data.segment(), p.grad().segment(), s.sum().segment(), 0, data.size());
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.adamant.simd;
+
+import dev.adamant.kernel.AdamaxCoefficients;
+import dev.adamant.kernel.AdamaxKernel;
+import dev.adamant.kernel.ScalarAdamaxKernel;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.constant.ConstantDescs;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.nio.ByteOrder;
+
+/**
+ * Fused Adamax over MemorySegments with the Vector API, in the same operation order as
+ * {@link ScalarAdamaxKernel} and therefore bit-identical to it: lanes never mix, {@code fma} and
+ * {@code div} are correctly rounded per lane, {@code max} is lane-wise {@link Math#max} (NaN if
+ * either lane is NaN), and the tail is the scalar kernel. Both numerics modes compute the same
+ * thing (see {@link AdamaxKernel}).
+ *
+ * <p>A template: it is never loaded as itself, only as hidden copies made by {@link KernelCopies},
+ * one per lane width and numerics mode, whose class data fixes the species.
+ */
+final class VectorAdamaxKernel implements AdamaxKernel {
+    private static final Specialization SPEC = classData();
+    private static final VectorSpecies<Float> F = SPEC.floats();
+    private static final VectorSpecies<Double> D = SPEC.doubles();
+    private static final ScalarAdamaxKernel TAIL = ScalarAdamaxKernel.of(SPEC.numerics());
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    private static Specialization classData() {
+        try {
+            return MethodHandles.classData(MethodHandles.lookup(), ConstantDescs.DEFAULT_NAME, Specialization.class);
+        } catch (IllegalAccessException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @Override
+    public void updateFloats(AdamaxCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                             MemorySegment expInf, long from, long to) {
+        long upper = from + F.loopBound(to - from);
+        floats(c, param, grad, expAvg, expInf, from, upper);
+        TAIL.updateFloats(c, param, grad, expAvg, expInf, upper, to);
+    }
+
+    @Override
+    public void updateDoubles(AdamaxCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                              MemorySegment expInf, long from, long to) {
+        long upper = from + D.loopBound(to - from);
+        doubles(c, param, grad, expAvg, expInf, from, upper);
+        TAIL.updateDoubles(c, param, grad, expAvg, expInf, upper, to);
+    }
+
+    private static void floats(AdamaxCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                               MemorySegment expInf, long from, long upper) {
+        final FloatVector beta1 = FloatVector.broadcast(F, (float) c.beta1());
+        final FloatVector oneMinusBeta1 = FloatVector.broadcast(F, (float) c.oneMinusBeta1());
+        final FloatVector beta2 = FloatVector.broadcast(F, (float) c.beta2());
+        final FloatVector wd = FloatVector.broadcast(F, (float) c.weightDecay());
+        final FloatVector negStep = FloatVector.broadcast(F, (float) c.negStepSize());
+        final FloatVector eps = FloatVector.broadcast(F, (float) c.eps());
+        final boolean l2 = c.weightDecay() != 0, maximize = c.maximize();
+        for (long i = from; i < upper; i += F.length()) {
+            long at = i * Float.BYTES;
+            FloatVector p = FloatVector.fromMemorySegment(F, param, at, ORDER);
+            FloatVector g = FloatVector.fromMemorySegment(F, grad, at, ORDER);
+            if (maximize) g = g.neg();
+            if (l2) g = p.fma(wd, g);
+            FloatVector m = g.fma(oneMinusBeta1, FloatVector.fromMemorySegment(F, expAvg, at, ORDER).mul(beta1));
+            FloatVector u = FloatVector.fromMemorySegment(F, expInf, at, ORDER).mul(beta2).max(g.abs().add(eps));
+            m.intoMemorySegment(expAvg, at, ORDER);
+            u.intoMemorySegment(expInf, at, ORDER);
+            p = p.add(negStep.mul(m).div(u));
+            p.intoMemorySegment(param, at, ORDER);
+        }
+    }
+
+    private static void doubles(AdamaxCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                                MemorySegment expInf, long from, long upper) {
+        final DoubleVector beta1 = DoubleVector.broadcast(D, c.beta1());
+        final DoubleVector oneMinusBeta1 = DoubleVector.broadcast(D, c.oneMinusBeta1());
+        final DoubleVector beta2 = DoubleVector.broadcast(D, c.beta2());
+        final DoubleVector wd = DoubleVector.broadcast(D, c.weightDecay());
+        final DoubleVector negStep = DoubleVector.broadcast(D, c.negStepSize());
+        final DoubleVector eps = DoubleVector.broadcast(D, c.eps());
+        final boolean l2 = c.weightDecay() != 0, maximize = c.maximize();
+        for (long i = from; i < upper; i += D.length()) {
+            long at = i * Double.BYTES;
+            DoubleVector p = DoubleVector.fromMemorySegment(D, param, at, ORDER);
+            DoubleVector g = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
+            if (maximize) g = g.neg();
+            if (l2) g = p.fma(wd, g);
+            DoubleVector m = g.fma(oneMinusBeta1, DoubleVector.fromMemorySegment(D, expAvg, at, ORDER).mul(beta1));
+            DoubleVector u = DoubleVector.fromMemorySegment(D, expInf, at, ORDER).mul(beta2).max(g.abs().add(eps));
+            m.intoMemorySegment(expAvg, at, ORDER);
+            u.intoMemorySegment(expInf, at, ORDER);
+            p = p.add(negStep.mul(m).div(u));
+            p.intoMemorySegment(param, at, ORDER);
+        }
+    }
+}
