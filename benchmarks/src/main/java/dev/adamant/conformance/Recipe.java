@@ -10,6 +10,10 @@ import dev.adamant.optim.Adamax;
 import dev.adamant.optim.AdamaxConfig;
 import dev.adamant.optim.Optimizer;
 import dev.adamant.optim.OptimizerConfig;
+import dev.adamant.optim.RmsProp;
+import dev.adamant.optim.RmsPropConfig;
+import dev.adamant.optim.Sgd;
+import dev.adamant.optim.SgdConfig;
 import org.eclipse.collections.api.factory.Maps;
 import org.eclipse.collections.api.map.ImmutableMap;
 
@@ -38,7 +42,9 @@ public record Recipe<C extends OptimizerConfig<C>>(String name, Set<String> keys
             .newWithKeyValue("adam", adam("adam", AdamConfig.adam(), Adam::new))
             .newWithKeyValue("adamw", adam("adamw", AdamConfig.adamW(), AdamW::new))
             .newWithKeyValue("adagrad", adagrad())
-            .newWithKeyValue("adamax", adamax());
+            .newWithKeyValue("adamax", adamax())
+            .newWithKeyValue("sgd", sgd())
+            .newWithKeyValue("rmsprop", rmsprop());
 
     /** The recipe for torch optimizer {@code name}, if the engine has that optimizer. */
     public static Optional<Recipe<?>> forName(String name) {
@@ -78,5 +84,30 @@ public record Recipe<C extends OptimizerConfig<C>>(String name, Set<String> keys
                     .withWeightDecay(h.number("weight_decay", d.weightDecay()))
                     .withMaximize(h.flag("maximize", d.maximize()));
         }, Adamax::new);
+    }
+
+    private static Recipe<SgdConfig> sgd() {
+        SgdConfig d = SgdConfig.sgd();
+        return new Recipe<>("sgd", Set.of("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize"),
+                h -> d.withLr(h.number("lr", d.lr()))
+                        .withMomentum(h.number("momentum", d.momentum()))
+                        .withDampening(h.number("dampening", d.dampening()))
+                        .withWeightDecay(h.number("weight_decay", d.weightDecay()))
+                        .withNesterov(h.flag("nesterov", d.nesterov()))
+                        .withMaximize(h.flag("maximize", d.maximize())),
+                Sgd::new);
+    }
+
+    private static Recipe<RmsPropConfig> rmsprop() {
+        RmsPropConfig d = RmsPropConfig.rmsprop();
+        return new Recipe<>("rmsprop", Set.of("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize"),
+                h -> d.withLr(h.number("lr", d.lr()))
+                        .withAlpha(h.number("alpha", d.alpha()))
+                        .withEps(h.number("eps", d.eps()))
+                        .withWeightDecay(h.number("weight_decay", d.weightDecay()))
+                        .withMomentum(h.number("momentum", d.momentum()))
+                        .withCentered(h.flag("centered", d.centered()))
+                        .withMaximize(h.flag("maximize", d.maximize())),
+                RmsProp::new);
     }
 }

@@ -11,7 +11,8 @@ public enum Numerics {
      * Constants folded once per step so that each element needs one division instead of two, and
      * AdamW's decay fused with the update. Every lane width still gives the same bits as the scalar
      * fast kernel; against torch the result stays within 16 ulp of the largest magnitude per tensor.
-     * See {@link AdamKernel} for the exact difference.
+     * See {@link AdamKernel} for the exact difference. SGD and RMSprop have no per-step constant
+     * to fold: their FAST is EXACT ({@link SgdKernel}, {@link RmsPropKernel}).
      */
     FAST
 }

@@ -8,6 +8,8 @@ import dev.adamant.kernel.KernelProvider;
 import dev.adamant.kernel.LambKernel;
 import dev.adamant.kernel.LionKernel;
 import dev.adamant.kernel.Numerics;
+import dev.adamant.kernel.RmsPropKernel;
+import dev.adamant.kernel.SgdKernel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
 import org.eclipse.collections.api.factory.primitive.IntLists;
@@ -32,6 +34,8 @@ public final class VectorKernelProvider implements KernelProvider {
             .withKeyValue(AdamaxKernel.KIND.name(), VectorAdamaxKernel.class)
             .withKeyValue(LambKernel.KIND.name(), VectorLambKernel.class)
             .withKeyValue(LionKernel.KIND.name(), VectorLionKernel.class)
+            .withKeyValue(RmsPropKernel.KIND.name(), VectorRmsPropKernel.class)
+            .withKeyValue(SgdKernel.KIND.name(), VectorSgdKernel.class)
             .toImmutable();
 
     private record CopyKey(Class<?> template, Specialization spec) {

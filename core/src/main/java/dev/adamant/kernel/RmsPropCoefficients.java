@@ -1,0 +1,29 @@
+package dev.adamant.kernel;
+
+/**
+ * The scalars of one RMSprop step for one tensor, as torch computes them (Python doubles). Kernels
+ * round each to the element type once, outside the element loop.
+ *
+ * @param alpha         smoothing constant α
+ * @param oneMinusAlpha 1 - α
+ * @param eps           ε, added after the square root
+ * @param weightDecay   L2 term added to the gradient; 0 means the op is skipped, as torch does
+ * @param momentum      momentum factor; 0 means no momentum buffer (torch: {@code momentum > 0})
+ * @param negLr         -lr
+ * @param centered      normalise by the centred second moment (keeps {@code grad_avg})
+ * @param maximize      ascend instead of descend (negate the gradient)
+ */
+public record RmsPropCoefficients(double alpha, double oneMinusAlpha, double eps, double weightDecay,
+                                  double momentum, double negLr, boolean centered, boolean maximize) {
+
+    /** Coefficients for one step; inputs are assumed valid (see {@code RmsPropConfig}). */
+    public static RmsPropCoefficients of(double lr, double alpha, double eps, double weightDecay, double momentum,
+                                         boolean centered, boolean maximize) {
+        return new RmsPropCoefficients(alpha, 1 - alpha, eps, weightDecay, momentum, -lr, centered, maximize);
+    }
+
+    /** Whether this step keeps a momentum buffer (torch: {@code momentum > 0}). */
+    public boolean useMomentum() {
+        return momentum > 0;
+    }
+}

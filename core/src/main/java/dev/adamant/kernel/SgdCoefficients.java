@@ -1,0 +1,29 @@
+package dev.adamant.kernel;
+
+/**
+ * The scalars of one SGD step for one tensor, as torch computes them (Python doubles). Kernels
+ * round each to the element type once, outside the element loop.
+ *
+ * @param weightDecay        L2 term added to the gradient; 0 means the op is skipped, as torch does
+ * @param momentum           momentum factor; 0 means no momentum buffer
+ * @param oneMinusDampening  1 - dampening
+ * @param negLr              -lr
+ * @param nesterov           Nesterov momentum: {@code d + momentum·buf} instead of {@code buf}
+ * @param maximize           ascend instead of descend (negate the gradient)
+ * @param firstStep          the momentum buffer was just created: it becomes a copy of {@code d}
+ *                           (torch's {@code buf is None} branch, no dampening)
+ */
+public record SgdCoefficients(double weightDecay, double momentum, double oneMinusDampening, double negLr,
+                              boolean nesterov, boolean maximize, boolean firstStep) {
+
+    /** Coefficients for one step; inputs are assumed valid (see {@code SgdConfig}). */
+    public static SgdCoefficients of(double lr, double momentum, double dampening, double weightDecay,
+                                     boolean nesterov, boolean maximize, boolean firstStep) {
+        return new SgdCoefficients(weightDecay, momentum, 1 - dampening, -lr, nesterov, maximize, firstStep);
+    }
+
+    /** Whether this step keeps a momentum buffer (torch: {@code momentum != 0}). */
+    public boolean useMomentum() {
+        return momentum != 0;
+    }
+}

@@ -1,0 +1,37 @@
+package dev.adamant.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The contract of a fused SGD step ({@code torch.optim.SGD}): one pass over elements
+ * {@code [from, to)} of the parameter, gradient and (with momentum) momentum buffer.
+ *
+ * <p>Exact numerics, per element, with {@code f(x)} the coefficient rounded to the element type:
+ * <pre>
+ * d = maximize ? -grad : grad
+ * d = fma(p, f(wd), d)                          only when wd != 0 (torch skips the op)
+ * if momentum != 0:
+ *     buf = firstStep ? d                       torch's clone: no dampening on the first step
+ *                     : fma(d, f(1-dampening), buf * f(momentum))
+ *     d = nesterov ? fma(buf, f(momentum), d) : buf
+ * p = fma(d, f(-lr), p)                         param.add_(d, alpha=-lr)
+ * </pre>
+ * Fast numerics are the same as exact: there is no division and no per-step constant worth
+ * folding, so {@link Numerics#FAST} gives the exact bits.
+ *
+ * <p>Implementations trust their arguments: buffers are alive, large enough, distinct, aligned
+ * and of the right element type. {@code momentumBuffer} is null unless
+ * {@link SgdCoefficients#useMomentum()}.
+ */
+public interface SgdKernel {
+
+    KernelKind<SgdKernel> KIND = new KernelKind<>("sgd", SgdKernel.class, ScalarSgdKernel::of);
+
+    /** float32 buffers; element indices, not byte offsets. */
+    void updateFloats(SgdCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment momentumBuffer,
+                      long from, long to);
+
+    /** float64 buffers; element indices, not byte offsets. */
+    void updateDoubles(SgdCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment momentumBuffer,
+                       long from, long to);
+}

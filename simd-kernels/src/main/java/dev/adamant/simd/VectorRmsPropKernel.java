@@ -1,0 +1,131 @@
+package dev.adamant.simd;
+
+import dev.adamant.kernel.RmsPropCoefficients;
+import dev.adamant.kernel.RmsPropKernel;
+import dev.adamant.kernel.ScalarRmsPropKernel;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.constant.ConstantDescs;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.nio.ByteOrder;
+
+/**
+ * Fused RMSprop over MemorySegments with the Vector API, in the same operation order as
+ * {@link ScalarRmsPropKernel} and therefore bit-identical to it: lanes never mix, {@code fma},
+ * {@code sqrt} and {@code div} are correctly rounded per lane, and the tail is the scalar kernel.
+ * Both numerics modes run the same loop (RMSprop has nothing to fold).
+ *
+ * <p>A template: it is never loaded as itself, only as hidden copies made by {@link KernelCopies},
+ * one per lane width and numerics mode, whose class data fixes the species.
+ */
+final class VectorRmsPropKernel implements RmsPropKernel {
+    private static final Specialization SPEC = classData();
+    private static final VectorSpecies<Float> F = SPEC.floats();
+    private static final VectorSpecies<Double> D = SPEC.doubles();
+    private static final ScalarRmsPropKernel TAIL = ScalarRmsPropKernel.of(SPEC.numerics());
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    private static Specialization classData() {
+        try {
+            return MethodHandles.classData(MethodHandles.lookup(), ConstantDescs.DEFAULT_NAME, Specialization.class);
+        } catch (IllegalAccessException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @Override
+    public void updateFloats(RmsPropCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment squareAvg,
+                             MemorySegment gradAvg, MemorySegment momentumBuffer, long from, long to) {
+        long upper = from + F.loopBound(to - from);
+        floats(c, param, grad, squareAvg, gradAvg, momentumBuffer, from, upper);
+        // the tail stays outside the loop method, which keeps that method small enough for C2
+        TAIL.updateFloats(c, param, grad, squareAvg, gradAvg, momentumBuffer, upper, to);
+    }
+
+    @Override
+    public void updateDoubles(RmsPropCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment squareAvg,
+                              MemorySegment gradAvg, MemorySegment momentumBuffer, long from, long to) {
+        long upper = from + D.loopBound(to - from);
+        doubles(c, param, grad, squareAvg, gradAvg, momentumBuffer, from, upper);
+        TAIL.updateDoubles(c, param, grad, squareAvg, gradAvg, momentumBuffer, upper, to);
+    }
+
+    private static void floats(RmsPropCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment squareAvg,
+                               MemorySegment gradAvg, MemorySegment momentumBuffer, long from, long upper) {
+        final FloatVector alpha = FloatVector.broadcast(F, (float) c.alpha());
+        final FloatVector oneMinusAlpha = FloatVector.broadcast(F, (float) c.oneMinusAlpha());
+        final FloatVector eps = FloatVector.broadcast(F, (float) c.eps());
+        final FloatVector wd = FloatVector.broadcast(F, (float) c.weightDecay());
+        final FloatVector momentum = FloatVector.broadcast(F, (float) c.momentum());
+        final FloatVector negLr = FloatVector.broadcast(F, (float) c.negLr());
+        final boolean l2 = c.weightDecay() != 0, useMomentum = c.useMomentum();
+        final boolean centered = c.centered(), maximize = c.maximize();
+        for (long i = from; i < upper; i += F.length()) {
+            long at = i * Float.BYTES;
+            FloatVector p = FloatVector.fromMemorySegment(F, param, at, ORDER);
+            FloatVector g = FloatVector.fromMemorySegment(F, grad, at, ORDER);
+            if (maximize) g = g.neg();
+            if (l2) g = p.fma(wd, g);
+            FloatVector sq = oneMinusAlpha.mul(g).fma(g, FloatVector.fromMemorySegment(F, squareAvg, at, ORDER).mul(alpha));
+            sq.intoMemorySegment(squareAvg, at, ORDER);
+            FloatVector avg;
+            if (centered) {
+                FloatVector ga = g.fma(oneMinusAlpha, FloatVector.fromMemorySegment(F, gradAvg, at, ORDER).mul(alpha));
+                ga.intoMemorySegment(gradAvg, at, ORDER);
+                avg = ga.neg().fma(ga, sq).sqrt();      // addcmul(ga, ga, value=-1), then sqrt
+            } else {
+                avg = sq.sqrt();
+            }
+            avg = avg.add(eps);
+            if (useMomentum) {
+                FloatVector buf = FloatVector.fromMemorySegment(F, momentumBuffer, at, ORDER).mul(momentum).add(g.div(avg));
+                buf.intoMemorySegment(momentumBuffer, at, ORDER);
+                p = buf.fma(negLr, p);
+            } else {
+                p = p.add(negLr.mul(g).div(avg));
+            }
+            p.intoMemorySegment(param, at, ORDER);
+        }
+    }
+
+    private static void doubles(RmsPropCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment squareAvg,
+                                MemorySegment gradAvg, MemorySegment momentumBuffer, long from, long upper) {
+        final DoubleVector alpha = DoubleVector.broadcast(D, c.alpha());
+        final DoubleVector oneMinusAlpha = DoubleVector.broadcast(D, c.oneMinusAlpha());
+        final DoubleVector eps = DoubleVector.broadcast(D, c.eps());
+        final DoubleVector wd = DoubleVector.broadcast(D, c.weightDecay());
+        final DoubleVector momentum = DoubleVector.broadcast(D, c.momentum());
+        final DoubleVector negLr = DoubleVector.broadcast(D, c.negLr());
+        final boolean l2 = c.weightDecay() != 0, useMomentum = c.useMomentum();
+        final boolean centered = c.centered(), maximize = c.maximize();
+        for (long i = from; i < upper; i += D.length()) {
+            long at = i * Double.BYTES;
+            DoubleVector p = DoubleVector.fromMemorySegment(D, param, at, ORDER);
+            DoubleVector g = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
+            if (maximize) g = g.neg();
+            if (l2) g = p.fma(wd, g);
+            DoubleVector sq = oneMinusAlpha.mul(g).fma(g, DoubleVector.fromMemorySegment(D, squareAvg, at, ORDER).mul(alpha));
+            sq.intoMemorySegment(squareAvg, at, ORDER);
+            DoubleVector avg;
+            if (centered) {
+                DoubleVector ga = g.fma(oneMinusAlpha, DoubleVector.fromMemorySegment(D, gradAvg, at, ORDER).mul(alpha));
+                ga.intoMemorySegment(gradAvg, at, ORDER);
+                avg = ga.neg().fma(ga, sq).sqrt();
+            } else {
+                avg = sq.sqrt();
+            }
+            avg = avg.add(eps);
+            if (useMomentum) {
+                DoubleVector buf = DoubleVector.fromMemorySegment(D, momentumBuffer, at, ORDER).mul(momentum).add(g.div(avg));
+                buf.intoMemorySegment(momentumBuffer, at, ORDER);
+                p = buf.fma(negLr, p);
+            } else {
+                p = p.add(negLr.mul(g).div(avg));
+            }
+            p.intoMemorySegment(param, at, ORDER);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.adamant.simd;
+
+import dev.adamant.kernel.Numerics;
+import dev.adamant.kernel.ScalarSgdKernel;
+import dev.adamant.kernel.SgdCoefficients;
+import dev.adamant.kernel.SgdKernel;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.constant.ConstantDescs;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.nio.ByteOrder;
+
+/**
+ * Fused SGD over MemorySegments with the Vector API, in the same operation order as
+ * {@link ScalarSgdKernel} and therefore bit-identical to it: lanes never mix, {@code fma} is
+ * correctly rounded per lane, and the tail is the scalar kernel. Both numerics modes run the same
+ * loop (SGD has nothing to fold).
+ *
+ * <p>A template: it is never loaded as itself, only as hidden copies made by {@link KernelCopies},
+ * one per lane width and numerics mode, whose class data fixes the species.
+ */
+final class VectorSgdKernel implements SgdKernel {
+    private static final Specialization SPEC = classData();
+    private static final VectorSpecies<Float> F = SPEC.floats();
+    private static final VectorSpecies<Double> D = SPEC.doubles();
+    private static final ScalarSgdKernel TAIL = ScalarSgdKernel.of(SPEC.numerics());
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    private static Specialization classData() {
+        try {
+            return MethodHandles.classData(MethodHandles.lookup(), ConstantDescs.DEFAULT_NAME, Specialization.class);
+        } catch (IllegalAccessException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @Override
+    public void updateFloats(SgdCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment momentumBuffer,
+                             long from, long to) {
+        long upper = from + F.loopBound(to - from);
+        floats(c, param, grad, momentumBuffer, from, upper);
+        // the tail stays outside the loop method, which keeps that method small enough for C2
+        TAIL.updateFloats(c, param, grad, momentumBuffer, upper, to);
+    }
+
+    @Override
+    public void updateDoubles(SgdCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment momentumBuffer,
+                              long from, long to) {
+        long upper = from + D.loopBound(to - from);
+        doubles(c, param, grad, momentumBuffer, from, upper);
+        TAIL.updateDoubles(c, param, grad, momentumBuffer, upper, to);
+    }
+
+    private static void floats(SgdCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment momentumBuffer,
+                               long from, long upper) {
+        final FloatVector wd = FloatVector.broadcast(F, (float) c.weightDecay());
+        final FloatVector momentum = FloatVector.broadcast(F, (float) c.momentum());
+        final FloatVector oneMinusDampening = FloatVector.broadcast(F, (float) c.oneMinusDampening());
+        final FloatVector negLr = FloatVector.broadcast(F, (float) c.negLr());
+        final boolean l2 = c.weightDecay() != 0, useMomentum = c.useMomentum();
+        final boolean nesterov = c.nesterov(), maximize = c.maximize(), first = c.firstStep();
+        for (long i = from; i < upper; i += F.length()) {
+            long at = i * Float.BYTES;
+            FloatVector p = FloatVector.fromMemorySegment(F, param, at, ORDER);
+            FloatVector d = FloatVector.fromMemorySegment(F, grad, at, ORDER);
+            if (maximize) d = d.neg();
+            if (l2) d = p.fma(wd, d);
+            if (useMomentum) {
+                // first step: torch clones d into the buffer, without dampening
+                FloatVector buf = first ? d
+                        : d.fma(oneMinusDampening, FloatVector.fromMemorySegment(F, momentumBuffer, at, ORDER).mul(momentum));
+                buf.intoMemorySegment(momentumBuffer, at, ORDER);
+                d = nesterov ? buf.fma(momentum, d) : buf;
+            }
+            d.fma(negLr, p).intoMemorySegment(param, at, ORDER);
+        }
+    }
+
+    private static void doubles(SgdCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment momentumBuffer,
+                                long from, long upper) {
+        final DoubleVector wd = DoubleVector.broadcast(D, c.weightDecay());
+        final DoubleVector momentum = DoubleVector.broadcast(D, c.momentum());
+        final DoubleVector oneMinusDampening = DoubleVector.broadcast(D, c.oneMinusDampening());
+        final DoubleVector negLr = DoubleVector.broadcast(D, c.negLr());
+        final boolean l2 = c.weightDecay() != 0, useMomentum = c.useMomentum();
+        final boolean nesterov = c.nesterov(), maximize = c.maximize(), first = c.firstStep();
+        for (long i = from; i < upper; i += D.length()) {
+            long at = i * Double.BYTES;
+            DoubleVector p = DoubleVector.fromMemorySegment(D, param, at, ORDER);
+            DoubleVector d = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
+            if (maximize) d = d.neg();
+            if (l2) d = p.fma(wd, d);
+            if (useMomentum) {
+                DoubleVector buf = first ? d
+                        : d.fma(oneMinusDampening, DoubleVector.fromMemorySegment(D, momentumBuffer, at, ORDER).mul(momentum));
+                buf.intoMemorySegment(momentumBuffer, at, ORDER);
+                d = nesterov ? buf.fma(momentum, d) : buf;
+            }
+            d.fma(negLr, p).intoMemorySegment(param, at, ORDER);
+        }
+    }
+}
