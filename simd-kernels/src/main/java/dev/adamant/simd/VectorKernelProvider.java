@@ -3,7 +3,9 @@ package dev.adamant.simd;
 import dev.adamant.kernel.AdamKernel;
 import dev.adamant.kernel.KernelKind;
 import dev.adamant.kernel.KernelProvider;
+import dev.adamant.kernel.NAdamKernel;
 import dev.adamant.kernel.Numerics;
+import dev.adamant.kernel.RAdamKernel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
 import org.eclipse.collections.api.factory.primitive.IntLists;
@@ -23,7 +25,9 @@ import java.util.Optional;
 public final class VectorKernelProvider implements KernelProvider {
     /** Kernel kind name to its template; a kind missing here runs on its scalar reference. */
     private static final ImmutableMap<String, Class<?>> TEMPLATES = Maps.immutable.of(
-            AdamKernel.KIND.name(), VectorAdamKernel.class);
+            AdamKernel.KIND.name(), VectorAdamKernel.class,
+            NAdamKernel.KIND.name(), VectorNAdamKernel.class,
+            RAdamKernel.KIND.name(), VectorRAdamKernel.class);
 
     private record CopyKey(Class<?> template, Specialization spec) {
     }
