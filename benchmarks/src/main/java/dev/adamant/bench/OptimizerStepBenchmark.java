@@ -2,15 +2,27 @@ package dev.adamant.bench;
 
 import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Numerics;
+import dev.adamant.optim.Adagrad;
+import dev.adamant.optim.AdagradConfig;
 import dev.adamant.optim.Adam;
+import dev.adamant.optim.Adamax;
+import dev.adamant.optim.AdamaxConfig;
 import dev.adamant.optim.AdamConfig;
 import dev.adamant.optim.AdamW;
 import dev.adamant.optim.Lamb;
 import dev.adamant.optim.LambConfig;
 import dev.adamant.optim.Lion;
 import dev.adamant.optim.LionConfig;
+import dev.adamant.optim.NAdam;
+import dev.adamant.optim.NAdamConfig;
 import dev.adamant.optim.Optimizer;
 import dev.adamant.optim.Parameter;
+import dev.adamant.optim.RAdam;
+import dev.adamant.optim.RAdamConfig;
+import dev.adamant.optim.RmsProp;
+import dev.adamant.optim.RmsPropConfig;
+import dev.adamant.optim.Sgd;
+import dev.adamant.optim.SgdConfig;
 import org.eclipse.collections.api.factory.Maps;
 import org.eclipse.collections.api.map.ImmutableMap;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -35,12 +47,18 @@ public class OptimizerStepBenchmark extends BenchmarkDefaults {
 
     /** torch name to the member; LAMB reads p, m, v twice (two passes) and so moves the most. */
     public static final ImmutableMap<String, Member> FAMILY = Maps.immutable.<String, Member>empty()
+            .newWithKeyValue("adagrad", new Member(20, b -> new Adagrad(AdagradConfig.adagrad(), b)))
             .newWithKeyValue("adam", new Member(28, b -> new Adam(AdamConfig.adam(), b)))
+            .newWithKeyValue("adamax", new Member(28, b -> new Adamax(AdamaxConfig.adamax(), b)))
             .newWithKeyValue("adamw", new Member(28, b -> new AdamW(AdamConfig.adamW(), b)))
             .newWithKeyValue("lamb", new Member(40, b -> new Lamb(LambConfig.defaults(), b)))
-            .newWithKeyValue("lion", new Member(20, b -> new Lion(LionConfig.defaults(), b)));
+            .newWithKeyValue("lion", new Member(20, b -> new Lion(LionConfig.defaults(), b)))
+            .newWithKeyValue("nadam", new Member(28, b -> new NAdam(NAdamConfig.nadam(), b)))
+            .newWithKeyValue("radam", new Member(28, b -> new RAdam(RAdamConfig.radam(), b)))
+            .newWithKeyValue("rmsprop", new Member(20, b -> new RmsProp(RmsPropConfig.rmsprop(), b)))
+            .newWithKeyValue("sgd", new Member(20, b -> new Sgd(SgdConfig.sgd().withMomentum(0.9), b)));
 
-    @Param({"adam", "adamw", "lamb", "lion"})
+    @Param({"adagrad", "adam", "adamax", "adamw", "lamb", "lion", "nadam", "radam", "rmsprop", "sgd"})
     public String optimizer;
 
     /**

@@ -18,12 +18,14 @@ import java.util.Set;
  * which loses nothing, so narrowing it back gives the recorded bits.
  *
  * @param optimizer torch's lower-case name ({@code adam}, {@code sgd}, ...), or empty
+ * @param torchPath torch's code path that produced the case ({@code single_tensor}, {@code foreach}), or empty
  * @param dtype     {@code float32}, {@code float64}, or another name the replayer will refuse
  * @param groups    the param groups in order; empty when the case is not an optimizer replay
  *                  (clip_grad_norm, lr_schedulers, ...) or has a dtype whose values are not read
  * @param steps     the step records in order
  */
-public record GoldenCase(String name, String optimizer, String dtype, List<Group> groups, List<Step> steps) {
+public record GoldenCase(String name, String optimizer, String torchPath, String dtype, List<Group> groups,
+                         List<Step> steps) {
 
     /** Step-record keys that are data; any other key overrides a hyperparameter for that step. */
     private static final Set<String> STEP_DATA = Set.of("step", "grad", "grads", "params_after", "state_after");
@@ -66,11 +68,12 @@ public record GoldenCase(String name, String optimizer, String dtype, List<Group
     static GoldenCase parse(JsonNode c) {
         String name = text(c, "name");
         String optimizer = c.path("optimizer").asText("");
+        String torchPath = c.path("torch_path").asText("");
         String dtype = c.path("dtype").asText("");
         boolean readable = dtype.equals("float32") || dtype.equals("float64");
         boolean grouped = c.has("param_groups");
         if (!readable || !c.has("steps") || !(grouped || c.has("initial_params"))) {
-            return new GoldenCase(name, optimizer, dtype, List.of(), List.of());
+            return new GoldenCase(name, optimizer, torchPath, dtype, List.of(), List.of());
         }
         boolean f32 = dtype.equals("float32");
         List<Group> groups = new ArrayList<>();
@@ -96,7 +99,7 @@ public record GoldenCase(String name, String optimizer, String dtype, List<Group
                 throw new IllegalArgumentException("step " + step + ": " + e.getMessage(), e);
             }
         }
-        return new GoldenCase(name, optimizer, dtype, groups, steps);
+        return new GoldenCase(name, optimizer, torchPath, dtype, groups, steps);
     }
 
     private static Step singleStep(JsonNode s, int step, boolean f32, int size) {

@@ -8,8 +8,12 @@ import dev.adamant.optim.Adam;
 import dev.adamant.optim.AdamW;
 import dev.adamant.optim.Adamax;
 import dev.adamant.optim.AdamaxConfig;
+import dev.adamant.optim.NAdam;
+import dev.adamant.optim.NAdamConfig;
 import dev.adamant.optim.Optimizer;
 import dev.adamant.optim.OptimizerConfig;
+import dev.adamant.optim.RAdam;
+import dev.adamant.optim.RAdamConfig;
 import dev.adamant.optim.RmsProp;
 import dev.adamant.optim.RmsPropConfig;
 import dev.adamant.optim.Sgd;
@@ -22,12 +26,15 @@ import java.util.Set;
 
 /**
  * How the conformance check builds the engine's counterpart of one torch optimizer: which of
- * torch's hyperparameter names it understands, the config they make, and the optimizer.
+ * torch's hyperparameter names it understands, the config they make, and the optimizer. A recipe
+ * may also decline cases it knows the engine deliberately does not reproduce (a torch bug fixed
+ * upstream, say), with the reason; such cases are reported as skipped, never as passed.
  *
- * @param name torch's lower-case name, as in the golden files' {@code optimizer} field
+ * @param name    torch's lower-case name, as in the golden files' {@code optimizer} field
+ * @param decline why a case is declined, or empty for a case that must match
  */
 public record Recipe<C extends OptimizerConfig<C>>(String name, Set<String> keys, Configurer<C> configurer,
-                                                   Factory<C> factory) {
+                                                   Factory<C> factory, Decline decline) {
 
     /** Torch's hyperparameters (defaults for the keys a file leaves out) as the engine's config. */
     public interface Configurer<C> {
@@ -38,13 +45,36 @@ public record Recipe<C extends OptimizerConfig<C>>(String name, Set<String> keys
         Optimizer<C, ?> create(C defaults, Backend backend);
     }
 
+    /** The reason a recipe declines a case, or empty when the case must match. */
+    public interface Decline {
+        Optional<String> reason(GoldenCase c);
+
+        Decline NONE = c -> Optional.empty();
+    }
+
+    /** A recipe that declines no case. */
+    public Recipe(String name, Set<String> keys, Configurer<C> configurer, Factory<C> factory) {
+        this(name, keys, configurer, factory, Decline.NONE);
+    }
+
+    /** Why this recipe declines {@code c} (with a reason that says so), or empty when {@code c} must match. */
+    public Optional<String> declineReason(GoldenCase c) {
+        return decline.reason(c);
+    }
+
+    /** The reason NAdam cases from torch 1.13's default single-tensor path are declined. */
+    public static final String NADAM_SINGLE_TENSOR_REASON = "torch 1.13 single-tensor NAdam multiplies mu into "
+            + "mu_product twice (fixed in pytorch#92699); Adamant implements the fixed semantics";
+
     private static final ImmutableMap<String, Recipe<?>> ALL = Maps.immutable.<String, Recipe<?>>empty()
             .newWithKeyValue("adam", adam("adam", AdamConfig.adam(), Adam::new))
             .newWithKeyValue("adamw", adam("adamw", AdamConfig.adamW(), AdamW::new))
             .newWithKeyValue("adagrad", adagrad())
             .newWithKeyValue("adamax", adamax())
             .newWithKeyValue("sgd", sgd())
-            .newWithKeyValue("rmsprop", rmsprop());
+            .newWithKeyValue("rmsprop", rmsprop())
+            .newWithKeyValue("nadam", nadam())
+            .newWithKeyValue("radam", radam());
 
     /** The recipe for torch optimizer {@code name}, if the engine has that optimizer. */
     public static Optional<Recipe<?>> forName(String name) {
@@ -109,5 +139,31 @@ public record Recipe<C extends OptimizerConfig<C>>(String name, Set<String> keys
                         .withCentered(h.flag("centered", d.centered()))
                         .withMaximize(h.flag("maximize", d.maximize())),
                 RmsProp::new);
+    }
+
+    private static Recipe<NAdamConfig> nadam() {
+        NAdamConfig d = NAdamConfig.nadam();
+        return new Recipe<>("nadam", Set.of("lr", "betas", "eps", "weight_decay", "momentum_decay"), h -> {
+            double[] betas = h.pair("betas", d.beta1(), d.beta2());
+            return d.withLr(h.number("lr", d.lr()))
+                    .withBetas(betas[0], betas[1])
+                    .withEps(h.number("eps", d.eps()))
+                    .withWeightDecay(h.number("weight_decay", d.weightDecay()))
+                    .withMomentumDecay(h.number("momentum_decay", d.momentumDecay()));
+        }, NAdam::new, c -> c.torchPath().equals("foreach")
+                ? Optional.empty()
+                // single_tensor, or no torch_path: torch 1.13's default (foreach=None) is the single-tensor path
+                : Optional.of(NADAM_SINGLE_TENSOR_REASON));
+    }
+
+    private static Recipe<RAdamConfig> radam() {
+        RAdamConfig d = RAdamConfig.radam();
+        return new Recipe<>("radam", Set.of("lr", "betas", "eps", "weight_decay"), h -> {
+            double[] betas = h.pair("betas", d.beta1(), d.beta2());
+            return d.withLr(h.number("lr", d.lr()))
+                    .withBetas(betas[0], betas[1])
+                    .withEps(h.number("eps", d.eps()))
+                    .withWeightDecay(h.number("weight_decay", d.weightDecay()));
+        }, RAdam::new);
     }
 }

@@ -33,7 +33,10 @@ public final class Replayer {
         this.backend = backend;
     }
 
-    /** Why {@code c} cannot be replayed yet, or empty when it can. */
+    /**
+     * Why {@code c} cannot be replayed yet, or why its recipe declines it ({@link Recipe#declineReason}),
+     * or empty when it can be replayed and must match.
+     */
     public static Optional<String> unsupportedReason(GoldenFile file, GoldenCase c) {
         if (UNSUPPORTED_FAMILIES.contains(file.family())) {
             return Optional.of("family " + file.family() + " not supported yet");
@@ -61,7 +64,8 @@ public final class Replayer {
                 return Optional.of("per-step " + key.get() + " not supported yet");
             }
         }
-        return Optional.empty();
+        // a case the engine deliberately differs from (e.g. a torch bug the engine does not reproduce)
+        return recipe.get().declineReason(c);
     }
 
     /** Replays a case that {@link #unsupportedReason} accepts. Engine exceptions become a failed result. */

@@ -14,6 +14,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -23,6 +25,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * backend this JVM has (scalar, and each lane width when SIMD is on): EXACT must be bit-identical
  * to torch, FAST within the README's normwise bound. nonfinite.json documents torch's NaN/Inf
  * propagation; the engine propagates too, so it is checked the same way with NaN matching NaN.
+ * Cases a recipe declines ({@link Recipe#declineReason}) are not replayed; they are skipped with
+ * the recipe's reason.
  */
 class GoldenConformanceTest {
     /** Files that must hold Adam/AdamW cases (the foundation's list). */
@@ -56,6 +60,22 @@ class GoldenConformanceTest {
     void nonfinitePropagatesAsTorch(String label, GoldenFile file, GoldenCase c, Backend backend) {
         assertTrue(file.nanMatchesNan(), "nonfinite.json should be behavior-of-torch");
         replay(file, c, backend);
+    }
+
+    @Test
+    void aDeclinedCaseIsSkippedWithItsRecipesReasonAndNeverReplayed() {
+        for (String name : MUST_MATCH) {
+            GoldenFile file = GoldenFiles.read(name);
+            for (GoldenCase c : file.cases()) {
+                Optional<String> declined = Recipe.forName(c.optimizer()).flatMap(r -> r.declineReason(c));
+                if (declined.isPresent()) {
+                    assertFalse(declined.get().isBlank(), name + " " + c.name());
+                    assertEquals(declined, Replayer.unsupportedReason(file, c), name + " " + c.name());
+                    assertThrows(IllegalArgumentException.class,
+                            () -> new Replayer(Backends.scalar(Numerics.EXACT)).replay(file, c));
+                }
+            }
+        }
     }
 
     @Test
@@ -97,7 +117,9 @@ class GoldenConformanceTest {
                 .map(b -> Arguments.of(file.fileName() + " " + c.name() + " " + b, file, c, b))));
     }
 
+    /** Cases whose optimizer has a recipe that does not decline them: these must match. */
     private static Stream<GoldenCase> supportedCases(GoldenFile file) {
-        return file.cases().stream().filter(c -> Recipe.forName(c.optimizer()).isPresent());
+        return file.cases().stream().filter(c -> Recipe.forName(c.optimizer())
+                .filter(r -> r.declineReason(c).isEmpty()).isPresent());
     }
 }

@@ -7,7 +7,9 @@ import dev.adamant.kernel.KernelKind;
 import dev.adamant.kernel.KernelProvider;
 import dev.adamant.kernel.LambKernel;
 import dev.adamant.kernel.LionKernel;
+import dev.adamant.kernel.NAdamKernel;
 import dev.adamant.kernel.Numerics;
+import dev.adamant.kernel.RAdamKernel;
 import dev.adamant.kernel.RmsPropKernel;
 import dev.adamant.kernel.SgdKernel;
 import jdk.incubator.vector.FloatVector;
@@ -34,6 +36,8 @@ public final class VectorKernelProvider implements KernelProvider {
             .withKeyValue(AdamaxKernel.KIND.name(), VectorAdamaxKernel.class)
             .withKeyValue(LambKernel.KIND.name(), VectorLambKernel.class)
             .withKeyValue(LionKernel.KIND.name(), VectorLionKernel.class)
+            .withKeyValue(NAdamKernel.KIND.name(), VectorNAdamKernel.class)
+            .withKeyValue(RAdamKernel.KIND.name(), VectorRAdamKernel.class)
             .withKeyValue(RmsPropKernel.KIND.name(), VectorRmsPropKernel.class)
             .withKeyValue(SgdKernel.KIND.name(), VectorSgdKernel.class)
             .toImmutable();

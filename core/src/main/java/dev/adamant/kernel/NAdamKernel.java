@@ -1,0 +1,42 @@
+package dev.adamant.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The contract of a fused NAdam step (torch ≥ 2.0 semantics, bit for bit torch 1.13's foreach path
+ * {@code _multi_tensor_nadam}): one pass over elements {@code [from, to)} of the parameter, gradient
+ * and state buffers, reading each once and writing each once. The per-step scalars, including the
+ * float32 {@code mu_product}, are in {@link NAdamCoefficients}; the caller keeps {@code mu_product}.
+ *
+ * <p>Exact numerics, per element, with {@code f(x)} the coefficient rounded to the element type:
+ * <pre>
+ * g = fma(p, f(wd), grad)                 wd != 0 (L2; skipped when wd == 0)
+ * m = fma(g, f(1-β1), m * f(β1))
+ * v = fma(f(1-β2) * g, g, v * f(β2))
+ * denom = sqrt(v) / f(sqrt(1-β2^t)) + f(ε)
+ * p = p + (f(negGradStepSize) * g) / denom            param.addcdiv_(grad, denom, value)
+ * p = p + (f(negExpAvgStepSize) * m) / denom          param.addcdiv_(exp_avg, denom, value)
+ * </pre>
+ * Fast numerics fold sqrt(1-β2^t) into the two step sizes and ε, and add both terms at once:
+ * <pre>
+ * denom = sqrt(v) + f(ε·sqrt(1-β2^t))
+ * p = p + fma(f(negGradStepSize·sqrt(1-β2^t)), g, f(negExpAvgStepSize·sqrt(1-β2^t)) * m) / denom
+ * </pre>
+ * the same quantity with one division per element instead of three (and one rounding of p instead
+ * of two); the moments are identical in both modes.
+ *
+ * <p>Implementations trust their arguments: buffers are alive, large enough, distinct, aligned
+ * and of the right element type (the optimizer checks that).
+ */
+public interface NAdamKernel {
+
+    KernelKind<NAdamKernel> KIND = new KernelKind<>("nadam", NAdamKernel.class, ScalarNAdamKernel::of);
+
+    /** float32 buffers; element indices, not byte offsets. */
+    void updateFloats(NAdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                      MemorySegment expAvgSq, long from, long to);
+
+    /** float64 buffers; element indices, not byte offsets. */
+    void updateDoubles(NAdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                       MemorySegment expAvgSq, long from, long to);
+}

@@ -1,0 +1,43 @@
+package dev.adamant.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The contract of a fused RAdam step (torch 1.13's {@code _single_tensor_radam}, which adds ε when
+ * rectified; the 1.13 foreach path forgets it): one pass over elements {@code [from, to)} of the
+ * parameter, gradient and state buffers, reading each once and writing each once. Which branch
+ * runs is decided once per step ({@link RAdamCoefficients#rectified()}).
+ *
+ * <p>Exact numerics, per element, with {@code f(x)} the coefficient rounded to the element type:
+ * <pre>
+ * g = fma(p, f(wd), grad)                 wd != 0 (L2; skipped when wd == 0)
+ * m = fma(g, f(1-β1), m * f(β1))
+ * v = fma(f(1-β2) * g, g, v * f(β2))
+ * bcm = m / f(bc1)
+ * rectified:   a = (1 / (sqrt(v) + f(ε))) * f(sqrt(bc2))      python_scalar / tensor = reciprocal(t) * f(s)
+ *              p = p - (((bcm * f(lr)) * a) * f(r))
+ * otherwise:   p = p - bcm * f(lr)
+ * </pre>
+ * Fast numerics fold lr, r, sqrt(bc2) and bc1 into one step size:
+ * <pre>
+ * rectified:   p = p + (f(-(lr·r·sqrt(bc2)/bc1)) * m) / (sqrt(v) + f(ε))
+ * otherwise:   p = fma(m, f(-(lr/bc1)), p)
+ * </pre>
+ * one division per element instead of two (rectified) or none instead of one; the moments are
+ * identical in both modes.
+ *
+ * <p>Implementations trust their arguments: buffers are alive, large enough, distinct, aligned
+ * and of the right element type (the optimizer checks that).
+ */
+public interface RAdamKernel {
+
+    KernelKind<RAdamKernel> KIND = new KernelKind<>("radam", RAdamKernel.class, ScalarRAdamKernel::of);
+
+    /** float32 buffers; element indices, not byte offsets. */
+    void updateFloats(RAdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                      MemorySegment expAvgSq, long from, long to);
+
+    /** float64 buffers; element indices, not byte offsets. */
+    void updateDoubles(RAdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                       MemorySegment expAvgSq, long from, long to);
+}

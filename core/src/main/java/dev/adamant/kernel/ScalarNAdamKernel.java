@@ -1,0 +1,96 @@
+package dev.adamant.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+/**
+ * The scalar reference for NAdam: torch 1.13's {@code _multi_tensor_nadam} operation by operation
+ * (which is also torch ≥ 2.0's arithmetic), with {@link Math#fma} exactly where torch's CPU kernels
+ * fuse ({@code add(alpha=)} and {@code addcmul}); the equations are on {@link NAdamKernel}.
+ *
+ * <p>Vector kernels also use it for their tails, so a tail is exact by construction.
+ */
+public final class ScalarNAdamKernel implements NAdamKernel {
+    private static final ScalarNAdamKernel EXACT = new ScalarNAdamKernel(Numerics.EXACT);
+    private static final ScalarNAdamKernel FAST = new ScalarNAdamKernel(Numerics.FAST);
+
+    private final Numerics numerics;
+
+    private ScalarNAdamKernel(Numerics numerics) {
+        this.numerics = numerics;
+    }
+
+    public static ScalarNAdamKernel of(Numerics numerics) {
+        return numerics == Numerics.EXACT ? EXACT : FAST;
+    }
+
+    public Numerics numerics() {
+        return numerics;
+    }
+
+    @Override
+    public void updateFloats(NAdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                             MemorySegment expAvgSq, long from, long to) {
+        final float beta1 = (float) c.beta1(), oneMinusBeta1 = (float) c.oneMinusBeta1();
+        final float beta2 = (float) c.beta2(), oneMinusBeta2 = (float) c.oneMinusBeta2();
+        final float wd = (float) c.weightDecay();
+        final boolean l2 = c.weightDecay() != 0;
+        final boolean fast = numerics == Numerics.FAST;
+        final float gradStep = (float) (fast ? c.fastNegGradStepSize() : c.negGradStepSize());
+        final float expAvgStep = (float) (fast ? c.fastNegExpAvgStepSize() : c.negExpAvgStepSize());
+        final float eps = (float) (fast ? c.fastEps() : c.eps());
+        final float sqrtBc2 = (float) c.sqrtBiasCorrection2();
+
+        for (long i = from; i < to; i++) {
+            float p = param.getAtIndex(JAVA_FLOAT, i);
+            float g = grad.getAtIndex(JAVA_FLOAT, i);
+            if (l2) g = Math.fma(p, wd, g);
+            float m = Math.fma(g, oneMinusBeta1, expAvg.getAtIndex(JAVA_FLOAT, i) * beta1);
+            float v = Math.fma(oneMinusBeta2 * g, g, expAvgSq.getAtIndex(JAVA_FLOAT, i) * beta2);
+            expAvg.setAtIndex(JAVA_FLOAT, i, m);
+            expAvgSq.setAtIndex(JAVA_FLOAT, i, v);
+            if (fast) {
+                p = p + Math.fma(gradStep, g, expAvgStep * m) / ((float) Math.sqrt(v) + eps);
+            } else {
+                float denom = (float) Math.sqrt(v) / sqrtBc2 + eps;
+                p = p + (gradStep * g) / denom;
+                p = p + (expAvgStep * m) / denom;
+            }
+            param.setAtIndex(JAVA_FLOAT, i, p);
+        }
+    }
+
+    @Override
+    public void updateDoubles(NAdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                              MemorySegment expAvgSq, long from, long to) {
+        final double beta1 = c.beta1(), oneMinusBeta1 = c.oneMinusBeta1();
+        final double beta2 = c.beta2(), oneMinusBeta2 = c.oneMinusBeta2();
+        final double wd = c.weightDecay();
+        final boolean l2 = wd != 0;
+        final boolean fast = numerics == Numerics.FAST;
+        final double gradStep = fast ? c.fastNegGradStepSize() : c.negGradStepSize();
+        final double expAvgStep = fast ? c.fastNegExpAvgStepSize() : c.negExpAvgStepSize();
+        final double eps = fast ? c.fastEps() : c.eps();
+        final double sqrtBc2 = c.sqrtBiasCorrection2();
+
+        for (long i = from; i < to; i++) {
+            double p = param.getAtIndex(JAVA_DOUBLE, i);
+            double g = grad.getAtIndex(JAVA_DOUBLE, i);
+            if (l2) g = Math.fma(p, wd, g);
+            double m = Math.fma(g, oneMinusBeta1, expAvg.getAtIndex(JAVA_DOUBLE, i) * beta1);
+            double v = Math.fma(oneMinusBeta2 * g, g, expAvgSq.getAtIndex(JAVA_DOUBLE, i) * beta2);
+            expAvg.setAtIndex(JAVA_DOUBLE, i, m);
+            expAvgSq.setAtIndex(JAVA_DOUBLE, i, v);
+            if (fast) {
+                p = p + Math.fma(gradStep, g, expAvgStep * m) / (Math.sqrt(v) + eps);
+            } else {
+                double denom = Math.sqrt(v) / sqrtBc2 + eps;
+                p = p + (gradStep * g) / denom;
+                p = p + (expAvgStep * m) / denom;
+            }
+            param.setAtIndex(JAVA_DOUBLE, i, p);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package dev.adamant.optim;
+
+import dev.adamant.kernel.Backend;
+import dev.adamant.kernel.Backends;
+import dev.adamant.kernel.NAdamCoefficients;
+import dev.adamant.kernel.NAdamKernel;
+import dev.adamant.tensor.Tensor;
+
+import java.util.List;
+
+/**
+ * NAdam, as {@code torch.optim.NAdam} in torch ≥ 2.0 (L2 weight decay added to the gradient,
+ * momentum decay ψ). {@code mu_product} takes each step's μ once: {@code mu_product_next =
+ * mu_product·μ_{t+1}}. This is also torch 1.13's foreach path, which it matches bit for bit; torch
+ * 1.13's default single-tensor path multiplies μ_t in twice (fixed in pytorch/pytorch#92699), so
+ * from the first step on its parameters differ from this (its moments and {@code mu_product} agree).
+ *
+ * <pre>{@code
+ * try (NAdam nadam = new NAdam(NAdamConfig.nadam())) {
+ *     nadam.addParamGroup(List.of(weight));
+ *     nadam.step();
+ * }
+ * }</pre>
+ */
+public class NAdam extends SlotOptimizer<NAdamConfig, NAdamState> {
+    private final NAdamKernel kernel;
+
+    /** NAdam with torch's defaults on the default backend. */
+    public NAdam() {
+        this(NAdamConfig.nadam());
+    }
+
+    /** NAdam on the default backend ({@link Backends#defaultBackend()}). */
+    public NAdam(NAdamConfig defaults) {
+        this(defaults, Backends.defaultBackend());
+    }
+
+    public NAdam(NAdamConfig defaults, Backend backend) {
+        super(defaults, backend);
+        this.kernel = backend.kernel(NAdamKernel.KIND);
+    }
+
+    @Override
+    protected NAdamState newState() {
+        return new NAdamState();
+    }
+
+    @Override
+    protected Iterable<Slot> slots(NAdamConfig config) {
+        return List.of(NAdamState.EXP_AVG, NAdamState.EXP_AVG_SQ);
+    }
+
+    @Override
+    protected void step(Parameter p, NAdamState s, NAdamConfig config) {
+        NAdamCoefficients c = config.coefficients(s.step(), s.muProduct());
+        Tensor data = p.data();
+        switch (data.dtype()) {
+            case FLOAT32 -> kernel.updateFloats(c, data.segment(), p.grad().segment(), s.expAvg().segment(),
+                    s.expAvgSq().segment(), 0, data.size());
+            case FLOAT64 -> kernel.updateDoubles(c, data.segment(), p.grad().segment(), s.expAvg().segment(),
+                    s.expAvgSq().segment(), 0, data.size());
+        }
+        s.setMuProduct(c.muProduct());
+    }
+}

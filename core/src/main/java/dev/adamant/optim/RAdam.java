@@ -1,0 +1,61 @@
+package dev.adamant.optim;
+
+import dev.adamant.kernel.Backend;
+import dev.adamant.kernel.Backends;
+import dev.adamant.kernel.RAdamCoefficients;
+import dev.adamant.kernel.RAdamKernel;
+import dev.adamant.tensor.Tensor;
+
+import java.util.List;
+
+/**
+ * RAdam, as {@code torch.optim.RAdam} (L2 weight decay added to the gradient; the variance is
+ * rectified once ρt > 5, with ε, as torch 1.13's default single-tensor path and torch ≥ 2.0 do).
+ *
+ * <pre>{@code
+ * try (RAdam radam = new RAdam(RAdamConfig.radam())) {
+ *     radam.addParamGroup(List.of(weight));
+ *     radam.step();
+ * }
+ * }</pre>
+ */
+public class RAdam extends SlotOptimizer<RAdamConfig, RAdamState> {
+    private final RAdamKernel kernel;
+
+    /** RAdam with torch's defaults on the default backend. */
+    public RAdam() {
+        this(RAdamConfig.radam());
+    }
+
+    /** RAdam on the default backend ({@link Backends#defaultBackend()}). */
+    public RAdam(RAdamConfig defaults) {
+        this(defaults, Backends.defaultBackend());
+    }
+
+    public RAdam(RAdamConfig defaults, Backend backend) {
+        super(defaults, backend);
+        this.kernel = backend.kernel(RAdamKernel.KIND);
+    }
+
+    @Override
+    protected RAdamState newState() {
+        return new RAdamState();
+    }
+
+    @Override
+    protected Iterable<Slot> slots(RAdamConfig config) {
+        return List.of(RAdamState.EXP_AVG, RAdamState.EXP_AVG_SQ);
+    }
+
+    @Override
+    protected void step(Parameter p, RAdamState s, RAdamConfig config) {
+        RAdamCoefficients c = config.coefficients(s.step());
+        Tensor data = p.data();
+        switch (data.dtype()) {
+            case FLOAT32 -> kernel.updateFloats(c, data.segment(), p.grad().segment(), s.expAvg().segment(),
+                    s.expAvgSq().segment(), 0, data.size());
+            case FLOAT64 -> kernel.updateDoubles(c, data.segment(), p.grad().segment(), s.expAvg().segment(),
+                    s.expAvgSq().segment(), 0, data.size());
+        }
+    }
+}

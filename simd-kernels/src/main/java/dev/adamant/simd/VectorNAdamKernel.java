@@ -1,0 +1,124 @@
+package dev.adamant.simd;
+
+import dev.adamant.kernel.NAdamCoefficients;
+import dev.adamant.kernel.NAdamKernel;
+import dev.adamant.kernel.Numerics;
+import dev.adamant.kernel.ScalarNAdamKernel;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.constant.ConstantDescs;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.nio.ByteOrder;
+
+/**
+ * Fused NAdam over MemorySegments with the Vector API, in the same operation order as
+ * {@link ScalarNAdamKernel} and therefore bit-identical to it: lanes never mix, {@code fma},
+ * {@code sqrt} and {@code div} are correctly rounded per lane, and the tail is the scalar kernel.
+ *
+ * <p>A template: it is never loaded as itself, only as hidden copies made by {@link KernelCopies},
+ * one per lane width and numerics mode, whose class data fixes the species and the mode.
+ */
+final class VectorNAdamKernel implements NAdamKernel {
+    private static final Specialization SPEC = classData();
+    private static final VectorSpecies<Float> F = SPEC.floats();
+    private static final VectorSpecies<Double> D = SPEC.doubles();
+    private static final boolean FAST = SPEC.numerics() == Numerics.FAST;
+    private static final ScalarNAdamKernel TAIL = ScalarNAdamKernel.of(SPEC.numerics());
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    private static Specialization classData() {
+        try {
+            return MethodHandles.classData(MethodHandles.lookup(), ConstantDescs.DEFAULT_NAME, Specialization.class);
+        } catch (IllegalAccessException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @Override
+    public void updateFloats(NAdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                             MemorySegment expAvgSq, long from, long to) {
+        long upper = from + F.loopBound(to - from);
+        floats(c, param, grad, expAvg, expAvgSq, from, upper);
+        TAIL.updateFloats(c, param, grad, expAvg, expAvgSq, upper, to);
+    }
+
+    @Override
+    public void updateDoubles(NAdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                              MemorySegment expAvgSq, long from, long to) {
+        long upper = from + D.loopBound(to - from);
+        doubles(c, param, grad, expAvg, expAvgSq, from, upper);
+        TAIL.updateDoubles(c, param, grad, expAvg, expAvgSq, upper, to);
+    }
+
+    private static void floats(NAdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                               MemorySegment expAvgSq, long from, long upper) {
+        final FloatVector beta1 = FloatVector.broadcast(F, (float) c.beta1());
+        final FloatVector oneMinusBeta1 = FloatVector.broadcast(F, (float) c.oneMinusBeta1());
+        final FloatVector beta2 = FloatVector.broadcast(F, (float) c.beta2());
+        final FloatVector oneMinusBeta2 = FloatVector.broadcast(F, (float) c.oneMinusBeta2());
+        final FloatVector wd = FloatVector.broadcast(F, (float) c.weightDecay());
+        final FloatVector gradStep = FloatVector.broadcast(F,
+                (float) (FAST ? c.fastNegGradStepSize() : c.negGradStepSize()));
+        final FloatVector expAvgStep = FloatVector.broadcast(F,
+                (float) (FAST ? c.fastNegExpAvgStepSize() : c.negExpAvgStepSize()));
+        final FloatVector eps = FloatVector.broadcast(F, (float) (FAST ? c.fastEps() : c.eps()));
+        final FloatVector sqrtBc2 = FloatVector.broadcast(F, (float) c.sqrtBiasCorrection2());
+        final boolean l2 = c.weightDecay() != 0;
+        for (long i = from; i < upper; i += F.length()) {
+            long at = i * Float.BYTES;
+            FloatVector p = FloatVector.fromMemorySegment(F, param, at, ORDER);
+            FloatVector g = FloatVector.fromMemorySegment(F, grad, at, ORDER);
+            if (l2) g = p.fma(wd, g);
+            FloatVector m = g.fma(oneMinusBeta1, FloatVector.fromMemorySegment(F, expAvg, at, ORDER).mul(beta1));
+            FloatVector v = oneMinusBeta2.mul(g).fma(g, FloatVector.fromMemorySegment(F, expAvgSq, at, ORDER).mul(beta2));
+            m.intoMemorySegment(expAvg, at, ORDER);
+            v.intoMemorySegment(expAvgSq, at, ORDER);
+            if (FAST) {
+                // sqrt(bc2) folded into both step sizes and eps; both terms added at once: one division
+                p = p.add(gradStep.fma(g, expAvgStep.mul(m)).div(v.sqrt().add(eps)));
+            } else {
+                // torch's foreach order: sqrt(v)/sqrt(bc2) + eps, then two addcdivs
+                FloatVector denom = v.sqrt().div(sqrtBc2).add(eps);
+                p = p.add(gradStep.mul(g).div(denom));
+                p = p.add(expAvgStep.mul(m).div(denom));
+            }
+            p.intoMemorySegment(param, at, ORDER);
+        }
+    }
+
+    private static void doubles(NAdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                                MemorySegment expAvgSq, long from, long upper) {
+        final DoubleVector beta1 = DoubleVector.broadcast(D, c.beta1());
+        final DoubleVector oneMinusBeta1 = DoubleVector.broadcast(D, c.oneMinusBeta1());
+        final DoubleVector beta2 = DoubleVector.broadcast(D, c.beta2());
+        final DoubleVector oneMinusBeta2 = DoubleVector.broadcast(D, c.oneMinusBeta2());
+        final DoubleVector wd = DoubleVector.broadcast(D, c.weightDecay());
+        final DoubleVector gradStep = DoubleVector.broadcast(D, FAST ? c.fastNegGradStepSize() : c.negGradStepSize());
+        final DoubleVector expAvgStep = DoubleVector.broadcast(D,
+                FAST ? c.fastNegExpAvgStepSize() : c.negExpAvgStepSize());
+        final DoubleVector eps = DoubleVector.broadcast(D, FAST ? c.fastEps() : c.eps());
+        final DoubleVector sqrtBc2 = DoubleVector.broadcast(D, c.sqrtBiasCorrection2());
+        final boolean l2 = c.weightDecay() != 0;
+        for (long i = from; i < upper; i += D.length()) {
+            long at = i * Double.BYTES;
+            DoubleVector p = DoubleVector.fromMemorySegment(D, param, at, ORDER);
+            DoubleVector g = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
+            if (l2) g = p.fma(wd, g);
+            DoubleVector m = g.fma(oneMinusBeta1, DoubleVector.fromMemorySegment(D, expAvg, at, ORDER).mul(beta1));
+            DoubleVector v = oneMinusBeta2.mul(g).fma(g, DoubleVector.fromMemorySegment(D, expAvgSq, at, ORDER).mul(beta2));
+            m.intoMemorySegment(expAvg, at, ORDER);
+            v.intoMemorySegment(expAvgSq, at, ORDER);
+            if (FAST) {
+                p = p.add(gradStep.fma(g, expAvgStep.mul(m)).div(v.sqrt().add(eps)));
+            } else {
+                DoubleVector denom = v.sqrt().div(sqrtBc2).add(eps);
+                p = p.add(gradStep.mul(g).div(denom));
+                p = p.add(expAvgStep.mul(m).div(denom));
+            }
+            p.intoMemorySegment(param, at, ORDER);
+        }
+    }
+}

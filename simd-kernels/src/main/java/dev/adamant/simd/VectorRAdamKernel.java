@@ -1,0 +1,136 @@
+package dev.adamant.simd;
+
+import dev.adamant.kernel.Numerics;
+import dev.adamant.kernel.RAdamCoefficients;
+import dev.adamant.kernel.RAdamKernel;
+import dev.adamant.kernel.ScalarRAdamKernel;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.constant.ConstantDescs;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.nio.ByteOrder;
+
+/**
+ * Fused RAdam over MemorySegments with the Vector API, in the same operation order as
+ * {@link ScalarRAdamKernel} and therefore bit-identical to it: lanes never mix, {@code fma},
+ * {@code sqrt} and {@code div} are correctly rounded per lane, and the tail is the scalar kernel.
+ * The rectification branch is taken once per call, from {@link RAdamCoefficients#rectified()}.
+ *
+ * <p>A template: it is never loaded as itself, only as hidden copies made by {@link KernelCopies},
+ * one per lane width and numerics mode, whose class data fixes the species and the mode.
+ */
+final class VectorRAdamKernel implements RAdamKernel {
+    private static final Specialization SPEC = classData();
+    private static final VectorSpecies<Float> F = SPEC.floats();
+    private static final VectorSpecies<Double> D = SPEC.doubles();
+    private static final boolean FAST = SPEC.numerics() == Numerics.FAST;
+    private static final ScalarRAdamKernel TAIL = ScalarRAdamKernel.of(SPEC.numerics());
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    private static Specialization classData() {
+        try {
+            return MethodHandles.classData(MethodHandles.lookup(), ConstantDescs.DEFAULT_NAME, Specialization.class);
+        } catch (IllegalAccessException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @Override
+    public void updateFloats(RAdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                             MemorySegment expAvgSq, long from, long to) {
+        long upper = from + F.loopBound(to - from);
+        floats(c, param, grad, expAvg, expAvgSq, from, upper);
+        TAIL.updateFloats(c, param, grad, expAvg, expAvgSq, upper, to);
+    }
+
+    @Override
+    public void updateDoubles(RAdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                              MemorySegment expAvgSq, long from, long to) {
+        long upper = from + D.loopBound(to - from);
+        doubles(c, param, grad, expAvg, expAvgSq, from, upper);
+        TAIL.updateDoubles(c, param, grad, expAvg, expAvgSq, upper, to);
+    }
+
+    private static void floats(RAdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                               MemorySegment expAvgSq, long from, long upper) {
+        final FloatVector beta1 = FloatVector.broadcast(F, (float) c.beta1());
+        final FloatVector oneMinusBeta1 = FloatVector.broadcast(F, (float) c.oneMinusBeta1());
+        final FloatVector beta2 = FloatVector.broadcast(F, (float) c.beta2());
+        final FloatVector oneMinusBeta2 = FloatVector.broadcast(F, (float) c.oneMinusBeta2());
+        final FloatVector wd = FloatVector.broadcast(F, (float) c.weightDecay());
+        final FloatVector bc1 = FloatVector.broadcast(F, (float) c.biasCorrection1());
+        final FloatVector lr = FloatVector.broadcast(F, (float) c.lr());
+        final FloatVector rect = FloatVector.broadcast(F, (float) c.rect());
+        final FloatVector sqrtBc2 = FloatVector.broadcast(F, (float) c.sqrtBiasCorrection2());
+        final FloatVector eps = FloatVector.broadcast(F, (float) c.eps());
+        final FloatVector one = FloatVector.broadcast(F, 1f);
+        final FloatVector fastStep = FloatVector.broadcast(F, (float) c.fastNegStepSize());
+        final boolean l2 = c.weightDecay() != 0, rectified = c.rectified();
+        for (long i = from; i < upper; i += F.length()) {
+            long at = i * Float.BYTES;
+            FloatVector p = FloatVector.fromMemorySegment(F, param, at, ORDER);
+            FloatVector g = FloatVector.fromMemorySegment(F, grad, at, ORDER);
+            if (l2) g = p.fma(wd, g);
+            FloatVector m = g.fma(oneMinusBeta1, FloatVector.fromMemorySegment(F, expAvg, at, ORDER).mul(beta1));
+            FloatVector v = oneMinusBeta2.mul(g).fma(g, FloatVector.fromMemorySegment(F, expAvgSq, at, ORDER).mul(beta2));
+            m.intoMemorySegment(expAvg, at, ORDER);
+            v.intoMemorySegment(expAvgSq, at, ORDER);
+            if (FAST) {
+                // lr, r, sqrt(bc2) and bc1 folded into one step size
+                p = rectified ? p.add(fastStep.mul(m).div(v.sqrt().add(eps))) : m.fma(fastStep, p);
+            } else {
+                FloatVector bcm = m.div(bc1);
+                if (rectified) {
+                    // python_scalar / tensor: reciprocal(sqrt(v) + eps) * f(sqrt(bc2))
+                    FloatVector a = one.div(v.sqrt().add(eps)).mul(sqrtBc2);
+                    p = p.sub(bcm.mul(lr).mul(a).mul(rect));
+                } else {
+                    p = p.sub(bcm.mul(lr));
+                }
+            }
+            p.intoMemorySegment(param, at, ORDER);
+        }
+    }
+
+    private static void doubles(RAdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                                MemorySegment expAvgSq, long from, long upper) {
+        final DoubleVector beta1 = DoubleVector.broadcast(D, c.beta1());
+        final DoubleVector oneMinusBeta1 = DoubleVector.broadcast(D, c.oneMinusBeta1());
+        final DoubleVector beta2 = DoubleVector.broadcast(D, c.beta2());
+        final DoubleVector oneMinusBeta2 = DoubleVector.broadcast(D, c.oneMinusBeta2());
+        final DoubleVector wd = DoubleVector.broadcast(D, c.weightDecay());
+        final DoubleVector bc1 = DoubleVector.broadcast(D, c.biasCorrection1());
+        final DoubleVector lr = DoubleVector.broadcast(D, c.lr());
+        final DoubleVector rect = DoubleVector.broadcast(D, c.rect());
+        final DoubleVector sqrtBc2 = DoubleVector.broadcast(D, c.sqrtBiasCorrection2());
+        final DoubleVector eps = DoubleVector.broadcast(D, c.eps());
+        final DoubleVector one = DoubleVector.broadcast(D, 1d);
+        final DoubleVector fastStep = DoubleVector.broadcast(D, c.fastNegStepSize());
+        final boolean l2 = c.weightDecay() != 0, rectified = c.rectified();
+        for (long i = from; i < upper; i += D.length()) {
+            long at = i * Double.BYTES;
+            DoubleVector p = DoubleVector.fromMemorySegment(D, param, at, ORDER);
+            DoubleVector g = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
+            if (l2) g = p.fma(wd, g);
+            DoubleVector m = g.fma(oneMinusBeta1, DoubleVector.fromMemorySegment(D, expAvg, at, ORDER).mul(beta1));
+            DoubleVector v = oneMinusBeta2.mul(g).fma(g, DoubleVector.fromMemorySegment(D, expAvgSq, at, ORDER).mul(beta2));
+            m.intoMemorySegment(expAvg, at, ORDER);
+            v.intoMemorySegment(expAvgSq, at, ORDER);
+            if (FAST) {
+                p = rectified ? p.add(fastStep.mul(m).div(v.sqrt().add(eps))) : m.fma(fastStep, p);
+            } else {
+                DoubleVector bcm = m.div(bc1);
+                if (rectified) {
+                    DoubleVector a = one.div(v.sqrt().add(eps)).mul(sqrtBc2);
+                    p = p.sub(bcm.mul(lr).mul(a).mul(rect));
+                } else {
+                    p = p.sub(bcm.mul(lr));
+                }
+            }
+            p.intoMemorySegment(param, at, ORDER);
+        }
+    }
+}
