@@ -8,7 +8,6 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.constant.ConstantDescs;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.nio.ByteOrder;
@@ -23,20 +22,12 @@ import java.nio.ByteOrder;
  * one per lane width and numerics mode, whose class data fixes the species and the mode.
  */
 final class VectorRAdamKernel implements RAdamKernel {
-    private static final Specialization SPEC = classData();
+    private static final Specialization SPEC = Specialization.of(MethodHandles.lookup());
     private static final VectorSpecies<Float> F = SPEC.floats();
     private static final VectorSpecies<Double> D = SPEC.doubles();
     private static final boolean FAST = SPEC.numerics() == Numerics.FAST;
     private static final ScalarRAdamKernel TAIL = ScalarRAdamKernel.of(SPEC.numerics());
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-
-    private static Specialization classData() {
-        try {
-            return MethodHandles.classData(MethodHandles.lookup(), ConstantDescs.DEFAULT_NAME, Specialization.class);
-        } catch (IllegalAccessException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     @Override
     public void updateFloats(RAdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
