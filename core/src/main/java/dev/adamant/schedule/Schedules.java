@@ -12,6 +12,8 @@ import java.util.function.LongToDoubleFunction;
  * {@link #warmupCosine} and {@link OneCycle} evaluate the same closed forms as torch, and
  * {@link #cosineAnnealing}, {@link #stepDecay}, {@link #exponential} and {@link #linearLr} replay
  * torch's recursive (chainable) formulas, which differ from the closed forms in the last bits.
+ * "Bit for bit" up to {@code Math.cos}: torch's Python uses the C library's {@code cos}, which can
+ * be 1 ulp off where Java's is not (on the golden files, once: OneCycleLR's lr at step 154).
  */
 public final class Schedules {
     private Schedules() {
