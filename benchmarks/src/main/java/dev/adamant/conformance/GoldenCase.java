@@ -23,9 +23,10 @@ import java.util.Set;
  * @param groups    the param groups in order; empty when the case is not an optimizer replay
  *                  (clip_grad_norm, lr_schedulers, ...) or has a dtype whose values are not read
  * @param steps     the step records in order
+ * @param schedule  the lr schedule record of an lr_schedulers case, or null for every other case
  */
 public record GoldenCase(String name, String optimizer, String torchPath, String dtype, List<Group> groups,
-                         List<Step> steps) {
+                         List<Step> steps, ScheduleCase schedule) {
 
     /** Step-record keys that are data; any other key overrides a hyperparameter for that step. */
     private static final Set<String> STEP_DATA = Set.of("step", "grad", "grads", "params_after", "state_after");
@@ -55,6 +56,17 @@ public record GoldenCase(String name, String optimizer, String torchPath, String
                        List<Map<String, double[]>> stateAfter) {
     }
 
+    /**
+     * An lr_schedulers case: a torch scheduler over an optimizer, and the values it produced.
+     *
+     * @param scheduler torch's class name, e.g. {@code torch.optim.lr_scheduler.StepLR}
+     * @param lr        {@code lr[i]} is the lr in effect for optimizer step {@code i + 1}
+     * @param momentum  the momentum in effect for each step (OneCycleLR), or null
+     */
+    public record ScheduleCase(String scheduler, ObjectNode args, ObjectNode optimizerHyper, double[] lr,
+                               double[] momentum) {
+    }
+
     /** All tensors of all groups, in registration order. */
     public List<GoldenTensor> tensors() {
         return groups.stream().flatMap(g -> g.params().stream()).toList();
@@ -72,8 +84,11 @@ public record GoldenCase(String name, String optimizer, String torchPath, String
         String dtype = c.path("dtype").asText("");
         boolean readable = dtype.equals("float32") || dtype.equals("float64");
         boolean grouped = c.has("param_groups");
+        if (c.has("lr_per_step")) {
+            return new GoldenCase(name, optimizer, torchPath, dtype, List.of(), List.of(), scheduleCase(c));
+        }
         if (!readable || !c.has("steps") || !(grouped || c.has("initial_params"))) {
-            return new GoldenCase(name, optimizer, torchPath, dtype, List.of(), List.of());
+            return new GoldenCase(name, optimizer, torchPath, dtype, List.of(), List.of(), null);
         }
         boolean f32 = dtype.equals("float32");
         List<Group> groups = new ArrayList<>();
@@ -99,7 +114,15 @@ public record GoldenCase(String name, String optimizer, String torchPath, String
                 throw new IllegalArgumentException("step " + step + ": " + e.getMessage(), e);
             }
         }
-        return new GoldenCase(name, optimizer, torchPath, dtype, groups, steps);
+        return new GoldenCase(name, optimizer, torchPath, dtype, groups, steps, null);
+    }
+
+    private static ScheduleCase scheduleCase(JsonNode c) {
+        int n = c.path("num_steps").asInt(-1);
+        double[] lr = values(c.get("lr_per_step"), false, n);
+        double[] momentum = c.has("momentum_per_step") ? values(c.get("momentum_per_step"), false, n) : null;
+        ObjectNode args = c.has("args") ? object(c, "args") : ((ObjectNode) c).objectNode();
+        return new ScheduleCase(text(c, "scheduler"), args, object(c, "optimizer_hyper"), lr, momentum);
     }
 
     private static Step singleStep(JsonNode s, int step, boolean f32, int size) {

@@ -57,6 +57,17 @@ public record Hyper(ObjectNode json) {
         return v.booleanValue();
     }
 
+    public String text(String key, String absent) {
+        JsonNode v = json.get(key);
+        if (v == null) {
+            return absent;
+        }
+        if (!v.isTextual()) {
+            throw new IllegalArgumentException(key + " must be a string, found " + v);
+        }
+        return v.asText();
+    }
+
     /** A two-number array such as {@code betas}. */
     public double[] pair(String key, double first, double second) {
         JsonNode v = json.get(key);

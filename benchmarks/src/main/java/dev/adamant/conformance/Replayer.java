@@ -1,17 +1,20 @@
 package dev.adamant.conformance;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.adamant.kernel.Backend;
 import dev.adamant.optim.Optimizer;
 import dev.adamant.optim.OptimizerConfig;
 import dev.adamant.optim.ParamGroup;
 import dev.adamant.optim.Parameter;
 import dev.adamant.optim.ParameterState;
+import dev.adamant.schedule.Schedule;
 import dev.adamant.tensor.DType;
 import dev.adamant.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -25,7 +28,9 @@ import java.util.Set;
  * config changes between steps.
  */
 public final class Replayer {
-    private static final Set<String> UNSUPPORTED_FAMILIES = Set.of("clip_grad_norm", "lr_schedulers", "clip_then_step");
+    private static final Set<String> UNSUPPORTED_FAMILIES = Set.of("clip_grad_norm", "clip_then_step");
+
+    private static final String LR_SCHEDULERS = "lr_schedulers";
 
     private final Backend backend;
 
@@ -40,6 +45,9 @@ public final class Replayer {
     public static Optional<String> unsupportedReason(GoldenFile file, GoldenCase c) {
         if (UNSUPPORTED_FAMILIES.contains(file.family())) {
             return Optional.of("family " + file.family() + " not supported yet");
+        }
+        if (file.family().equals(LR_SCHEDULERS)) {
+            return ScheduleReplay.unsupportedReason(c);
         }
         Optional<Recipe<?>> recipe = Recipe.forName(c.optimizer());
         if (recipe.isEmpty()) {
@@ -73,10 +81,30 @@ public final class Replayer {
         unsupportedReason(file, c).ifPresent(reason -> {
             throw new IllegalArgumentException(c.name() + ": " + reason);
         });
-        return replay(Recipe.forName(c.optimizer()).orElseThrow(), file, c);
+        if (file.family().equals(LR_SCHEDULERS)) {
+            return ScheduleReplay.replay(file, c, backend);
+        }
+        return replay(Recipe.forName(c.optimizer()).orElseThrow(), file, c, null);
     }
 
-    private <C extends OptimizerConfig<C>> CaseResult replay(Recipe<C> recipe, GoldenFile file, GoldenCase c) {
+    /**
+     * Replays an optimizer case with every group's lr driven by {@code lr} (attached with
+     * {@code ParamGroup.setSchedule}) instead of the step records' {@code lr} fields, which are
+     * ignored; any other per-step override still applies.
+     */
+    public CaseResult replay(GoldenFile file, GoldenCase c, Schedule lr) {
+        Objects.requireNonNull(lr, "lr");
+        unsupportedReason(file, c).ifPresent(reason -> {
+            throw new IllegalArgumentException(c.name() + ": " + reason);
+        });
+        if (file.family().equals(LR_SCHEDULERS)) {
+            throw new IllegalArgumentException(c.name() + ": not an optimizer case");
+        }
+        return replay(Recipe.forName(c.optimizer()).orElseThrow(), file, c, lr);
+    }
+
+    private <C extends OptimizerConfig<C>> CaseResult replay(Recipe<C> recipe, GoldenFile file, GoldenCase c,
+                                                             Schedule lr) {
         Comparison comparison = new Comparison(backend.numerics(), file.nanMatchesNan());
         Score score = new Score();
         DType dtype = c.dtype().equals("float32") ? DType.FLOAT32 : DType.FLOAT64;
@@ -97,7 +125,9 @@ public final class Replayer {
                 for (int g = 0; g < c.groups().size(); g++) {
                     C config = recipe.configurer().config(hypers.get(g));
                     int n = c.groups().get(g).params().size();
-                    groups.add(optimizer.addParamGroup(params.subList(next, next + n), unused -> config));
+                    ParamGroup<C> group = optimizer.addParamGroup(params.subList(next, next + n), unused -> config);
+                    group.setSchedule(lr);
+                    groups.add(group);
                     next += n;
                 }
                 long[] expectedSteps = new long[params.size()];
@@ -105,7 +135,12 @@ public final class Replayer {
                     step = s.step();
                     for (int g = 0; g < groups.size(); g++) {
                         // an override holds for this step only: every step starts again from hyper
-                        groups.get(g).setConfig(recipe.configurer().config(hypers.get(g).with(s.overrides())));
+                        ObjectNode overrides = s.overrides();
+                        if (lr != null) {
+                            overrides = overrides.deepCopy();
+                            overrides.remove("lr");
+                        }
+                        groups.get(g).setConfig(recipe.configurer().config(hypers.get(g).with(overrides)));
                     }
                     for (int i = 0; i < params.size(); i++) {
                         double[] grad = s.grads().get(i);

@@ -131,6 +131,15 @@ class MainTest {
     }
 
     @Test
+    void lrSchedulersPassOnEveryBackend() {
+        Run r = run("conformance", GoldenFiles.path("lr_schedulers.json").toString());
+        assertEquals(0, r.code(), r.lines() + r.err());
+        assertEquals((7 * backends) + " passed, 0 failed", r.last());
+        assertTrue(r.lines().contains("PASS  lr_schedulers.json  cosine_annealing_Tmax50_etamin1e-5  scalar/exact  max 0 ulp"),
+                r.lines().toString());
+    }
+
+    @Test
     void mixedFileSkipsOncePerCaseAndRunsTheRestOnEveryBackend(@TempDir Path dir) throws Exception {
         // float64.json: 4 adam/adamw cases run; its sgd and rmsprop cases, made unsupported, are skipped
         // once each, not once per backend

@@ -43,6 +43,7 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
     private final MutableObjectIntMap<Parameter> indexOf = ObjectIntMaps.mutable.empty();
     private final MutableList<S> states = Lists.mutable.empty();
     private final AtomicBoolean busy = new AtomicBoolean();
+    private long stepCount;
     private volatile boolean closed;
 
     protected Optimizer(C defaults, Backend backend) {
@@ -118,16 +119,36 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
         return Optional.ofNullable(states.get(indexOf.get(p)));
     }
 
-    /** One optimizer step over every parameter that has a gradient. */
+    /**
+     * The number of {@link #step()} calls that ran, whether or not any parameter had a gradient: the
+     * position of every group's schedule (torch's scheduler {@code last_epoch + 1} after the step).
+     */
+    public final long stepCount() {
+        return stepCount;
+    }
+
+    /**
+     * One optimizer step over every parameter that has a gradient. Groups with a schedule first
+     * get the config for step {@code stepCount() + 1} (see {@link ParamGroup}); a schedule that
+     * fails or gives an invalid value rejects the step before anything changes.
+     */
     public final void step() {
         enter();
         try {
             ensureOpen();
+            if (stepCount == Long.MAX_VALUE) {
+                throw new ArithmeticException("optimizer step count would overflow: " + stepCount);
+            }
+            MutableList<C> scheduled = groups.collect(g -> g.scheduledConfig(stepCount + 1));
             for (ParamGroup<C> group : groups) {
                 for (Parameter p : group.params()) {
                     checkForStep(p);
                 }
             }
+            for (int g = 0; g < groups.size(); g++) {
+                groups.get(g).install(scheduled.get(g));
+            }
+            stepCount++;
             // allocate before writing anything, so an allocation failure modifies nothing
             for (ParamGroup<C> group : groups) {
                 C config = group.config();
