@@ -4,7 +4,10 @@ import dev.adamant.optim.AdamConfig;
 import dev.adamant.optim.AdamState;
 import dev.adamant.optim.AdamUpdate;
 import dev.adamant.optim.AdamW;
+import dev.adamant.optim.ParamGroup;
 import dev.adamant.optim.Parameter;
+import dev.adamant.schedule.OneCycle;
+import dev.adamant.schedule.Schedules;
 import dev.adamant.tensor.DType;
 import dev.adamant.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -50,6 +53,28 @@ class ReadmeExampleTest {
             assertArrayEquals(v, s.expAvgSq().toFloatArray());
             assertNotEquals(0.5f, w.getFloat(0));
             assertArrayEquals(new float[3], gw.toFloatArray(), "zeroGrad zeroes in place");
+        }
+    }
+
+    @Test
+    void scheduleExampleRuns() {
+        try (Tensor w = Tensor.ofFloats(0.5f, -1.0f, 2.0f);
+             Tensor gw = Tensor.ofFloats(0.1f, 0.2f, -0.3f);
+             AdamW opt = new AdamW(AdamConfig.adamW())) {
+            Parameter weight = Parameter.of("weight", w);
+            weight.setGrad(gw);
+            ParamGroup<AdamConfig> group = opt.addParamGroup(List.of(weight));
+            group.setSchedule(Schedules.warmupCosine(3e-4, 5, 50));
+            for (int step = 1; step <= 50; step++) {
+                opt.step();
+                assertEquals(Schedules.warmupCosine(3e-4, 5, 50).valueAt(step), group.lr(), "lr of step " + step);
+            }
+
+            OneCycle cycle = OneCycle.of(0.01, 100);
+            group.setSchedule(cycle.lr());
+            group.addSchedule(cycle.momentum(), (c, beta1) -> c.withBetas(beta1, c.beta2()));
+            opt.step();
+            assertEquals(cycle.momentum().valueAt(opt.stepCount()), group.config().beta1());
         }
     }
 }
