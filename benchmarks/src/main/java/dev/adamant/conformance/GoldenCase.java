@@ -24,9 +24,10 @@ import java.util.Set;
  *                  (clip_grad_norm, lr_schedulers, ...) or has a dtype whose values are not read
  * @param steps     the step records in order
  * @param schedule  the lr schedule record of an lr_schedulers case, or null for every other case
+ * @param source    the case's JSON as the file has it (families with their own readers, e.g. clip_grad_norm)
  */
 public record GoldenCase(String name, String optimizer, String torchPath, String dtype, List<Group> groups,
-                         List<Step> steps, ScheduleCase schedule) {
+                         List<Step> steps, ScheduleCase schedule, JsonNode source) {
 
     /** Step-record keys that are data; any other key overrides a hyperparameter for that step. */
     private static final Set<String> STEP_DATA = Set.of("step", "grad", "grads", "params_after", "state_after");
@@ -85,10 +86,10 @@ public record GoldenCase(String name, String optimizer, String torchPath, String
         boolean readable = dtype.equals("float32") || dtype.equals("float64");
         boolean grouped = c.has("param_groups");
         if (c.has("lr_per_step")) {
-            return new GoldenCase(name, optimizer, torchPath, dtype, List.of(), List.of(), scheduleCase(c));
+            return new GoldenCase(name, optimizer, torchPath, dtype, List.of(), List.of(), scheduleCase(c), c);
         }
         if (!readable || !c.has("steps") || !(grouped || c.has("initial_params"))) {
-            return new GoldenCase(name, optimizer, torchPath, dtype, List.of(), List.of(), null);
+            return new GoldenCase(name, optimizer, torchPath, dtype, List.of(), List.of(), null, c);
         }
         boolean f32 = dtype.equals("float32");
         List<Group> groups = new ArrayList<>();
@@ -114,7 +115,7 @@ public record GoldenCase(String name, String optimizer, String torchPath, String
                 throw new IllegalArgumentException("step " + step + ": " + e.getMessage(), e);
             }
         }
-        return new GoldenCase(name, optimizer, torchPath, dtype, groups, steps, null);
+        return new GoldenCase(name, optimizer, torchPath, dtype, groups, steps, null, c);
     }
 
     private static ScheduleCase scheduleCase(JsonNode c) {

@@ -28,7 +28,7 @@ import java.util.Set;
  * config changes between steps.
  */
 public final class Replayer {
-    private static final Set<String> UNSUPPORTED_FAMILIES = Set.of("clip_grad_norm", "clip_then_step");
+    private static final Set<String> CLIP_FAMILIES = Set.of(ClipReplay.CLIP_GRAD_NORM, ClipReplay.CLIP_THEN_STEP);
 
     private static final String LR_SCHEDULERS = "lr_schedulers";
 
@@ -43,8 +43,8 @@ public final class Replayer {
      * or empty when it can be replayed and must match.
      */
     public static Optional<String> unsupportedReason(GoldenFile file, GoldenCase c) {
-        if (UNSUPPORTED_FAMILIES.contains(file.family())) {
-            return Optional.of("family " + file.family() + " not supported yet");
+        if (CLIP_FAMILIES.contains(file.family())) {
+            return ClipReplay.unsupportedReason(file.family(), c);
         }
         if (file.family().equals(LR_SCHEDULERS)) {
             return ScheduleReplay.unsupportedReason(c);
@@ -84,6 +84,9 @@ public final class Replayer {
         if (file.family().equals(LR_SCHEDULERS)) {
             return ScheduleReplay.replay(file, c, backend);
         }
+        if (CLIP_FAMILIES.contains(file.family())) {
+            return ClipReplay.replay(file, c, backend);
+        }
         return replay(Recipe.forName(c.optimizer()).orElseThrow(), file, c, null);
     }
 
@@ -97,7 +100,7 @@ public final class Replayer {
         unsupportedReason(file, c).ifPresent(reason -> {
             throw new IllegalArgumentException(c.name() + ": " + reason);
         });
-        if (file.family().equals(LR_SCHEDULERS)) {
+        if (file.family().equals(LR_SCHEDULERS) || CLIP_FAMILIES.contains(file.family())) {
             throw new IllegalArgumentException(c.name() + ": not an optimizer case");
         }
         return replay(Recipe.forName(c.optimizer()).orElseThrow(), file, c, lr);

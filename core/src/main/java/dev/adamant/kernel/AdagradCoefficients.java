@@ -9,8 +9,10 @@ package dev.adamant.kernel;
  * @param negClr      -clr, with clr = lr / (1 + (t-1)·lr_decay)
  * @param eps         ε, added to sqrt(sum)
  * @param maximize    ascend instead of descend (negate the gradient)
+ * @param gradScale gradient scale (clip coefficient), applied first; 1 = none
  */
-public record AdagradCoefficients(double weightDecay, double negClr, double eps, boolean maximize) {
+public record AdagradCoefficients(double weightDecay, double negClr, double eps, boolean maximize,
+        double gradScale) {
 
     /**
      * Coefficients for step {@code step} (1-based) with the given hyperparameters. Inputs are
@@ -20,6 +22,14 @@ public record AdagradCoefficients(double weightDecay, double negClr, double eps,
                                          boolean maximize, long step) {
         // torch: step = state_steps[i].item() (a Python float); clr = lr / (1 + (step - 1) * lr_decay)
         double clr = lr / (1 + ((double) step - 1) * lrDecay);
-        return new AdagradCoefficients(weightDecay, -clr, eps, maximize);
+        return new AdagradCoefficients(weightDecay, -clr, eps, maximize, 1);
+    }
+
+    /**
+     * These coefficients with the gradient multiplied by {@code f(gradScale)} as the kernel's first
+     * operation, as torch's in-place {@code grad.mul_(clip_coef)} before the step; 1 skips the multiply.
+     */
+    public AdagradCoefficients withGradScale(double gradScale) {
+        return new AdagradCoefficients(weightDecay, negClr, eps, maximize, gradScale);
     }
 }

@@ -17,6 +17,7 @@ package dev.adamant.kernel;
  * @param fastEps               fast mode: ε·sqrt(1 - β2^t)
  * @param amsgrad               keep and use the running maximum of the second moment
  * @param maximize              ascend instead of descend (negate the gradient)
+ * @param gradScale gradient scale (clip coefficient), applied first; 1 = none
  */
 public record AdamCoefficients(
         double beta1, double oneMinusBeta1,
@@ -24,7 +25,8 @@ public record AdamCoefficients(
         double l2WeightDecay, double decayFactor,
         double negStepSize, double sqrtBiasCorrection2, double eps,
         double fastNegStepSize, double fastEps,
-        boolean amsgrad, boolean maximize) {
+        boolean amsgrad, boolean maximize,
+        double gradScale) {
 
     /**
      * Coefficients for step {@code step} (1-based) with the given hyperparameters. Inputs are
@@ -44,6 +46,14 @@ public record AdamCoefficients(
                 decoupledWeightDecay ? 1 - lr * weightDecay : 1,
                 -stepSize, sqrtBc2, eps,
                 -stepSize * sqrtBc2, eps * sqrtBc2,
-                amsgrad, maximize);
+                amsgrad, maximize, 1);
+    }
+
+    /**
+     * These coefficients with the gradient multiplied by {@code f(gradScale)} as the kernel's first
+     * operation, as torch's in-place {@code grad.mul_(clip_coef)} before the step; 1 skips the multiply.
+     */
+    public AdamCoefficients withGradScale(double gradScale) {
+        return new AdamCoefficients(beta1, oneMinusBeta1, beta2, oneMinusBeta2, l2WeightDecay, decayFactor, negStepSize, sqrtBiasCorrection2, eps, fastNegStepSize, fastEps, amsgrad, maximize, gradScale);
     }
 }

@@ -12,9 +12,11 @@ package dev.adamant.kernel;
  * @param negStepSize   -(lr / (1 - β1^t))
  * @param eps           ε, added to |g|
  * @param maximize      ascend instead of descend (negate the gradient)
+ * @param gradScale gradient scale (clip coefficient), applied first; 1 = none
  */
 public record AdamaxCoefficients(double beta1, double oneMinusBeta1, double beta2, double weightDecay,
-                                 double negStepSize, double eps, boolean maximize) {
+                                 double negStepSize, double eps, boolean maximize,
+        double gradScale) {
 
     /**
      * Coefficients for step {@code step} (1-based) with the given hyperparameters. Inputs are
@@ -25,6 +27,14 @@ public record AdamaxCoefficients(double beta1, double oneMinusBeta1, double beta
         // Python float pow, with step = state_steps[i].item()
         double biasCorrection = 1 - Math.pow(beta1, step);
         double clr = lr / biasCorrection;
-        return new AdamaxCoefficients(beta1, 1 - beta1, beta2, weightDecay, -clr, eps, maximize);
+        return new AdamaxCoefficients(beta1, 1 - beta1, beta2, weightDecay, -clr, eps, maximize, 1);
+    }
+
+    /**
+     * These coefficients with the gradient multiplied by {@code f(gradScale)} as the kernel's first
+     * operation, as torch's in-place {@code grad.mul_(clip_coef)} before the step; 1 skips the multiply.
+     */
+    public AdamaxCoefficients withGradScale(double gradScale) {
+        return new AdamaxCoefficients(beta1, oneMinusBeta1, beta2, weightDecay, negStepSize, eps, maximize, gradScale);
     }
 }

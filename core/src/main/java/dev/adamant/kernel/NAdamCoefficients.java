@@ -28,6 +28,7 @@ package dev.adamant.kernel;
  * @param fastNegExpAvgStepSize fast mode: negExpAvgStepSize·sqrt(1 - β2^t)
  * @param fastEps               fast mode: ε·sqrt(1 - β2^t)
  * @param muProduct             the state {@code mu_product} after this step (μ_1·…·μ_t in float32)
+ * @param gradScale gradient scale (clip coefficient), applied first; 1 = none
  */
 public record NAdamCoefficients(
         double beta1, double oneMinusBeta1,
@@ -35,7 +36,8 @@ public record NAdamCoefficients(
         double weightDecay, double sqrtBiasCorrection2, double eps,
         double negGradStepSize, double negExpAvgStepSize,
         double fastNegGradStepSize, double fastNegExpAvgStepSize, double fastEps,
-        float muProduct) {
+        float muProduct,
+        double gradScale) {
 
     /** μ_t = β1·(1 - 0.5·0.96^(t·ψ)), as torch's python float expression. */
     public static double mu(double beta1, double momentumDecay, double step) {
@@ -66,6 +68,14 @@ public record NAdamCoefficients(
                 weightDecay, sqrtBc2, eps,
                 negGrad, negExpAvg,
                 negGrad * sqrtBc2, negExpAvg * sqrtBc2, eps * sqrtBc2,
-                muProduct);
+                muProduct, 1);
+    }
+
+    /**
+     * These coefficients with the gradient multiplied by {@code f(gradScale)} as the kernel's first
+     * operation, as torch's in-place {@code grad.mul_(clip_coef)} before the step; 1 skips the multiply.
+     */
+    public NAdamCoefficients withGradScale(double gradScale) {
+        return new NAdamCoefficients(beta1, oneMinusBeta1, beta2, oneMinusBeta2, weightDecay, sqrtBiasCorrection2, eps, negGradStepSize, negExpAvgStepSize, fastNegGradStepSize, fastNegExpAvgStepSize, fastEps, muProduct, gradScale);
     }
 }

@@ -23,13 +23,15 @@ package dev.adamant.kernel;
  * @param sqrtBiasCorrection2 sqrt(1 - β2^t)
  * @param eps                 ε
  * @param fastNegStepSize     fast mode: -(lr·r·sqrt(1-β2^t)/bc1) when rectified, else -(lr/bc1)
+ * @param gradScale gradient scale (clip coefficient), applied first; 1 = none
  */
 public record RAdamCoefficients(
         double beta1, double oneMinusBeta1,
         double beta2, double oneMinusBeta2,
         double weightDecay, double biasCorrection1, double lr,
         boolean rectified, double rect, double sqrtBiasCorrection2, double eps,
-        double fastNegStepSize) {
+        double fastNegStepSize,
+        double gradScale) {
 
     /** Coefficients for step {@code step} (1-based). Inputs are assumed valid (see {@code RAdamConfig}). */
     public static RAdamCoefficients of(double lr, double beta1, double beta2, double eps, double weightDecay, long step) {
@@ -50,6 +52,14 @@ public record RAdamCoefficients(
                 beta2, 1 - beta2,
                 weightDecay, biasCorrection1, lr,
                 rectified, rect, sqrtBc2, eps,
-                fastNegStep);
+                fastNegStep, 1);
+    }
+
+    /**
+     * These coefficients with the gradient multiplied by {@code f(gradScale)} as the kernel's first
+     * operation, as torch's in-place {@code grad.mul_(clip_coef)} before the step; 1 skips the multiply.
+     */
+    public RAdamCoefficients withGradScale(double gradScale) {
+        return new RAdamCoefficients(beta1, oneMinusBeta1, beta2, oneMinusBeta2, weightDecay, biasCorrection1, lr, rectified, rect, sqrtBiasCorrection2, eps, fastNegStepSize, gradScale);
     }
 }

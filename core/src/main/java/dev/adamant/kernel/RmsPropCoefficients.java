@@ -12,18 +12,28 @@ package dev.adamant.kernel;
  * @param negLr         -lr
  * @param centered      normalise by the centred second moment (keeps {@code grad_avg})
  * @param maximize      ascend instead of descend (negate the gradient)
+ * @param gradScale gradient scale (clip coefficient), applied first; 1 = none
  */
 public record RmsPropCoefficients(double alpha, double oneMinusAlpha, double eps, double weightDecay,
-                                  double momentum, double negLr, boolean centered, boolean maximize) {
+                                  double momentum, double negLr, boolean centered, boolean maximize,
+        double gradScale) {
 
     /** Coefficients for one step; inputs are assumed valid (see {@code RmsPropConfig}). */
     public static RmsPropCoefficients of(double lr, double alpha, double eps, double weightDecay, double momentum,
                                          boolean centered, boolean maximize) {
-        return new RmsPropCoefficients(alpha, 1 - alpha, eps, weightDecay, momentum, -lr, centered, maximize);
+        return new RmsPropCoefficients(alpha, 1 - alpha, eps, weightDecay, momentum, -lr, centered, maximize, 1);
     }
 
     /** Whether this step keeps a momentum buffer (torch: {@code momentum > 0}). */
     public boolean useMomentum() {
         return momentum > 0;
+    }
+
+    /**
+     * These coefficients with the gradient multiplied by {@code f(gradScale)} as the kernel's first
+     * operation, as torch's in-place {@code grad.mul_(clip_coef)} before the step; 1 skips the multiply.
+     */
+    public RmsPropCoefficients withGradScale(double gradScale) {
+        return new RmsPropCoefficients(alpha, oneMinusAlpha, eps, weightDecay, momentum, negLr, centered, maximize, gradScale);
     }
 }

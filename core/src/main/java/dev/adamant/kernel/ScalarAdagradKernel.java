@@ -39,9 +39,13 @@ public final class ScalarAdagradKernel implements AdagradKernel {
         final float eps = (float) c.eps();
         final boolean l2 = c.weightDecay() != 0, maximize = c.maximize();
 
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final float gradScale = (float) c.gradScale();
         for (long i = from; i < to; i++) {
             float p = param.getAtIndex(JAVA_FLOAT, i);
             float g = grad.getAtIndex(JAVA_FLOAT, i);
+            if (scaled) g = g * gradScale;
             if (maximize) g = -g;
             if (l2) g = Math.fma(p, wd, g);
             float s = Math.fma(g, g, sum.getAtIndex(JAVA_FLOAT, i));
@@ -60,9 +64,13 @@ public final class ScalarAdagradKernel implements AdagradKernel {
         final double eps = c.eps();
         final boolean l2 = wd != 0, maximize = c.maximize();
 
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final double gradScale = c.gradScale();
         for (long i = from; i < to; i++) {
             double p = param.getAtIndex(JAVA_DOUBLE, i);
             double g = grad.getAtIndex(JAVA_DOUBLE, i);
+            if (scaled) g = g * gradScale;
             if (maximize) g = -g;
             if (l2) g = Math.fma(p, wd, g);
             double s = Math.fma(g, g, sum.getAtIndex(JAVA_DOUBLE, i));

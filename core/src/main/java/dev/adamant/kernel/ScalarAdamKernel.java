@@ -44,9 +44,13 @@ public final class ScalarAdamKernel implements AdamKernel {
         final float sqrtBc2 = (float) c.sqrtBiasCorrection2();
         final boolean amsgrad = c.amsgrad(), maximize = c.maximize();
 
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final float gradScale = (float) c.gradScale();
         for (long i = from; i < to; i++) {
             float p = param.getAtIndex(JAVA_FLOAT, i);
             float g = grad.getAtIndex(JAVA_FLOAT, i);
+            if (scaled) g = g * gradScale;
             if (maximize) g = -g;
             if (l2) g = Math.fma(p, wd, g);
             if (decoupled && !fast) p = p * decay;
@@ -81,9 +85,13 @@ public final class ScalarAdamKernel implements AdamKernel {
         final double sqrtBc2 = c.sqrtBiasCorrection2();
         final boolean amsgrad = c.amsgrad(), maximize = c.maximize();
 
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final double gradScale = c.gradScale();
         for (long i = from; i < to; i++) {
             double p = param.getAtIndex(JAVA_DOUBLE, i);
             double g = grad.getAtIndex(JAVA_DOUBLE, i);
+            if (scaled) g = g * gradScale;
             if (maximize) g = -g;
             if (l2) g = Math.fma(p, wd, g);
             if (decoupled && !fast) p = p * decay;

@@ -30,9 +30,13 @@ public final class ScalarLambKernel implements LambKernel {
         final float beta2 = (float) c.beta2(), oneMinusBeta2 = (float) c.oneMinusBeta2();
         final float bc1 = (float) c.biasCorrection1(), bc2 = (float) c.biasCorrection2();
         final float eps = (float) c.eps(), wd = (float) c.weightDecay();
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final float gradScale = (float) c.gradScale();
         for (long i = from; i < to; i++) {
             float p = param.getAtIndex(JAVA_FLOAT, i);
             float g = grad.getAtIndex(JAVA_FLOAT, i);
+            if (scaled) g = g * gradScale;
             float m = Math.fma(g, oneMinusBeta1, expAvg.getAtIndex(JAVA_FLOAT, i) * beta1);
             float v = Math.fma(oneMinusBeta2 * g, g, expAvgSq.getAtIndex(JAVA_FLOAT, i) * beta2);
             expAvg.setAtIndex(JAVA_FLOAT, i, m);
@@ -71,9 +75,13 @@ public final class ScalarLambKernel implements LambKernel {
         final double beta1 = c.beta1(), oneMinusBeta1 = c.oneMinusBeta1();
         final double beta2 = c.beta2(), oneMinusBeta2 = c.oneMinusBeta2();
         final double bc1 = c.biasCorrection1(), bc2 = c.biasCorrection2(), eps = c.eps(), wd = c.weightDecay();
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final double gradScale = c.gradScale();
         for (long i = from; i < to; i++) {
             double p = param.getAtIndex(JAVA_DOUBLE, i);
             double g = grad.getAtIndex(JAVA_DOUBLE, i);
+            if (scaled) g = g * gradScale;
             double m = Math.fma(g, oneMinusBeta1, expAvg.getAtIndex(JAVA_DOUBLE, i) * beta1);
             double v = Math.fma(oneMinusBeta2 * g, g, expAvgSq.getAtIndex(JAVA_DOUBLE, i) * beta2);
             expAvg.setAtIndex(JAVA_DOUBLE, i, m);

@@ -19,8 +19,12 @@ public final class ScalarLionKernel implements LionKernel {
         final float beta2 = (float) c.beta2(), oneMinusBeta2 = (float) c.oneMinusBeta2();
         final float decay = (float) c.decayFactor(), negLr = (float) c.negLr();
         final boolean decoupled = c.decayFactor() != 1, maximize = c.maximize();
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final float gradScale = (float) c.gradScale();
         for (long i = from; i < to; i++) {
             float g = grad.getAtIndex(JAVA_FLOAT, i);
+            if (scaled) g = g * gradScale;
             if (maximize) g = -g;
             float m = expAvg.getAtIndex(JAVA_FLOAT, i);
             float p = param.getAtIndex(JAVA_FLOAT, i);
@@ -38,8 +42,12 @@ public final class ScalarLionKernel implements LionKernel {
         final double beta2 = c.beta2(), oneMinusBeta2 = c.oneMinusBeta2();
         final double decay = c.decayFactor(), negLr = c.negLr();
         final boolean decoupled = decay != 1, maximize = c.maximize();
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final double gradScale = c.gradScale();
         for (long i = from; i < to; i++) {
             double g = grad.getAtIndex(JAVA_DOUBLE, i);
+            if (scaled) g = g * gradScale;
             if (maximize) g = -g;
             double m = expAvg.getAtIndex(JAVA_DOUBLE, i);
             double p = param.getAtIndex(JAVA_DOUBLE, i);

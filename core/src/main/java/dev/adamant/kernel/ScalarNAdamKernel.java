@@ -43,9 +43,13 @@ public final class ScalarNAdamKernel implements NAdamKernel {
         final float eps = (float) (fast ? c.fastEps() : c.eps());
         final float sqrtBc2 = (float) c.sqrtBiasCorrection2();
 
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final float gradScale = (float) c.gradScale();
         for (long i = from; i < to; i++) {
             float p = param.getAtIndex(JAVA_FLOAT, i);
             float g = grad.getAtIndex(JAVA_FLOAT, i);
+            if (scaled) g = g * gradScale;
             if (l2) g = Math.fma(p, wd, g);
             float m = Math.fma(g, oneMinusBeta1, expAvg.getAtIndex(JAVA_FLOAT, i) * beta1);
             float v = Math.fma(oneMinusBeta2 * g, g, expAvgSq.getAtIndex(JAVA_FLOAT, i) * beta2);
@@ -75,9 +79,13 @@ public final class ScalarNAdamKernel implements NAdamKernel {
         final double eps = fast ? c.fastEps() : c.eps();
         final double sqrtBc2 = c.sqrtBiasCorrection2();
 
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final double gradScale = c.gradScale();
         for (long i = from; i < to; i++) {
             double p = param.getAtIndex(JAVA_DOUBLE, i);
             double g = grad.getAtIndex(JAVA_DOUBLE, i);
+            if (scaled) g = g * gradScale;
             if (l2) g = Math.fma(p, wd, g);
             double m = Math.fma(g, oneMinusBeta1, expAvg.getAtIndex(JAVA_DOUBLE, i) * beta1);
             double v = Math.fma(oneMinusBeta2 * g, g, expAvgSq.getAtIndex(JAVA_DOUBLE, i) * beta2);

@@ -40,9 +40,13 @@ public final class ScalarRmsPropKernel implements RmsPropKernel {
         final boolean l2 = c.weightDecay() != 0, useMomentum = c.useMomentum();
         final boolean centered = c.centered(), maximize = c.maximize();
 
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final float gradScale = (float) c.gradScale();
         for (long i = from; i < to; i++) {
             float p = param.getAtIndex(JAVA_FLOAT, i);
             float g = grad.getAtIndex(JAVA_FLOAT, i);
+            if (scaled) g = g * gradScale;
             if (maximize) g = -g;
             if (l2) g = Math.fma(p, wd, g);
             float sq = Math.fma(oneMinusAlpha * g, g, squareAvg.getAtIndex(JAVA_FLOAT, i) * alpha);
@@ -76,9 +80,13 @@ public final class ScalarRmsPropKernel implements RmsPropKernel {
         final boolean l2 = wd != 0, useMomentum = c.useMomentum();
         final boolean centered = c.centered(), maximize = c.maximize();
 
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final double gradScale = c.gradScale();
         for (long i = from; i < to; i++) {
             double p = param.getAtIndex(JAVA_DOUBLE, i);
             double g = grad.getAtIndex(JAVA_DOUBLE, i);
+            if (scaled) g = g * gradScale;
             if (maximize) g = -g;
             if (l2) g = Math.fma(p, wd, g);
             double sq = Math.fma(oneMinusAlpha * g, g, squareAvg.getAtIndex(JAVA_DOUBLE, i) * alpha);

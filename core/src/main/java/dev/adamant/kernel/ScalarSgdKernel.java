@@ -38,9 +38,13 @@ public final class ScalarSgdKernel implements SgdKernel {
         final boolean l2 = c.weightDecay() != 0, useMomentum = c.useMomentum();
         final boolean nesterov = c.nesterov(), maximize = c.maximize(), first = c.firstStep();
 
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final float gradScale = (float) c.gradScale();
         for (long i = from; i < to; i++) {
             float p = param.getAtIndex(JAVA_FLOAT, i);
             float d = grad.getAtIndex(JAVA_FLOAT, i);
+            if (scaled) d = d * gradScale;
             if (maximize) d = -d;
             if (l2) d = Math.fma(p, wd, d);
             if (useMomentum) {
@@ -60,9 +64,13 @@ public final class ScalarSgdKernel implements SgdKernel {
         final boolean l2 = wd != 0, useMomentum = c.useMomentum();
         final boolean nesterov = c.nesterov(), maximize = c.maximize(), first = c.firstStep();
 
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final double gradScale = c.gradScale();
         for (long i = from; i < to; i++) {
             double p = param.getAtIndex(JAVA_DOUBLE, i);
             double d = grad.getAtIndex(JAVA_DOUBLE, i);
+            if (scaled) d = d * gradScale;
             if (maximize) d = -d;
             if (l2) d = Math.fma(p, wd, d);
             if (useMomentum) {

@@ -12,18 +12,28 @@ package dev.adamant.kernel;
  * @param maximize           ascend instead of descend (negate the gradient)
  * @param firstStep          the momentum buffer was just created: it becomes a copy of {@code d}
  *                           (torch's {@code buf is None} branch, no dampening)
+ * @param gradScale gradient scale (clip coefficient), applied first; 1 = none
  */
 public record SgdCoefficients(double weightDecay, double momentum, double oneMinusDampening, double negLr,
-                              boolean nesterov, boolean maximize, boolean firstStep) {
+                              boolean nesterov, boolean maximize, boolean firstStep,
+        double gradScale) {
 
     /** Coefficients for one step; inputs are assumed valid (see {@code SgdConfig}). */
     public static SgdCoefficients of(double lr, double momentum, double dampening, double weightDecay,
                                      boolean nesterov, boolean maximize, boolean firstStep) {
-        return new SgdCoefficients(weightDecay, momentum, 1 - dampening, -lr, nesterov, maximize, firstStep);
+        return new SgdCoefficients(weightDecay, momentum, 1 - dampening, -lr, nesterov, maximize, firstStep, 1);
     }
 
     /** Whether this step keeps a momentum buffer (torch: {@code momentum != 0}). */
     public boolean useMomentum() {
         return momentum != 0;
+    }
+
+    /**
+     * These coefficients with the gradient multiplied by {@code f(gradScale)} as the kernel's first
+     * operation, as torch's in-place {@code grad.mul_(clip_coef)} before the step; 1 skips the multiply.
+     */
+    public SgdCoefficients withGradScale(double gradScale) {
+        return new SgdCoefficients(weightDecay, momentum, oneMinusDampening, negLr, nesterov, maximize, firstStep, gradScale);
     }
 }

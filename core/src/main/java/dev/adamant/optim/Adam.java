@@ -60,7 +60,7 @@ public class Adam extends SlotOptimizer<AdamConfig, AdamState> {
 
     @Override
     protected void step(Parameter p, AdamState s, AdamConfig config) {
-        AdamCoefficients c = config.coefficients(s.step());
+        AdamCoefficients c = config.coefficients(s.step()).withGradScale(gradScale());
         Tensor data = p.data();
         var max = config.amsgrad() ? s.maxExpAvgSq().segment() : null;
         switch (data.dtype()) {

@@ -2,6 +2,8 @@ package dev.adamant.optim;
 
 import dev.adamant.internal.Checks;
 import dev.adamant.kernel.Backend;
+import dev.adamant.kernel.GradNormKernel;
+import dev.adamant.tensor.DType;
 import dev.adamant.tensor.Tensor;
 import org.eclipse.collections.api.factory.Lists;
 import org.eclipse.collections.api.factory.primitive.ObjectIntMaps;
@@ -43,12 +45,17 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
     private final MutableObjectIntMap<Parameter> indexOf = ObjectIntMaps.mutable.empty();
     private final MutableList<S> states = Lists.mutable.empty();
     private final AtomicBoolean busy = new AtomicBoolean();
+    private final GradNormKernel gradNorm;
     private long stepCount;
+    // the clip coefficient recorded by clipGradNorm for the next step, and the one of the running step
+    private double pendingGradScale = 1;
+    private double stepGradScale = 1;
     private volatile boolean closed;
 
     protected Optimizer(C defaults, Backend backend) {
         this.defaults = Objects.requireNonNull(defaults, "defaults");
         this.backend = Objects.requireNonNull(backend, "backend");
+        this.gradNorm = backend.kernel(GradNormKernel.KIND);
         checkConfig(defaults);
     }
 
@@ -149,6 +156,7 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
                 groups.get(g).install(scheduled.get(g));
             }
             stepCount++;
+            stepGradScale = pendingGradScale;
             // allocate before writing anything, so an allocation failure modifies nothing
             for (ParamGroup<C> group : groups) {
                 C config = group.config();
@@ -167,9 +175,92 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
                     }
                 }
             }
+            pendingGradScale = 1;
+        } finally {
+            stepGradScale = 1;
+            busy.set(false);
+        }
+    }
+
+    /**
+     * Torch's {@code clip_grad_norm_(params, maxNorm, normType)} fused into the next step: computes
+     * the total norm of every current gradient (the {@code normType}-norm of the per-tensor norms)
+     * and records {@code coef = min(f(maxNorm) * reciprocal(total + f(1e-6)), 1)}, which the next
+     * {@link #step()} (only that one) multiplies into each gradient element as the update kernel's
+     * first operation. The result equals torch's in-place multiply followed by its step, bit for bit.
+     *
+     * <p>Unlike torch, <b>the gradients themselves are not modified</b>: code that reads them
+     * between this call and the step sees the unclipped values. Calling it again before the step
+     * replaces the recorded coefficient (computed from the unclipped gradients). Gradients that
+     * change before the step are scaled by the coefficient of the old ones.
+     *
+     * <p>The norm is computed in the gradients' element type as torch does (float64 if any gradient
+     * is float64), from double sums of squares in a fixed order, so every backend returns the same
+     * bits; torch's float32 reduction may differ by an ulp or two. Without gradients it returns 0
+     * and records no clipping. A non-finite total gives a NaN or zero coefficient, as in torch
+     * with {@code error_if_nonfinite=False}.
+     *
+     * @param maxNorm  the largest allowed total norm, ≥ 0 ({@code +∞} never clips)
+     * @param normType 2 or {@link Double#POSITIVE_INFINITY}
+     * @return the total norm before clipping
+     */
+    public final double clipGradNorm(double maxNorm, double normType) {
+        if (!(maxNorm >= 0)) {
+            throw new IllegalArgumentException("Invalid maxNorm: " + maxNorm + " (expected >= 0)");
+        }
+        if (normType != 2 && normType != Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("Unsupported normType: " + normType + " (expected 2.0 or Infinity)");
+        }
+        enter();
+        try {
+            ensureOpen();
+            MutableList<Parameter> withGrad = params.select(p -> p.grad() != null);
+            for (Parameter p : withGrad) {
+                Checks.usable(label(p) + " grad", p.grad().segment(), false);
+            }
+            if (withGrad.isEmpty()) {
+                pendingGradScale = 1;
+                return 0;
+            }
+            boolean floats = withGrad.allSatisfy(p -> p.grad().dtype() == DType.FLOAT32);
+            boolean infinity = normType == Double.POSITIVE_INFINITY;
+            // per-tensor norms rounded to the element type, then the norm of their stack
+            double total = 0;
+            for (Parameter p : withGrad) {
+                Tensor g = p.grad();
+                double norm = switch (g.dtype()) {
+                    case FLOAT32 -> infinity ? gradNorm.maxAbsFloats(g.segment(), 0, g.size())
+                            : (float) Math.sqrt(gradNorm.sumOfSquaresFloats(g.segment(), 0, g.size()));
+                    case FLOAT64 -> infinity ? gradNorm.maxAbsDoubles(g.segment(), 0, g.size())
+                            : Math.sqrt(gradNorm.sumOfSquaresDoubles(g.segment(), 0, g.size()));
+                };
+                total = infinity ? Math.max(total, norm) : total + norm * norm;
+            }
+            if (floats) {
+                float t = (float) (infinity ? total : Math.sqrt(total));
+                float coef = Math.min((1f / (t + 1e-6f)) * (float) maxNorm, 1f);
+                pendingGradScale = coef;
+                return t;
+            }
+            double t = infinity ? total : Math.sqrt(total);
+            pendingGradScale = Math.min((1 / (t + 1e-6)) * maxNorm, 1);
+            return t;
         } finally {
             busy.set(false);
         }
+    }
+
+    /** The coefficient {@link #clipGradNorm} recorded for the next step, or 1. */
+    public final double pendingGradScale() {
+        return pendingGradScale;
+    }
+
+    /**
+     * The gradient scale of the step in progress, for {@code withGradScale} on the step's
+     * coefficients; 1 outside a step or when nothing was clipped.
+     */
+    protected final double gradScale() {
+        return stepGradScale;
     }
 
     private void checkForStep(Parameter p) {

@@ -59,10 +59,14 @@ final class VectorAdamKernel implements AdamKernel {
         final FloatVector sqrtBc2 = FloatVector.broadcast(F, (float) c.sqrtBiasCorrection2());
         final boolean l2 = c.l2WeightDecay() != 0, decoupled = c.decayFactor() != 1;
         final boolean amsgrad = c.amsgrad(), maximize = c.maximize();
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final FloatVector gradScale = FloatVector.broadcast(F, (float) c.gradScale());
         for (long i = from; i < upper; i += F.length()) {
             long at = i * Float.BYTES;
             FloatVector p = FloatVector.fromMemorySegment(F, param, at, ORDER);
             FloatVector g = FloatVector.fromMemorySegment(F, grad, at, ORDER);
+            if (scaled) g = g.mul(gradScale);
             if (maximize) g = g.neg();
             if (l2) g = p.fma(wd, g);
             if (decoupled && !FAST) p = p.mul(decay);
@@ -99,10 +103,14 @@ final class VectorAdamKernel implements AdamKernel {
         final DoubleVector sqrtBc2 = DoubleVector.broadcast(D, c.sqrtBiasCorrection2());
         final boolean l2 = c.l2WeightDecay() != 0, decoupled = c.decayFactor() != 1;
         final boolean amsgrad = c.amsgrad(), maximize = c.maximize();
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final DoubleVector gradScale = DoubleVector.broadcast(D, c.gradScale());
         for (long i = from; i < upper; i += D.length()) {
             long at = i * Double.BYTES;
             DoubleVector p = DoubleVector.fromMemorySegment(D, param, at, ORDER);
             DoubleVector g = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
+            if (scaled) g = g.mul(gradScale);
             if (maximize) g = g.neg();
             if (l2) g = p.fma(wd, g);
             if (decoupled && !FAST) p = p.mul(decay);

@@ -53,10 +53,14 @@ final class VectorAdamaxKernel implements AdamaxKernel {
         final FloatVector negStep = FloatVector.broadcast(F, (float) c.negStepSize());
         final FloatVector eps = FloatVector.broadcast(F, (float) c.eps());
         final boolean l2 = c.weightDecay() != 0, maximize = c.maximize();
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final FloatVector gradScale = FloatVector.broadcast(F, (float) c.gradScale());
         for (long i = from; i < upper; i += F.length()) {
             long at = i * Float.BYTES;
             FloatVector p = FloatVector.fromMemorySegment(F, param, at, ORDER);
             FloatVector g = FloatVector.fromMemorySegment(F, grad, at, ORDER);
+            if (scaled) g = g.mul(gradScale);
             if (maximize) g = g.neg();
             if (l2) g = p.fma(wd, g);
             FloatVector m = g.fma(oneMinusBeta1, FloatVector.fromMemorySegment(F, expAvg, at, ORDER).mul(beta1));
@@ -77,10 +81,14 @@ final class VectorAdamaxKernel implements AdamaxKernel {
         final DoubleVector negStep = DoubleVector.broadcast(D, c.negStepSize());
         final DoubleVector eps = DoubleVector.broadcast(D, c.eps());
         final boolean l2 = c.weightDecay() != 0, maximize = c.maximize();
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final DoubleVector gradScale = DoubleVector.broadcast(D, c.gradScale());
         for (long i = from; i < upper; i += D.length()) {
             long at = i * Double.BYTES;
             DoubleVector p = DoubleVector.fromMemorySegment(D, param, at, ORDER);
             DoubleVector g = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
+            if (scaled) g = g.mul(gradScale);
             if (maximize) g = g.neg();
             if (l2) g = p.fma(wd, g);
             DoubleVector m = g.fma(oneMinusBeta1, DoubleVector.fromMemorySegment(D, expAvg, at, ORDER).mul(beta1));

@@ -3,6 +3,7 @@ package dev.adamant.simd;
 import dev.adamant.kernel.AdagradKernel;
 import dev.adamant.kernel.AdamKernel;
 import dev.adamant.kernel.AdamaxKernel;
+import dev.adamant.kernel.GradNormKernel;
 import dev.adamant.kernel.KernelKind;
 import dev.adamant.kernel.KernelProvider;
 import dev.adamant.kernel.LambKernel;
@@ -34,6 +35,7 @@ public final class VectorKernelProvider implements KernelProvider {
             .withKeyValue(AdamKernel.KIND.name(), VectorAdamKernel.class)
             .withKeyValue(AdagradKernel.KIND.name(), VectorAdagradKernel.class)
             .withKeyValue(AdamaxKernel.KIND.name(), VectorAdamaxKernel.class)
+            .withKeyValue(GradNormKernel.KIND.name(), VectorGradNormKernel.class)
             .withKeyValue(LambKernel.KIND.name(), VectorLambKernel.class)
             .withKeyValue(LionKernel.KIND.name(), VectorLionKernel.class)
             .withKeyValue(NAdamKernel.KIND.name(), VectorNAdamKernel.class)

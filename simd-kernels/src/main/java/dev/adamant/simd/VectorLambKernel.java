@@ -47,11 +47,15 @@ final class VectorLambKernel implements LambKernel {
         final FloatVector eps = FloatVector.broadcast(F, (float) c.eps());
         final FloatVector wd = FloatVector.broadcast(F, (float) c.weightDecay());
         final float[] ps = new float[ACCUMULATORS], us = new float[ACCUMULATORS];
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final FloatVector gradScale = FloatVector.broadcast(F, (float) c.gradScale());
         for (long block = from; block < upper; block += ACCUMULATORS) {
             for (int j = 0; j < ACCUMULATORS; j += F.length()) {
                 long at = (block + j) * Float.BYTES;
                 FloatVector p = FloatVector.fromMemorySegment(F, param, at, ORDER);
                 FloatVector g = FloatVector.fromMemorySegment(F, grad, at, ORDER);
+                if (scaled) g = g.mul(gradScale);
                 FloatVector m = g.fma(oneMinusBeta1, FloatVector.fromMemorySegment(F, expAvg, at, ORDER).mul(beta1));
                 FloatVector v = oneMinusBeta2.mul(g).fma(g, FloatVector.fromMemorySegment(F, expAvgSq, at, ORDER).mul(beta2));
                 m.intoMemorySegment(expAvg, at, ORDER);
@@ -107,11 +111,15 @@ final class VectorLambKernel implements LambKernel {
         final DoubleVector eps = DoubleVector.broadcast(D, c.eps());
         final DoubleVector wd = DoubleVector.broadcast(D, c.weightDecay());
         final double[] ps = new double[ACCUMULATORS], us = new double[ACCUMULATORS];
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final DoubleVector gradScale = DoubleVector.broadcast(D, c.gradScale());
         for (long block = from; block < upper; block += ACCUMULATORS) {
             for (int j = 0; j < ACCUMULATORS; j += D.length()) {
                 long at = (block + j) * Double.BYTES;
                 DoubleVector p = DoubleVector.fromMemorySegment(D, param, at, ORDER);
                 DoubleVector g = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
+                if (scaled) g = g.mul(gradScale);
                 DoubleVector m = g.fma(oneMinusBeta1, DoubleVector.fromMemorySegment(D, expAvg, at, ORDER).mul(beta1));
                 DoubleVector v = oneMinusBeta2.mul(g).fma(g, DoubleVector.fromMemorySegment(D, expAvgSq, at, ORDER).mul(beta2));
                 m.intoMemorySegment(expAvg, at, ORDER);

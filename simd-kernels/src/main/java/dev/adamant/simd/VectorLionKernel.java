@@ -50,9 +50,13 @@ final class VectorLionKernel implements LionKernel {
         final FloatVector negLr = FloatVector.broadcast(F, (float) c.negLr());
         final FloatVector one = FloatVector.broadcast(F, 1f), minusOne = FloatVector.broadcast(F, -1f);
         final boolean decoupled = c.decayFactor() != 1, maximize = c.maximize();
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final FloatVector gradScale = FloatVector.broadcast(F, (float) c.gradScale());
         for (long i = from; i < upper; i += F.length()) {
             long at = i * Float.BYTES;
             FloatVector g = FloatVector.fromMemorySegment(F, grad, at, ORDER);
+            if (scaled) g = g.mul(gradScale);
             if (maximize) g = g.neg();
             FloatVector m = FloatVector.fromMemorySegment(F, expAvg, at, ORDER);
             FloatVector p = FloatVector.fromMemorySegment(F, param, at, ORDER);
@@ -76,9 +80,13 @@ final class VectorLionKernel implements LionKernel {
         final DoubleVector negLr = DoubleVector.broadcast(D, c.negLr());
         final DoubleVector one = DoubleVector.broadcast(D, 1d), minusOne = DoubleVector.broadcast(D, -1d);
         final boolean decoupled = c.decayFactor() != 1, maximize = c.maximize();
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final DoubleVector gradScale = DoubleVector.broadcast(D, c.gradScale());
         for (long i = from; i < upper; i += D.length()) {
             long at = i * Double.BYTES;
             DoubleVector g = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
+            if (scaled) g = g.mul(gradScale);
             if (maximize) g = g.neg();
             DoubleVector m = DoubleVector.fromMemorySegment(D, expAvg, at, ORDER);
             DoubleVector p = DoubleVector.fromMemorySegment(D, param, at, ORDER);

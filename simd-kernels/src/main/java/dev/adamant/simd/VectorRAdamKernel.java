@@ -60,10 +60,14 @@ final class VectorRAdamKernel implements RAdamKernel {
         final FloatVector one = FloatVector.broadcast(F, 1f);
         final FloatVector fastStep = FloatVector.broadcast(F, (float) c.fastNegStepSize());
         final boolean l2 = c.weightDecay() != 0, rectified = c.rectified();
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final FloatVector gradScale = FloatVector.broadcast(F, (float) c.gradScale());
         for (long i = from; i < upper; i += F.length()) {
             long at = i * Float.BYTES;
             FloatVector p = FloatVector.fromMemorySegment(F, param, at, ORDER);
             FloatVector g = FloatVector.fromMemorySegment(F, grad, at, ORDER);
+            if (scaled) g = g.mul(gradScale);
             if (l2) g = p.fma(wd, g);
             FloatVector m = g.fma(oneMinusBeta1, FloatVector.fromMemorySegment(F, expAvg, at, ORDER).mul(beta1));
             FloatVector v = oneMinusBeta2.mul(g).fma(g, FloatVector.fromMemorySegment(F, expAvgSq, at, ORDER).mul(beta2));
@@ -101,10 +105,14 @@ final class VectorRAdamKernel implements RAdamKernel {
         final DoubleVector one = DoubleVector.broadcast(D, 1d);
         final DoubleVector fastStep = DoubleVector.broadcast(D, c.fastNegStepSize());
         final boolean l2 = c.weightDecay() != 0, rectified = c.rectified();
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final DoubleVector gradScale = DoubleVector.broadcast(D, c.gradScale());
         for (long i = from; i < upper; i += D.length()) {
             long at = i * Double.BYTES;
             DoubleVector p = DoubleVector.fromMemorySegment(D, param, at, ORDER);
             DoubleVector g = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
+            if (scaled) g = g.mul(gradScale);
             if (l2) g = p.fma(wd, g);
             DoubleVector m = g.fma(oneMinusBeta1, DoubleVector.fromMemorySegment(D, expAvg, at, ORDER).mul(beta1));
             DoubleVector v = oneMinusBeta2.mul(g).fma(g, DoubleVector.fromMemorySegment(D, expAvgSq, at, ORDER).mul(beta2));

@@ -54,10 +54,14 @@ final class VectorRmsPropKernel implements RmsPropKernel {
         final FloatVector negLr = FloatVector.broadcast(F, (float) c.negLr());
         final boolean l2 = c.weightDecay() != 0, useMomentum = c.useMomentum();
         final boolean centered = c.centered(), maximize = c.maximize();
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final FloatVector gradScale = FloatVector.broadcast(F, (float) c.gradScale());
         for (long i = from; i < upper; i += F.length()) {
             long at = i * Float.BYTES;
             FloatVector p = FloatVector.fromMemorySegment(F, param, at, ORDER);
             FloatVector g = FloatVector.fromMemorySegment(F, grad, at, ORDER);
+            if (scaled) g = g.mul(gradScale);
             if (maximize) g = g.neg();
             if (l2) g = p.fma(wd, g);
             FloatVector sq = oneMinusAlpha.mul(g).fma(g, FloatVector.fromMemorySegment(F, squareAvg, at, ORDER).mul(alpha));
@@ -92,10 +96,14 @@ final class VectorRmsPropKernel implements RmsPropKernel {
         final DoubleVector negLr = DoubleVector.broadcast(D, c.negLr());
         final boolean l2 = c.weightDecay() != 0, useMomentum = c.useMomentum();
         final boolean centered = c.centered(), maximize = c.maximize();
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final DoubleVector gradScale = DoubleVector.broadcast(D, c.gradScale());
         for (long i = from; i < upper; i += D.length()) {
             long at = i * Double.BYTES;
             DoubleVector p = DoubleVector.fromMemorySegment(D, param, at, ORDER);
             DoubleVector g = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
+            if (scaled) g = g.mul(gradScale);
             if (maximize) g = g.neg();
             if (l2) g = p.fma(wd, g);
             DoubleVector sq = oneMinusAlpha.mul(g).fma(g, DoubleVector.fromMemorySegment(D, squareAvg, at, ORDER).mul(alpha));

@@ -53,10 +53,14 @@ final class VectorSgdKernel implements SgdKernel {
         final FloatVector negLr = FloatVector.broadcast(F, (float) c.negLr());
         final boolean l2 = c.weightDecay() != 0, useMomentum = c.useMomentum();
         final boolean nesterov = c.nesterov(), maximize = c.maximize(), first = c.firstStep();
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final FloatVector gradScale = FloatVector.broadcast(F, (float) c.gradScale());
         for (long i = from; i < upper; i += F.length()) {
             long at = i * Float.BYTES;
             FloatVector p = FloatVector.fromMemorySegment(F, param, at, ORDER);
             FloatVector d = FloatVector.fromMemorySegment(F, grad, at, ORDER);
+            if (scaled) d = d.mul(gradScale);
             if (maximize) d = d.neg();
             if (l2) d = p.fma(wd, d);
             if (useMomentum) {
@@ -78,10 +82,14 @@ final class VectorSgdKernel implements SgdKernel {
         final DoubleVector negLr = DoubleVector.broadcast(D, c.negLr());
         final boolean l2 = c.weightDecay() != 0, useMomentum = c.useMomentum();
         final boolean nesterov = c.nesterov(), maximize = c.maximize(), first = c.firstStep();
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final DoubleVector gradScale = DoubleVector.broadcast(D, c.gradScale());
         for (long i = from; i < upper; i += D.length()) {
             long at = i * Double.BYTES;
             DoubleVector p = DoubleVector.fromMemorySegment(D, param, at, ORDER);
             DoubleVector d = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
+            if (scaled) d = d.mul(gradScale);
             if (maximize) d = d.neg();
             if (l2) d = p.fma(wd, d);
             if (useMomentum) {
