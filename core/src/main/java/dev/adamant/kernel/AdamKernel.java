@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Exact numerics, per element, with {@code f(x)} the coefficient rounded to the element type:
  * <pre>
+ * grad = grad * f(gradScale)             only when gradScale != 1 (clipping), before anything else
  * g = maximize ? -grad : grad
  * g = fma(p, f(wd), g)                    Adam with wd != 0 (L2)
  * p = p * f(1 - lr·wd)                    AdamW (decoupled), before the moments

@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
  * parameter changes, so a step is two passes over the tensor:
  * <pre>
  * pass 1, per element:
+ *   g = grad * f(gradScale)               only when gradScale != 1 (clipping), first
  *   m = fma(g, f(1-β1), m * f(β1))
  *   v = fma(f(1-β2) * g, g, v * f(β2))
  *   u = fma(p, f(wd), (m / f(bc1)) / (sqrt(v / f(bc2)) + f(ε)))
