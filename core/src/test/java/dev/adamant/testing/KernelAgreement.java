@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * One optimizer kernel's vector copies against its scalar reference, bit for bit (any NaN equals
  * any NaN), the one harness every optimizer's agreement test declares itself on.
  *
- * <p>For every lane width, both numerics, every config and float32 and float64, three tests:
+ * <p>For every lane width, both numerics and float32 and float64, three tests, each running every
+ * config:
  * <ul>
  *   <li>every size 0..300 (every tail length) over the whole buffer;</li>
  *   <li>large odd sizes {@link #LARGE_SIZES};</li>
