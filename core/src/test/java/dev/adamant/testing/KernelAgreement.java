@@ -1,109 +1,307 @@
 package dev.adamant.testing;
 
+import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
 import dev.adamant.kernel.KernelKind;
 import dev.adamant.kernel.Numerics;
 import dev.adamant.tensor.DType;
+import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
- * Any optimizer kernel's vector copies against its scalar reference, bit for bit (NaN equals NaN),
- * on identical random buffers: every lane width, both numerics, float32 and float64, every size
- * 0..300 (every tail), a few large odd sizes, and ranges starting at unaligned offsets; several
- * steps in a row, a third of the runs with special values (±0, subnormals, huge, NaN, ±Inf).
+ * One optimizer kernel's vector copies against its scalar reference, bit for bit (any NaN equals
+ * any NaN), the one harness every optimizer's agreement test declares itself on.
  *
- * <p>An optimizer's test supplies only how to call its kernel on {@code buffers} (param, grad,
- * then its state slots, all the same length).
+ * <p>For every lane width, both numerics and float32 and float64, three tests, each running every
+ * config:
+ * <ul>
+ *   <li>every size 0..300 (every tail length) over the whole buffer;</li>
+ *   <li>large odd sizes {@link #LARGE_SIZES};</li>
+ *   <li>ranges [from, n) and [from, n-2) starting off the vector grid ({@link #UNALIGNED_FROMS})
+ *       in buffers of {@link #RANGE_SIZES}: nothing outside the range may change.</li>
+ * </ul>
+ * Each run takes several steps (its {@link Steps}, including step 10^6) on fresh buffers of exactly
+ * n elements (a read or write past the end throws) and compares every buffer after every step;
+ * the gradient is new at every step (1e-3 times smaller at step 2). A third of the runs sprinkle
+ * signed zeros, subnormals, huge values, NaN and infinities into the initial parameters and every
+ * gradient. Half of the runs start from the optimizer's initial state (zeros, or the config's
+ * {@code initialState}), the other half from a random previous-step-like state whose
+ * {@link #nonNegative} slots (squares, sums, maxima) are non-negative as in real runs. Where the
+ * range is not empty and no special value is in play the parameter must have moved. Besides, one
+ * test checks that every width and numerics runs its own hidden copy of the vector template, never
+ * the scalar reference.
+ *
+ * <p>An optimizer supplies its kernel kind, the name of its vector template, its buffer names
+ * (param, grad, then its state slots in kernel argument order), how to call a kernel on given
+ * coefficients, and per config how to derive the coefficients of a step from the step number and
+ * the previous step's coefficients (scalar state such as NAdam's {@code mu_product} threads through
+ * them; {@code previous} is null at a run's first step).
+ *
+ * @param <K> the kernel interface
+ * @param <C> the coefficients of one step
  */
-public final class KernelAgreement {
-    private static final int[] LARGE_SIZES = {1021, 4099, 65537};
-    private static final int[] UNALIGNED_FROMS = {1, 3, 7, 13};
-    private static final long[] STEPS = {1, 2, 3, 1_000_000};
+public final class KernelAgreement<K, C> {
+    public static final int SWEEP_MAX = 300;
+    public static final int[] LARGE_SIZES = {1021, 4099, 65537};
+    public static final int[] RANGE_SIZES = {20, 64, 131, 300, 1021};
+    public static final int[] UNALIGNED_FROMS = {1, 3, 7, 13};
 
-    /** One kernel call on element range [from, to) of {@code buffers} at step {@code step}. */
+    /**
+     * The steps of each run: of the 0..300 sweep, of the large sizes and of the unaligned ranges (the
+     * sweep is most of the time, so it takes fewer steps than the ranges).
+     */
+    public record Steps(long[] sweep, long[] large, long[] ranges) {
+    }
+
+    public static final Steps DEFAULT_STEPS = new Steps(
+            new long[] {1, 2, 3, 1_000_000}, new long[] {1, 2, 3, 1_000_000}, new long[] {1, 2, 3, 4, 5, 1_000_000});
+
+    /** One kernel call with coefficients {@code c} on element range [from, to) of {@code b}. */
     @FunctionalInterface
-    public interface Call<K> {
-        void run(K kernel, DType dtype, MemorySegment[] buffers, long from, long to, long step);
+    public interface Call<K, C> {
+        void run(K kernel, C c, DType dtype, MemorySegment[] b, long from, long to);
     }
 
-    /** Names the buffers in failure messages: param, grad, then the optimizer's slots. */
-    public static <K> Stream<DynamicNode> tests(KernelKind<K> kind, List<String> bufferNames, Call<K> call) {
-        List<DynamicNode> tests = new ArrayList<>();
+    /** The coefficients of {@code step}, given the previous step's (null at a run's first step). */
+    @FunctionalInterface
+    public interface Coefficients<C> {
+        C at(long step, C previous);
+    }
+
+    private record Config<C>(String name, double initialState, Coefficients<C> coefficients) {
+    }
+
+    private final KernelKind<K> kind;
+    private final String vectorTemplate;
+    private final List<String> buffers;
+    private final Call<K, C> call;
+    private final List<Config<C>> configs = new ArrayList<>();
+    private Set<String> nonNegative = Set.of();
+    private Steps steps = DEFAULT_STEPS;
+
+    private KernelAgreement(KernelKind<K> kind, String vectorTemplate, List<String> buffers, Call<K, C> call) {
+        this.kind = kind;
+        this.vectorTemplate = vectorTemplate;
+        this.buffers = List.copyOf(buffers);
+        this.call = call;
+    }
+
+    /**
+     * @param vectorTemplate binary name of the vector kernel class whose hidden copies the backends run
+     * @param buffers        param, grad, then the state slots, as failure messages name them
+     */
+    public static <K, C> KernelAgreement<K, C> of(KernelKind<K> kind, String vectorTemplate, List<String> buffers,
+                                                  Call<K, C> call) {
+        return new KernelAgreement<>(kind, vectorTemplate, buffers, call);
+    }
+
+    /** State slots that a real optimizer keeps non-negative (random initial states respect that). */
+    public KernelAgreement<K, C> nonNegative(String... slots) {
+        for (String s : slots) {
+            if (buffers.indexOf(s) < 2) throw new IllegalArgumentException("not a state slot: " + s);
+        }
+        nonNegative = Set.of(slots);
+        return this;
+    }
+
+    public KernelAgreement<K, C> steps(Steps steps) {
+        this.steps = steps;
+        return this;
+    }
+
+    /** A config whose state starts at zero. */
+    public KernelAgreement<K, C> config(String name, Coefficients<C> coefficients) {
+        return config(name, 0, coefficients);
+    }
+
+    /** A config whose state slots start at {@code initialState} (Adagrad's initial accumulator). */
+    public KernelAgreement<K, C> config(String name, double initialState, Coefficients<C> coefficients) {
+        configs.add(new Config<>(name, initialState, coefficients));
+        return this;
+    }
+
+    /** The part of the tests that runs every config on one backend and dtype. */
+    @FunctionalInterface
+    private interface Part<K> {
+        void run(K vector, K reference, DType dtype, String label);
+    }
+
+    /**
+     * The vector copies; then sizes 0..300, unaligned ranges and large sizes, each width → numerics →
+     * dtype. Every test runs all configs interleaved (size by size), so each kernel's profile sees
+     * every switch from the start and is compiled once, instead of being deoptimized and recompiled
+     * at each config; failure messages name the config.
+     */
+    public Stream<DynamicNode> tests() {
+        if (configs.isEmpty()) throw new IllegalStateException("no config for " + kind.name());
+        return Stream.of(
+                DynamicTest.dynamicTest("every width and numerics runs a hidden copy of " + vectorTemplate, this::vectorCopies),
+                part("sizes 0.." + SWEEP_MAX, this::sweep),
+                part("unaligned ranges", this::ranges),
+                part("large sizes", this::large));
+    }
+
+    private DynamicNode part(String name, Part<K> part) {
+        List<DynamicNode> widths = new ArrayList<>();
         for (int bits : Backends.laneWidths().toArray()) {
+            List<DynamicNode> modes = new ArrayList<>();
             for (Numerics numerics : Numerics.values()) {
-                K vector = Backends.vector(bits, numerics).orElseThrow().kernel(kind);
-                K scalar = kind.scalar(numerics);
+                List<DynamicNode> perDtype = new ArrayList<>();
                 for (DType dtype : DType.values()) {
-                    String label = kind.name() + " " + bits + "-bit " + numerics + " " + dtype.torchName();
-                    tests.add(DynamicTest.dynamicTest(label + " sizes 0..300 and large", () -> {
-                        IntStream.rangeClosed(0, 300).forEach(n -> agree(vector, scalar, call, dtype, bufferNames, n, 0, n));
-                        for (int n : LARGE_SIZES) agree(vector, scalar, call, dtype, bufferNames, n, 0, n);
-                    }));
-                    tests.add(DynamicTest.dynamicTest(label + " unaligned ranges", () -> {
-                        for (int from : UNALIGNED_FROMS) {
-                            for (int n : new int[] {20, 131, 1021}) agree(vector, scalar, call, dtype, bufferNames, n, from, n);
-                        }
-                    }));
+                    String label = kind.name() + " " + name + ", " + bits + "-bit " + numerics.name().toLowerCase()
+                            + ", " + dtype.torchName();
+                    perDtype.add(DynamicTest.dynamicTest(dtype.torchName(),
+                            () -> part.run(vector(bits, numerics), kind.scalar(numerics), dtype, label)));
+                }
+                modes.add(DynamicContainer.dynamicContainer(numerics.name().toLowerCase(), perDtype));
+            }
+            widths.add(DynamicContainer.dynamicContainer(bits + " bits", modes));
+        }
+        return DynamicContainer.dynamicContainer(name, widths);
+    }
+
+    private void vectorCopies() {
+        for (int bits : Backends.laneWidths().toArray()) {
+            Backend exact = Backends.vector(bits, Numerics.EXACT).orElseThrow();
+            Backend fast = Backends.vector(bits, Numerics.FAST).orElseThrow();
+            for (Backend backend : List.of(exact, fast)) {
+                Class<?> k = backend.kernel(kind).getClass();
+                String what = kind.name() + " on " + backend;
+                assertTrue(kind.type().isAssignableFrom(k), what);
+                assertTrue(k.isHidden(), () -> what + " is not a hidden class: " + k.getName());
+                assertTrue(k.getName().startsWith(vectorTemplate + "/"), () -> what + ": " + k.getName());
+                assertNotEquals(kind.scalar(Numerics.EXACT).getClass(), k, what + " is the scalar fallback");
+                assertNotEquals(kind.scalar(Numerics.FAST).getClass(), k, what + " is the scalar fallback");
+                assertEquals(k, backend.kernel(kind).getClass(), what + ": one copy per width and mode, reused");
+            }
+            assertNotEquals(exact.kernel(kind).getClass(), fast.kernel(kind).getClass(),
+                    kind.name() + " at " + bits + " bits: each numerics mode has its own copy");
+        }
+    }
+
+    private void sweep(K vector, K reference, DType dtype, String label) {
+        for (int n = 0; n <= SWEEP_MAX; n++) {
+            for (Config<C> config : configs) {
+                // blocks of 32 sizes alternate the initial state, so each covers every tail length
+                run(vector, reference, config, dtype, label, n, 0, n, n % 3 == 0, ((n >> 5) & 1) == 1, steps.sweep());
+            }
+        }
+    }
+
+    private void large(K vector, K reference, DType dtype, String label) {
+        for (int i = 0; i < LARGE_SIZES.length; i++) {
+            for (Config<C> config : configs) {
+                int n = LARGE_SIZES[i];
+                run(vector, reference, config, dtype, label, n, 0, n, i >= 1, i != 1, steps.large());
+            }
+        }
+    }
+
+    private void ranges(K vector, K reference, DType dtype, String label) {
+        for (int n : RANGE_SIZES) {
+            for (int from : UNALIGNED_FROMS) {
+                boolean randomState = from == 3 || from == 13;
+                for (Config<C> config : configs) {
+                    run(vector, reference, config, dtype, label, n, from, n, from == 7, randomState, steps.ranges());
+                    run(vector, reference, config, dtype, label, n, from, n - 2, from == 3, randomState, steps.ranges());
                 }
             }
         }
-        return tests.stream();
     }
 
-    private static <K> void agree(K vector, K scalar, Call<K> call, DType dtype, List<String> names, int n,
-                                  long from, long to) {
-        SplittableRandom random = new SplittableRandom(31L * n + from);
-        boolean specials = n % 3 == 0;
+    private K vector(int bits, Numerics numerics) {
+        K vector = Backends.vector(bits, numerics).orElseThrow().kernel(kind);
+        assertNotEquals(kind.scalar(numerics).getClass(), vector.getClass(),
+                () -> "the " + bits + "-bit backend must have a vector " + kind.name() + " kernel");
+        return vector;
+    }
+
+    /**
+     * Runs {@code stepList} over [from, to) of fresh buffers of exactly {@code n} elements with both
+     * kernels, comparing every buffer after each step; then nothing outside the range may have moved.
+     */
+    private void run(K vector, K reference, Config<C> config, DType dtype, String label, int n, int from, int to,
+                     boolean specials, boolean randomState, long[] stepList) {
+        String where = label + ", " + config.name() + ", n=" + n + ", range [" + from + ", " + to + ")"
+                + (specials ? ", with special values" : "")
+                + (randomState ? ", from a random state" : ", from the initial state");
+        int count = buffers.size();
+        long size = dtype.byteSize();
+        SplittableRandom random = new SplittableRandom(31L * n + 7L * from + to);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment[] expected = new MemorySegment[names.size()], actual = new MemorySegment[names.size()];
-            for (int b = 0; b < names.size(); b++) {
-                expected[b] = arena.allocate((long) n * dtype.byteSize(), 64);
-                // grads and params random; state slots start from a previous-step-like random state
-                TestData.fillGaussian(expected[b], dtype, random, b == 0 ? 1 : b == 1 ? 0.5 : 0.1, specials && b < 2);
-                if (b >= 2) absIfSecondMoment(expected[b], dtype, names.get(b));
-                actual[b] = arena.allocate((long) n * dtype.byteSize(), 64).copyFrom(expected[b]);
+            MemorySegment[] vec = new MemorySegment[count], ref = new MemorySegment[count], initial = new MemorySegment[count];
+            for (int b = 0; b < count; b++) {
+                vec[b] = arena.allocate(n * size, 64);
             }
-            for (long step : STEPS) {
-                TestData.fillGaussian(expected[1], dtype, random, 0.5, specials);
-                actual[1].copyFrom(expected[1]);
-                call.run(scalar, dtype, expected, from, to, step);
-                call.run(vector, dtype, actual, from, to, step);
-                for (int b = 0; b < names.size(); b++) {
-                    long i = Bits.firstDifference(expected[b], actual[b], dtype);
-                    if (i >= 0) {
-                        throw new AssertionError(names.get(b) + " differs at n=" + n + " from=" + from + " step=" + step
-                                + ": " + Bits.describe(expected[b], dtype, i) + " vs " + Bits.describe(actual[b], dtype, i));
-                    }
+            TestData.fillGaussian(vec[0], dtype, random, 1, specials);
+            for (int b = 2; b < count; b++) {
+                if (randomState) {
+                    TestData.fillGaussian(vec[b], dtype, random, 0.1, false);
+                    if (nonNegative.contains(buffers.get(b))) abs(vec[b], dtype, n);
+                } else {
+                    fill(vec[b], dtype, n, config.initialState());
                 }
             }
-        }
-    }
-
-    /** Second-moment-like slots (squares, sums, maxima) are non-negative in real runs. */
-    private static void absIfSecondMoment(MemorySegment s, DType dtype, String name) {
-        if (!(name.contains("sq") || name.equals("sum") || name.contains("inf") || name.contains("square"))) {
-            return;
-        }
-        long n = s.byteSize() / dtype.byteSize();
-        for (long i = 0; i < n; i++) {
-            switch (dtype) {
-                case FLOAT32 -> s.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i,
-                        Math.abs(s.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i)));
-                case FLOAT64 -> s.setAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE, i,
-                        Math.abs(s.getAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE, i)));
+            for (int b = 0; b < count; b++) {
+                ref[b] = arena.allocate(n * size, 64).copyFrom(vec[b]);
+                initial[b] = arena.allocate(n * size, 64).copyFrom(vec[b]);
+            }
+            C c = null;
+            for (long t : stepList) {
+                c = config.coefficients().at(t, c);
+                TestData.fillGaussian(vec[1], dtype, random, t == 2 ? 1e-3 : 1, specials);
+                ref[1].copyFrom(vec[1]);
+                call.run(vector, c, dtype, vec, from, to);
+                call.run(reference, c, dtype, ref, from, to);
+                for (int b = 0; b < count; b++) {
+                    Bits.assertSameBits(buffers.get(b) + " after step " + t + " (" + where + ")", ref[b], vec[b], dtype);
+                }
+            }
+            for (int b = 0; b < count; b++) {
+                if (b == 1) continue;
+                Bits.assertSameBits(buffers.get(b) + " before the range (" + where + ")",
+                        initial[b].asSlice(0, from * size), vec[b].asSlice(0, from * size), dtype);
+                Bits.assertSameBits(buffers.get(b) + " after the range (" + where + ")",
+                        initial[b].asSlice(to * size), vec[b].asSlice(to * size), dtype);
+            }
+            if (to - from > 0 && !specials) {
+                assertTrue(vec[0].asSlice(from * size, (to - from) * size)
+                                .mismatch(initial[0].asSlice(from * size, (to - from) * size)) >= 0,
+                        () -> "the parameter must have moved (" + where + ")");
             }
         }
     }
 
-    private KernelAgreement() {
+    private static void fill(MemorySegment s, DType dtype, int n, double value) {
+        if (value == 0) return; // fresh segments are zeroed
+        for (int i = 0; i < n; i++) {
+            switch (dtype) {
+                case FLOAT32 -> s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) value);
+                case FLOAT64 -> s.setAtIndex(ValueLayout.JAVA_DOUBLE, i, value);
+            }
+        }
+    }
+
+    private static void abs(MemorySegment s, DType dtype, int n) {
+        for (int i = 0; i < n; i++) {
+            switch (dtype) {
+                case FLOAT32 -> s.setAtIndex(ValueLayout.JAVA_FLOAT, i, Math.abs(s.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
+                case FLOAT64 -> s.setAtIndex(ValueLayout.JAVA_DOUBLE, i, Math.abs(s.getAtIndex(ValueLayout.JAVA_DOUBLE, i)));
+            }
+        }
     }
 }
