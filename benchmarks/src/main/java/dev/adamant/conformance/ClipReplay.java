@@ -98,10 +98,10 @@ public final class ClipReplay {
             int k = 0;
             for (JsonNode t : j.get("tensors")) {
                 double[] grad = values(t.get("grad"));
-                Tensor data = own(owned, Tensor.allocate(dtype, grad.length));
+                Tensor data = EngineTensors.own(owned, Tensor.allocate(dtype, grad.length));
                 data.fill(-0.0);
                 Parameter p = Parameter.of("t" + k++, data);
-                p.setGrad(own(owned, tensor(dtype, grad)));
+                p.setGrad(EngineTensors.own(owned, EngineTensors.tensor(dtype, grad)));
                 params.add(p);
             }
             sgd.addParamGroup(params);
@@ -111,7 +111,7 @@ public final class ClipReplay {
             sgd.step();
             JsonNode after = j.get("grads_after");
             for (int i = 0; i < params.size(); i++) {
-                tensor(score, "grads_after[" + i + "]", dtype, values(after.get(i)), values(params.get(i).data()),
+                tensor(score, "grads_after[" + i + "]", dtype, values(after.get(i)), EngineTensors.values(params.get(i).data()),
                         GRAD_ULPS);
             }
         } finally {
@@ -134,14 +134,14 @@ public final class ClipReplay {
             int k = 0;
             for (JsonNode p : j.get("params")) {
                 double[] initial = values(p.get("initial_params"));
-                params.add(Parameter.of("t" + k++, own(owned, tensor(dtype, initial))));
-                grads.add(own(owned, Tensor.allocate(dtype, initial.length)));
+                params.add(Parameter.of("t" + k++, EngineTensors.own(owned, EngineTensors.tensor(dtype, initial))));
+                grads.add(EngineTensors.own(owned, Tensor.allocate(dtype, initial.length)));
             }
             optimizer.addParamGroup(params);
             for (JsonNode s : j.get("steps")) {
                 score.step = s.path("step").asInt(-1);
                 for (int i = 0; i < params.size(); i++) {
-                    copy(grads.get(i), values(s.get("raw_grads").get(i)));
+                    EngineTensors.copy(grads.get(i), values(s.get("raw_grads").get(i)));
                     params.get(i).setGrad(grads.get(i));
                 }
                 double total = optimizer.clipGradNorm(maxNorm, normType);
@@ -162,7 +162,7 @@ public final class ClipReplay {
                     String name = params.get(i).name();
                     if (s.has("params_after")) {
                         score.add(comparison.compare(score.step, name, dtype, values(s.get("params_after").get(i)),
-                                values(params.get(i).data())));
+                                EngineTensors.values(params.get(i).data())));
                     }
                     JsonNode state = s.path("state_after").path(i);
                     if (!state.isObject()) {
@@ -179,7 +179,7 @@ public final class ClipReplay {
                                     "missing from the engine's state"));
                         } else {
                             score.add(comparison.compare(score.step, name + "." + field.getKey(), dtype,
-                                    values(field.getValue()), values(actual)));
+                                    values(field.getValue()), EngineTensors.values(actual)));
                         }
                     }
                 }
@@ -222,41 +222,6 @@ public final class ClipReplay {
             v[i] = n.isNumber() ? n.asDouble() : Double.parseDouble(n.asText());
         }
         return v;
-    }
-
-    private static double[] values(Tensor t) {
-        if (t.dtype() == DType.FLOAT64) {
-            return t.toDoubleArray();
-        }
-        float[] f = t.toFloatArray();
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            d[i] = f[i];
-        }
-        return d;
-    }
-
-    private static Tensor own(List<Tensor> owned, Tensor t) {
-        owned.add(t);
-        return t;
-    }
-
-    private static Tensor tensor(DType dtype, double[] values) {
-        Tensor t = Tensor.allocate(dtype, values.length);
-        copy(t, values);
-        return t;
-    }
-
-    private static void copy(Tensor t, double[] values) {
-        if (t.dtype() == DType.FLOAT64) {
-            t.copyFrom(values);
-        } else {
-            float[] f = new float[values.length];
-            for (int i = 0; i < f.length; i++) {
-                f[i] = (float) values[i];
-            }
-            t.copyFrom(f);
-        }
     }
 
     /** The worst distance and the first mismatch over a whole replay. */

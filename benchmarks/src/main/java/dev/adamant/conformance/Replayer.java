@@ -118,8 +118,8 @@ public final class Replayer {
             List<Parameter> params = new ArrayList<>();
             List<Tensor> grads = new ArrayList<>();
             for (GoldenCase.GoldenTensor t : specs) {
-                params.add(Parameter.of(t.name(), own(owned, tensor(dtype, t.initial()))));
-                grads.add(own(owned, Tensor.allocate(dtype, t.initial().length)));
+                params.add(Parameter.of(t.name(), EngineTensors.own(owned, EngineTensors.tensor(dtype, t.initial()))));
+                grads.add(EngineTensors.own(owned, Tensor.allocate(dtype, t.initial().length)));
             }
             List<Hyper> hypers = c.groups().stream().map(g -> new Hyper(g.hyper())).toList();
             try (Optimizer<C, ?> optimizer = recipe.factory().create(recipe.configurer().config(hypers.getFirst()), backend)) {
@@ -150,7 +150,7 @@ public final class Replayer {
                         if (grad == null) {
                             params.get(i).setGrad(null);
                         } else {
-                            copy(grads.get(i), grad);
+                            EngineTensors.copy(grads.get(i), grad);
                             params.get(i).setGrad(grads.get(i));
                             expectedSteps[i]++;
                         }
@@ -178,7 +178,7 @@ public final class Replayer {
             String paramName = single ? "param" : specs.get(i).name();
             double[] expectedParam = s.paramsAfter().get(i);
             if (expectedParam != null) {
-                score.add(comparison.compare(s.step(), paramName, dtype, expectedParam, values(params.get(i).data())));
+                score.add(comparison.compare(s.step(), paramName, dtype, expectedParam, EngineTensors.values(params.get(i).data())));
             }
             Map<String, double[]> expectedState = s.stateAfter() == null ? null : s.stateAfter().get(i);
             if (expectedState == null || expectedState.isEmpty()) {
@@ -199,7 +199,7 @@ public final class Replayer {
                 String name = field.getKey();
                 Tensor actual = tensors.get(name);
                 if (actual != null) {
-                    score.add(comparison.compare(s.step(), prefix + name, dtype, field.getValue(), values(actual)));
+                    score.add(comparison.compare(s.step(), prefix + name, dtype, field.getValue(), EngineTensors.values(actual)));
                 } else if (scalars.containsKey(name)) {
                     // torch keeps scalar state (nadam's mu_product) as a float32 0-dim tensor
                     score.add(comparison.compare(s.step(), prefix + name, DType.FLOAT32, field.getValue(),
@@ -228,40 +228,5 @@ public final class Replayer {
                 first = m;
             }
         }
-    }
-
-    private static Tensor own(List<Tensor> owned, Tensor t) {
-        owned.add(t);
-        return t;
-    }
-
-    private static Tensor tensor(DType dtype, double[] values) {
-        Tensor t = Tensor.allocate(dtype, values.length);
-        copy(t, values);
-        return t;
-    }
-
-    private static void copy(Tensor t, double[] values) {
-        if (t.dtype() == DType.FLOAT64) {
-            t.copyFrom(values);
-        } else {
-            float[] f = new float[values.length];
-            for (int i = 0; i < f.length; i++) {
-                f[i] = (float) values[i];
-            }
-            t.copyFrom(f);
-        }
-    }
-
-    private static double[] values(Tensor t) {
-        if (t.dtype() == DType.FLOAT64) {
-            return t.toDoubleArray();
-        }
-        float[] f = t.toFloatArray();
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            d[i] = f[i];
-        }
-        return d;
     }
 }
