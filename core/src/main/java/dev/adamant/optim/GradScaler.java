@@ -20,7 +20,9 @@ import java.util.Map;
  *
  * <p>The scale is held in float32, as torch holds it; with the default factors every scale is a
  * power of two, so unscaling is exact. A scale that would grow to infinity stays where it is (as in
- * torch). Not thread-safe.
+ * torch). After 166 consecutive overflows from 65536 the scale underflows to 0, and the next
+ * unscale rejects it with {@link IllegalArgumentException} (torch would keep skipping with an
+ * infinite inverse scale). Not thread-safe.
  */
 public final class GradScaler {
     private final float growthFactor;

@@ -43,6 +43,9 @@ class UnscaleAgreementTest {
             b -> new Lamb(LambConfig.defaults(), b));
 
     private static List<Backend> backends() {
+        if (!Simd.EXPECT_SCALAR_FALLBACK) {
+            assertFalse(Backends.laneWidths().isEmpty(), "the SIMD run covers the vector kernels");
+        }
         return Backends.all(Numerics.EXACT).newWithAll(Backends.all(Numerics.FAST)).castToList();
     }
 
