@@ -48,8 +48,14 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
     private final GradNormKernel gradNorm;
     private long stepCount;
     // the clip coefficient recorded by clipGradNorm for the next step, and the one of the running step
-    private double pendingGradScale = 1;
+    private double pendingClip = 1;
+    private boolean clipPending;
+    // f(1/lossScale) recorded by unscale for the next step
+    private double pendingUnscale = 1;
+    private boolean unscalePending;
     private double stepGradScale = 1;
+    private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.PROPAGATE;
+    private boolean lastStepSkipped;
     private volatile boolean closed;
 
     protected Optimizer(C defaults, Backend backend) {
@@ -134,10 +140,35 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
         return stepCount;
     }
 
+    /** What {@link #step()} does with NaN or ±Inf gradients; {@link NonFinitePolicy#PROPAGATE} by default. */
+    public final NonFinitePolicy nonFinitePolicy() {
+        return nonFinitePolicy;
+    }
+
+    /** Sets what {@link #step()} does with NaN or ±Inf gradients (see {@link NonFinitePolicy}). */
+    public final void setNonFinitePolicy(NonFinitePolicy policy) {
+        this.nonFinitePolicy = Objects.requireNonNull(policy, "policy");
+    }
+
+    /**
+     * True when the last {@link #step()} that returned normally was skipped because a gradient was
+     * non-finite ({@link NonFinitePolicy#SKIP_STEP}, or an overflow after {@link #unscale}); false
+     * when it ran, and before the first step.
+     */
+    public final boolean lastStepSkipped() {
+        return lastStepSkipped;
+    }
+
     /**
      * One optimizer step over every parameter that has a gradient. Groups with a schedule first
      * get the config for step {@code stepCount() + 1} (see {@link ParamGroup}); a schedule that
      * fails or gives an invalid value rejects the step before anything changes.
+     *
+     * <p>Under {@link NonFinitePolicy#SKIP_STEP}, or after {@link #unscale} whatever the policy
+     * (torch's {@code GradScaler} skips on overflow), a NaN or ±Inf gradient skips the whole step:
+     * nothing changes except that the pending clip/unscale coefficients are consumed and
+     * {@link #lastStepSkipped()} becomes true. Under {@link NonFinitePolicy#RAISE} it throws
+     * {@link NonFiniteGradientException} instead, having changed nothing.
      */
     public final void step() {
         enter();
@@ -152,11 +183,24 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
                     checkForStep(p);
                 }
             }
+            if (nonFinitePolicy != NonFinitePolicy.PROPAGATE || unscalePending) {
+                Parameter bad = firstNonFinite();
+                if (bad != null) {
+                    if (nonFinitePolicy == NonFinitePolicy.RAISE) {
+                        throw nonFiniteException(bad);
+                    }
+                    lastStepSkipped = true;
+                    resetPending();
+                    return;
+                }
+            }
+            lastStepSkipped = false;
             for (int g = 0; g < groups.size(); g++) {
                 groups.get(g).install(scheduled.get(g));
             }
             stepCount++;
-            stepGradScale = pendingGradScale;
+            // float32: f(inv · coef), exactly torch's two multiplies when inv is a power of two
+            stepGradScale = pendingUnscale * pendingClip;
             // allocate before writing anything, so an allocation failure modifies nothing
             for (ParamGroup<C> group : groups) {
                 C config = group.config();
@@ -175,11 +219,109 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
                     }
                 }
             }
-            pendingGradScale = 1;
+            resetPending();
         } finally {
             stepGradScale = 1;
             busy.set(false);
         }
+    }
+
+    private void resetPending() {
+        pendingClip = 1;
+        clipPending = false;
+        pendingUnscale = 1;
+        unscalePending = false;
+    }
+
+    /**
+     * Torch's {@code GradScaler.unscale_(optimizer)} fused into the next step: records
+     * {@code inv = f(1 / lossScale)} (torch's {@code scale.double().reciprocal().float()}), which the
+     * next {@link #step()} multiplies into each gradient element as the kernel's first operation,
+     * together with a clip coefficient recorded afterwards ({@code f(inv · coef)}, see
+     * {@link #clipGradNorm}). The gradients themselves are not modified. The next step also checks
+     * every gradient and skips itself if any is non-finite after unscaling, whatever the
+     * {@link #nonFinitePolicy()} (except {@link NonFinitePolicy#RAISE}, which throws); see
+     * {@link #lastStepSkipped()}.
+     *
+     * <p>Order as in torch: unscale, then {@link #clipGradNorm} (which then measures the unscaled
+     * gradients), then step. Calling it twice before a step, or after {@code clipGradNorm}, is
+     * rejected with {@link IllegalStateException}, as torch rejects a second {@code unscale_}.
+     *
+     * @param lossScale the factor the loss was multiplied by: finite, {@code > 0}, with a finite
+     *                  nonzero float32 reciprocal
+     */
+    public final void unscale(double lossScale) {
+        float inv = (float) (1.0 / lossScale);
+        if (!(lossScale > 0) || lossScale == Double.POSITIVE_INFINITY || inv == 0 || Float.isInfinite(inv)) {
+            throw new IllegalArgumentException("Invalid lossScale: " + lossScale
+                    + " (expected finite and > 0, with a finite nonzero float32 reciprocal)");
+        }
+        enter();
+        try {
+            ensureOpen();
+            if (unscalePending) {
+                throw new IllegalStateException("unscale() has already been called since the last step()");
+            }
+            if (clipPending) {
+                throw new IllegalStateException(
+                        "unscale() after clipGradNorm(): unscale first, so the norm is measured on unscaled gradients");
+            }
+            pendingUnscale = inv;
+            unscalePending = true;
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    /** The factor {@link #unscale} recorded for the next step, or 1. */
+    public final double pendingUnscale() {
+        return pendingUnscale;
+    }
+
+    /** The first parameter, in update order, whose gradient has a non-finite element after unscaling; null if none. */
+    private Parameter firstNonFinite() {
+        for (ParamGroup<C> group : groups) {
+            for (Parameter p : group.params()) {
+                Tensor g = p.grad();
+                if (g != null && !allFinite(g)) {
+                    return p;
+                }
+            }
+        }
+        return null;
+    }
+
+    private boolean allFinite(Tensor g) {
+        double inv = pendingUnscale;
+        return switch (g.dtype()) {
+            // a double sum of float32 squares is finite iff every element is; with inv > 1 the
+            // unscaled product may overflow: rounding is monotone, so max f(|g|·inv) = f(max|g| · inv)
+            case FLOAT32 -> inv <= 1 ? Double.isFinite(gradNorm.sumOfSquaresFloats(g.segment(), 0, g.size()))
+                    : Float.isFinite((float) (gradNorm.maxAbsFloats(g.segment(), 0, g.size()) * inv));
+            case FLOAT64 -> Double.isFinite(gradNorm.maxAbsDoubles(g.segment(), 0, g.size()) * inv);
+        };
+    }
+
+    /** The failure path only: a scalar scan for the first offending element. */
+    private NonFiniteGradientException nonFiniteException(Parameter p) {
+        Tensor g = p.grad();
+        double inv = pendingUnscale;
+        for (long i = 0; i < g.size(); i++) {
+            boolean finite;
+            double value;
+            if (g.dtype() == DType.FLOAT32) {
+                float v = g.getFloat(i);
+                value = v;
+                finite = Float.isFinite(v * (float) inv);
+            } else {
+                value = g.getDouble(i);
+                finite = Double.isFinite(value * inv);
+            }
+            if (!finite) {
+                return new NonFiniteGradientException(label(p), i, value);
+            }
+        }
+        throw new AssertionError("no non-finite element in " + label(p));
     }
 
     /**
@@ -200,6 +342,12 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
      * and records no clipping. A non-finite total gives a NaN or zero coefficient, as in torch
      * with {@code error_if_nonfinite=False}.
      *
+     * <p>After {@link #unscale}, the norm is that of the unscaled gradients: each per-tensor norm is
+     * multiplied by the recorded {@code inv} (exactly torch's for the infinity norm; for the 2-norm
+     * exactly torch's unscale-then-norm when {@code inv} is a power of two — every scale
+     * {@link GradScaler} produces — and no unscaled element is subnormal), and the next step
+     * multiplies each gradient by {@code f(inv · coef)}.
+     *
      * @param maxNorm  the largest allowed total norm, ≥ 0 ({@code +∞} never clips)
      * @param normType 2 or {@link Double#POSITIVE_INFINITY}
      * @return the total norm before clipping
@@ -218,10 +366,12 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
             for (Parameter p : withGrad) {
                 Checks.usable(label(p) + " grad", p.grad().segment(), false);
             }
+            clipPending = true;
             if (withGrad.isEmpty()) {
-                pendingGradScale = 1;
+                pendingClip = 1;
                 return 0;
             }
+            double inv = pendingUnscale;
             boolean floats = withGrad.allSatisfy(p -> p.grad().dtype() == DType.FLOAT32);
             boolean infinity = normType == Double.POSITIVE_INFINITY;
             // per-tensor norms rounded to the element type, then the norm of their stack
@@ -229,30 +379,33 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
             for (Parameter p : withGrad) {
                 Tensor g = p.grad();
                 double norm = switch (g.dtype()) {
-                    case FLOAT32 -> infinity ? gradNorm.maxAbsFloats(g.segment(), 0, g.size())
-                            : (float) Math.sqrt(gradNorm.sumOfSquaresFloats(g.segment(), 0, g.size()));
-                    case FLOAT64 -> infinity ? gradNorm.maxAbsDoubles(g.segment(), 0, g.size())
-                            : Math.sqrt(gradNorm.sumOfSquaresDoubles(g.segment(), 0, g.size()));
+                    case FLOAT32 -> infinity ? (float) (gradNorm.maxAbsFloats(g.segment(), 0, g.size()) * inv)
+                            : (float) (Math.sqrt(gradNorm.sumOfSquaresFloats(g.segment(), 0, g.size())) * inv);
+                    case FLOAT64 -> infinity ? gradNorm.maxAbsDoubles(g.segment(), 0, g.size()) * inv
+                            : Math.sqrt(gradNorm.sumOfSquaresDoubles(g.segment(), 0, g.size())) * inv;
                 };
                 total = infinity ? Math.max(total, norm) : total + norm * norm;
             }
             if (floats) {
                 float t = (float) (infinity ? total : Math.sqrt(total));
                 float coef = Math.min((1f / (t + 1e-6f)) * (float) maxNorm, 1f);
-                pendingGradScale = coef;
+                pendingClip = coef;
                 return t;
             }
             double t = infinity ? total : Math.sqrt(total);
-            pendingGradScale = Math.min((1 / (t + 1e-6)) * maxNorm, 1);
+            pendingClip = Math.min((1 / (t + 1e-6)) * maxNorm, 1);
             return t;
         } finally {
             busy.set(false);
         }
     }
 
-    /** The coefficient {@link #clipGradNorm} recorded for the next step, or 1. */
+    /**
+     * The gradient scale recorded for the next step: the {@link #unscale} factor times the
+     * {@link #clipGradNorm} coefficient, each 1 when not recorded.
+     */
     public final double pendingGradScale() {
-        return pendingGradScale;
+        return pendingUnscale * pendingClip;
     }
 
     /**
