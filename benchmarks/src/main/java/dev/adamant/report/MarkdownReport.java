@@ -49,6 +49,10 @@ public final class MarkdownReport {
         if (!family.isEmpty()) {
             md.append("\n## The optimizer family\n\n").append(family.render(context.preferredWidth()));
         }
+        FeatureCostTable features = new FeatureCostTable(run);
+        if (!features.isEmpty()) {
+            md.append("\n## What clipping, unscaling and the skip policy cost\n\n").append(features.render());
+        }
         md.append("\n## Chart\n\n![G elem/s against size](").append(CHART_FILE).append(")\n");
         return md.toString();
     }

@@ -40,7 +40,8 @@ public final class ThroughputTable {
         for (JmhRun.Score s : run.scores()) {
             Optional<Variant> v = Variant.of(s);
             if (v.isEmpty()) {
-                if (!s.benchmark().equals(FamilyTable.BENCHMARK)) { // the family has its own section
+                if (!s.benchmark().equals(FamilyTable.BENCHMARK) // these have sections of their own
+                        && !s.benchmark().equals(FeatureCostTable.BENCHMARK)) {
                     ignored.add(s.benchmark());
                 }
                 continue;

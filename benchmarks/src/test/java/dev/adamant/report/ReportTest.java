@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -45,6 +46,23 @@ class ReportTest {
                     .stream(size, (size == 1000 ? 4e6 : 3e6) * k);
         }
         return j.json();
+    }
+
+    @Test
+    void theFamilyAndTheStepFeaturesHaveSectionsOfTheirOwn() {
+        SyntheticJmh j = new SyntheticJmh();
+        j.add("dev.adamant.bench.OptimizerStepBenchmark.step", Map.of("optimizer", "sgd", "backend", "scalar", "elements", "1000"), 1e6)
+                .add("dev.adamant.bench.OptimizerStepBenchmark.step", Map.of("optimizer", "sgd", "backend", "preferred", "elements", "1000"), 5e6)
+                .add("dev.adamant.bench.StepFeaturesBenchmark.step", Map.of("feature", "plain", "elements", "1000"), 4e6)
+                .add("dev.adamant.bench.StepFeaturesBenchmark.step", Map.of("feature", "clip", "elements", "1000"), 2e6)
+                .stream(1000, 8e6);
+        String md = new MarkdownReport(JmhRun.parse(j.json()), CONTEXT).render();
+        // sgd: 1.00 and 5.00 G elem/s, 5×, 20 bytes per element → 100 GB/s
+        assertTrue(md.contains("| sgd | 1000 | 20 | 1.00 | 5.00 | 5.00× | 100.0 |"), md);
+        // clip: half the plain step's throughput, so twice its time
+        assertTrue(md.contains("| clip | 2.00 | 2.00× |"), md);
+        assertTrue(md.contains("| plain | 4.00 | 1.00× |"), md);
+        assertFalse(md.contains("Not in the table"), md);
     }
 
     @Test

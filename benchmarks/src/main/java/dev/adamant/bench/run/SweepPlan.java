@@ -3,6 +3,7 @@ package dev.adamant.bench.run;
 import dev.adamant.bench.AdamWStepBenchmark;
 import dev.adamant.bench.HeapLoopBenchmark;
 import dev.adamant.bench.OptimizerStepBenchmark;
+import dev.adamant.bench.StepFeaturesBenchmark;
 import dev.adamant.bench.StreamProbeBenchmark;
 import dev.adamant.kernel.Numerics;
 import org.openjdk.jmh.results.format.ResultFormatType;
@@ -31,7 +32,7 @@ import java.util.regex.Pattern;
  * {@link #parse}; turned into JMH options by {@link #jmhOptions}.
  */
 public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, List<Numerics> numerics,
-                        List<String> optimizers, int threads,
+                        List<String> optimizers, boolean features, int threads,
                         int warmupIterations, Duration warmupTime, int measurementIterations, Duration measurementTime,
                         Path out, boolean dryRun, List<String> notes) {
 
@@ -78,6 +79,7 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
         List<String> kernels = null;
         List<Numerics> numerics = null;
         List<String> optimizers = OptimizerStepBenchmark.FAMILY.keysView().toSortedList();
+        boolean features = true;
         Integer warmup = null, measure = null;
         int threads = 1;
         Path out = Path.of("report");
@@ -110,6 +112,11 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                 case "--numerics" -> numerics = list(option, value).stream().map(v -> numerics(option, v)).toList();
                 case "--optimizers" -> optimizers = value.equals("none") ? List.of()
                         : list(option, value).stream().map(v -> optimizer(option, v)).toList();
+                case "--features" -> features = switch (value) {
+                    case "all" -> true;
+                    case "none" -> false;
+                    default -> throw new IllegalArgumentException("invalid --features '" + value + "' (expected all or none)");
+                };
                 case "--threads" -> threads = integer(option, value, 1, 256);
                 case "--warmup" -> warmup = integer(option, value, 0, 100);
                 case "--measure" -> measure = integer(option, value, 1, 100);
@@ -153,7 +160,7 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
             }
         }
         return new SweepPlan(name, sizes, distinct(kernels), distinct(numerics != null ? numerics : List.of(Numerics.values())),
-                distinct(optimizers), threads,
+                distinct(optimizers), features, threads,
                 warmup != null ? warmup : full ? 3 : 2, full ? Duration.ofSeconds(1) : QUICK_ITERATION,
                 measure != null ? measure : full ? 5 : 3, full ? Duration.ofSeconds(1) : QUICK_ITERATION,
                 out, dryRun, notes);
@@ -184,6 +191,13 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                         params("backend", backend, "elements", FAMILY_ELEMENTS, "optimizer", optimizer)));
             }
         }
+        // what clipping, unscaling and the skip policy cost around one AdamW step
+        if (features) {
+            for (String feature : List.of("clip", "clip+unscale", "plain", "skip-policy", "unscale")) {
+                all.add(new Configuration(StepFeaturesBenchmark.class.getSimpleName(),
+                        params("elements", FAMILY_ELEMENTS, "feature", feature)));
+            }
+        }
         return all;
     }
 
@@ -203,6 +217,7 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
         return name + " sweep: sizes " + join(sizes) + "; kernels " + String.join(", ", kernels) + "; numerics "
                 + String.join(", ", numerics.stream().map(n -> n.name().toLowerCase(Locale.ROOT)).toList())
                 + "; optimizer family " + (optimizers.isEmpty() ? "none" : String.join(", ", optimizers))
+                + "; step features " + (features ? "all" : "none")
                 + "; warmup " + warmupIterations + " × " + millis(warmupTime) + ", measurement " + measurementIterations
                 + " × " + millis(measurementTime) + ", " + FORKS + " fork, " + threads + " thread" + (threads == 1 ? "" : "s");
     }
@@ -213,6 +228,9 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                 StreamProbeBenchmark.class.getName()));
         if (!optimizers.isEmpty()) {
             classes.add(OptimizerStepBenchmark.class.getName());
+        }
+        if (features) {
+            classes.add(StepFeaturesBenchmark.class.getName());
         }
         ChainedOptionsBuilder b = new OptionsBuilder()
                 .include("^(" + String.join("|", classes.stream().map(Pattern::quote).toList()) + ")\\.")

@@ -1,0 +1,69 @@
+package dev.adamant.bench;
+
+import dev.adamant.kernel.Numerics;
+import dev.adamant.optim.AdamConfig;
+import dev.adamant.optim.AdamW;
+import dev.adamant.optim.NonFinitePolicy;
+import dev.adamant.optim.Parameter;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.util.List;
+
+/**
+ * What do the training-loop features cost on top of a plain AdamW {@code step()} at the preferred
+ * width? Each variant differs only in what runs around the step: global-norm clipping (one
+ * read-only reduction over the gradients, the coefficient then applied inside the kernel),
+ * loss-scale unscaling (a read-only non-finite check, the factor applied inside the kernel), both,
+ * or the skip-on-non-finite policy alone.
+ */
+public class StepFeaturesBenchmark extends BenchmarkDefaults {
+
+    /** {@code plain}, {@code clip}, {@code unscale}, {@code clip+unscale} or {@code skip-policy}. */
+    @Param({"plain", "clip", "unscale", "clip+unscale", "skip-policy"})
+    public String feature;
+
+    /** fp32 elements in the tensor (not {@code size}: the sweep sets that for the AdamW benchmark). */
+    @Param({"65536"})
+    public int elements;
+
+    private Buffers buffers;
+    private AdamW adamW;
+    private boolean clip, unscale;
+
+    @Setup
+    public void setUp() {
+        buffers = new Buffers(elements);
+        adamW = new AdamW(AdamConfig.adamW(), AdamWStepBenchmark.backend("preferred", Numerics.EXACT));
+        Parameter p = Parameter.of(buffers.param);
+        p.setGrad(buffers.grad);
+        adamW.addParamGroup(List.of(p));
+        switch (feature) {
+            case "plain" -> { }
+            case "clip" -> clip = true;
+            case "unscale" -> unscale = true;
+            case "clip+unscale" -> clip = unscale = true;
+            case "skip-policy" -> adamW.setNonFinitePolicy(NonFinitePolicy.SKIP_STEP);
+            default -> throw new IllegalArgumentException("unknown feature " + feature);
+        }
+    }
+
+    @TearDown
+    public void tearDown() {
+        adamW.close();
+        buffers.close();
+    }
+
+    @Benchmark
+    public void step() {
+        if (unscale) {
+            adamW.unscale(1024);
+        }
+        if (clip) {
+            adamW.clipGradNorm(1.0, 2.0);
+        }
+        adamW.step();
+    }
+}
