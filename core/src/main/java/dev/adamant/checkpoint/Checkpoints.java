@@ -210,7 +210,7 @@ public final class Checkpoints {
         ValueLayout nat = t.dtype().layout();
         ValueLayout le = nat.withOrder(ByteOrder.LITTLE_ENDIAN);
         long esize = t.dtype().byteSize();
-        MemorySegment stage = MemorySegment.ofBuffer(staging);
+        MemorySegment stage = MemorySegment.ofBuffer(staging.clear()); // the whole buffer
         long perChunk = CHUNK / esize;
         for (long i = 0; i < t.size(); i += perChunk) {
             long n = Math.min(perChunk, t.size() - i);
