@@ -306,6 +306,8 @@ public final class Checkpoints {
                 header = JSON.readTree(headerBuf.array());
             } catch (JsonProcessingException e) {
                 throw new CheckpointException("header is not valid JSON: " + e.getOriginalMessage(), e);
+            } catch (IOException e) { // e.g. CharConversionException: not UTF-8
+                throw new CheckpointException("header is not valid UTF-8 JSON: " + e.getMessage(), e);
             }
             long dataStart = 8 + headerLen;
             long dataLen = fileSize - dataStart;

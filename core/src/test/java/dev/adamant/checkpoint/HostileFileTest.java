@@ -339,4 +339,57 @@ class HostileFileTest {
         meta.put("state", meta.get("state").textValue().replace("\"step\":2", "\"step\":3"));
         assertRejected(file(header()), "step must be an integer in [0, 2]");
     }
+
+    @Test
+    void badStateIndicesAndFlags() throws Exception {
+        String state = meta.get("state").textValue();
+        meta.put("state", state.replace("\"1\":", "\"7\":"));
+        assertRejected(file(header()), "parameter index '7' out of range");
+        meta.put("state", state.replace("\"1\":", "\"01\":"));
+        assertRejected(file(header()), "parameter index '01' out of range");
+        meta.put("state", state);
+        meta.put("params_included", "yes");
+        assertRejected(file(header()), "params_included must be true or false");
+        meta.remove("params_included");
+        assertRejected(file(header()), "params_included must be true or false");
+    }
+
+    /**
+     * A small deterministic fuzzer (not a substitute for jqwik or Jazzer): random truncations, byte
+     * flips and header-length changes of a valid file must each be rejected with a
+     * CheckpointException or load cleanly, never another exception or a partial load.
+     */
+    @Test
+    void randomCorruptionsAreRejectedCleanly() throws Exception {
+        byte[] valid = file(header());
+        java.util.Random random = new java.util.Random(42);
+        int rejected = 0;
+        for (int trial = 0; trial < 400; trial++) {
+            byte[] bytes = valid.clone();
+            switch (trial % 4) {
+                case 0 -> bytes = Arrays.copyOf(bytes, random.nextInt(bytes.length));
+                case 1 -> bytes[random.nextInt(bytes.length)] ^= (byte) (1 << random.nextInt(8));
+                case 2 -> {
+                    for (int k = 0; k < 8; k++) {
+                        bytes[8 + random.nextInt(bytes.length - 8)] = (byte) random.nextInt(256);
+                    }
+                }
+                default -> ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putLong(0, random.nextLong(1L << 40));
+            }
+            try {
+                assertRejected(bytes, "");
+                rejected++;
+            } catch (org.opentest4j.AssertionFailedError e) {
+                // a flip that happens to keep the file valid (e.g. inside JSON whitespace) loads: fine
+                if (!e.getMessage().contains("nothing was thrown")) {
+                    throw e;
+                }
+                target.close();
+                targetParams = params(10);
+                target = sgd(targetParams);
+                target.step();
+            }
+        }
+        assertTrue(rejected > 350, "most corruptions are detected: " + rejected);
+    }
 }
