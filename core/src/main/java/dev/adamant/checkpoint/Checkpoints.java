@@ -31,6 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -179,6 +180,7 @@ public final class Checkpoints {
                 }
                 ch.force(true);
             }
+            keepPermissions(file, tmp);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             done = true;
         } finally {
@@ -191,6 +193,13 @@ public final class Checkpoints {
             d.force(true);
         } catch (IOException | UnsupportedOperationException ignored) {
             // not supported here (e.g. Windows): the file's contents are still forced
+        }
+    }
+
+    /** A temporary file is private (0600); a replaced checkpoint keeps the permissions it had. */
+    private static void keepPermissions(Path file, Path tmp) throws IOException {
+        if (Files.exists(file) && Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) {
+            Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(file));
         }
     }
 

@@ -149,11 +149,18 @@ class InteropAndSaveTest {
     void saveReplacesTheFileAtomicallyAndLeavesNoTemporaryFile() throws Exception {
         Path file = dir.resolve("ckpt.safetensors");
         Files.writeString(file, "an older checkpoint");
+        boolean posix = Files.getFileStore(file).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class);
+        if (posix) {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+        }
         withTrainedNAdam((opt, a, b) -> {
             Checkpoints.save(opt, file, true);
             Checkpoints.save(opt, file, false);
             try (Stream<Path> files = Files.list(dir)) {
                 assertEquals(List.of(file), files.toList());
+            }
+            if (posix) {
+                assertEquals("rw-r-----", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
             }
             float[] before = a.data().toFloatArray();
             opt.step();

@@ -68,6 +68,13 @@ class ResumeTest {
                     o.addParamGroup(b, c -> c.withLr(5e-3));
                     return o;
                 }),
+                new Case("AdamW with a warmup-cosine schedule", (a, b) -> {
+                    // the schedule is a function of stepCount(): restoring the count resumes it in place
+                    dev.adamant.optim.AdamW o = new dev.adamant.optim.AdamW(AdamConfig.adamW().withLr(1e-2), BACKEND);
+                    o.addParamGroup(a).setSchedule(dev.adamant.schedule.Schedules.warmupCosine(1e-2, 4, N + M));
+                    o.addParamGroup(b);
+                    return o;
+                }),
                 new Case("LAMB", (a, b) -> {
                     Lamb o = new Lamb(LambConfig.defaults().withLr(1e-2), BACKEND);
                     o.addParamGroup(a);
