@@ -483,6 +483,54 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
         }
     }
 
+    /** Checkpoint hook: the states in parameter index order, null where a parameter has none yet. */
+    final MutableList<S> stateSnapshot() {
+        ensureOpen();
+        return Lists.mutable.withAll(states);
+    }
+
+    /** Checkpoint hook: runs {@code action} while no step, zeroGrad or close can run. */
+    final <T> T exclusively(CheckpointAccess.IoAction<T> action) throws java.io.IOException {
+        enter();
+        try {
+            ensureOpen();
+            return action.run();
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    /**
+     * Checkpoint hook: replaces every state, every group's config and the step count at once. The
+     * arguments are complete and validated; this cannot fail halfway. Old state tensors are freed.
+     */
+    final void installCheckpoint(ListIterable<S> newStates, ListIterable<C> configs, long newStepCount) {
+        enter();
+        try {
+            ensureOpen();
+            if (newStates.size() != states.size() || configs.size() != groups.size() || newStepCount < 0) {
+                throw new IllegalArgumentException("checkpoint does not fit: " + newStates.size() + " states for "
+                        + states.size() + " parameters, " + configs.size() + " configs for " + groups.size() + " groups");
+            }
+            for (S s : states) {
+                if (s != null) {
+                    s.tensors().forEachValue(Tensor::close);
+                }
+            }
+            for (int i = 0; i < newStates.size(); i++) {
+                states.set(i, newStates.get(i));
+            }
+            for (int g = 0; g < groups.size(); g++) {
+                groups.get(g).install(configs.get(g));
+            }
+            stepCount = newStepCount;
+            resetPending();
+            lastStepSkipped = false;
+        } finally {
+            busy.set(false);
+        }
+    }
+
     private void enter() {
         if (!busy.compareAndSet(false, true)) {
             throw new ConcurrentModificationException(
@@ -496,7 +544,7 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
         }
     }
 
-    private void checkConfig(C config) {
+    void checkConfig(C config) {
         Objects.requireNonNull(config, "config");
         validateConfig(config);
     }

@@ -64,6 +64,11 @@ public class SlotState implements ParameterState {
         fresh.add(name);
     }
 
+    /** Checkpoint hook: puts a restored slot (not fresh: the step that created it is over). */
+    final void restore(String name, Tensor tensor) {
+        tensors.put(name, tensor);
+    }
+
     final void endStep() {
         fresh.clear();
     }
