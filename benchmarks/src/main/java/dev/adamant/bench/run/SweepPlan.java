@@ -238,6 +238,8 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                 .param("kernel", kernels.toArray(String[]::new))
                 .param("numerics", numerics.stream().map(Numerics::name).toArray(String[]::new))
                 .param("optimizer", optimizers.isEmpty() ? new String[] {"adam"} : optimizers.toArray(String[]::new))
+                // forks take their flags from BenchmarkDefaults' @Fork only, not also from this JVM's
+                .jvmArgs("-Djava.awt.headless=true")
                 .threads(threads)
                 .forks(FORKS)
                 .warmupIterations(warmupIterations)
