@@ -37,18 +37,22 @@ public final class Main {
             usage: adamant <command> [options]
 
             commands:
-              bench [--full] [--kernels LIST] [--numerics LIST] [--sizes LIST] [--threads N]
+              bench [--full] [--kernels LIST] [--numerics LIST] [--sizes LIST]
+                    [--optimizers LIST|none] [--features all|none] [--threads N]
                     [--warmup N] [--measure N] [--out DIR] [--dry-run]
                   Runs the JMH suite (AdamW step per kernel, numerics mode and size; the heap
-                  float[] loop; the stream probe), one forked JVM per configuration, and writes
+                  float[] loop; the stream probe; each optimizer of the family at 65536
+                  elements, reference against the preferred width; the cost of clipping,
+                  unscaling and the skip policy), one forked JVM per configuration, and writes
                   the report folder (default ./report): jmh.json, report.md, throughput.png.
                   Default: the quick sweep (sizes 4096,65536,1048576,16777216; kernels
-                  scalar,128,256,512; numerics exact,fast; warmup 2 x 500 ms, measurement
-                  3 x 500 ms; about 3 minutes on 2 cores). --full: sizes 1021 to 67108864, the
-                  preferred kernel too, 3 x 1 s warmup, 5 x 1 s measurement. LIST is
-                  comma-separated; --threads runs N JMH threads with their own buffers (figures
-                  are then aggregate). --dry-run lists the configurations and the estimate.
-                  Exit code 0 if every configuration ran, 1 if any failed or JMH could not start.
+                  scalar,128,256,512; numerics exact,fast; the whole family; warmup 2 x 400 ms,
+                  measurement 3 x 400 ms; about 3 minutes on 2 cores). --full: sizes 1021 to
+                  67108864, the preferred kernel too, 3 x 1 s warmup, 5 x 1 s measurement. LIST
+                  is comma-separated; --threads runs N JMH threads with their own buffers
+                  (figures are then aggregate). --dry-run lists the configurations and the
+                  estimate. Exit code 0 if every configuration ran, 1 if any failed or JMH
+                  could not start.
               report FILE [--out DIR] [--preferred-width 128|256|512]
                   Renders the report folder (default ./report) from an existing JMH JSON file,
                   as bench does after its run.
