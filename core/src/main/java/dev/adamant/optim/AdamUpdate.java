@@ -2,6 +2,7 @@ package dev.adamant.optim;
 
 import dev.adamant.internal.Checks;
 import dev.adamant.kernel.AdamCoefficients;
+import dev.adamant.kernel.AdamKernel;
 import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
 import dev.adamant.tensor.DType;
@@ -25,9 +26,12 @@ public final class AdamUpdate {
     private static final String[] NAMES = {"param", "grad", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
 
     private final Backend backend;
+    // resolved once, as the optimizers do: the lookup is not free and apply() is per tensor per step
+    private final AdamKernel kernel;
 
     private AdamUpdate(Backend backend) {
         this.backend = Objects.requireNonNull(backend, "backend");
+        this.kernel = backend.adam();
     }
 
     public static AdamUpdate withDefaultBackend() {
@@ -74,8 +78,8 @@ public final class AdamUpdate {
         }
         AdamCoefficients c = config.coefficients(step);
         switch (dtype) {
-            case FLOAT32 -> backend.adam().updateFloats(c, param, grad, expAvg, expAvgSq, max, from, to);
-            case FLOAT64 -> backend.adam().updateDoubles(c, param, grad, expAvg, expAvgSq, max, from, to);
+            case FLOAT32 -> kernel.updateFloats(c, param, grad, expAvg, expAvgSq, max, from, to);
+            case FLOAT64 -> kernel.updateDoubles(c, param, grad, expAvg, expAvgSq, max, from, to);
         }
     }
 
