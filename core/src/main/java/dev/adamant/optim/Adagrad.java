@@ -55,4 +55,16 @@ public class Adagrad extends SlotOptimizer<AdagradConfig, AdagradState> {
             case FLOAT64 -> kernel.updateDoubles(c, data.segment(), p.grad().segment(), s.sum().segment(), 0, data.size());
         }
     }
+
+    private static final MonitoredSlots MOMENTS = new MonitoredSlots(null, AdagradState.SUM, null);
+
+    @Override
+    protected MonitoredSlots monitoredSlots(AdagradConfig config) {
+        return MOMENTS;
+    }
+
+    @Override
+    protected double effectiveLr(AdagradConfig config, AdagradState state, double q) {
+        return -config.coefficients(state.step()).negClr() / (Math.sqrt(q) + config.eps());
+    }
 }

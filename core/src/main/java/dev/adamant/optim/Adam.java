@@ -70,4 +70,18 @@ public class Adam extends SlotOptimizer<AdamConfig, AdamState> {
                     s.expAvgSq().segment(), max, 0, data.size());
         }
     }
+
+    private static final MonitoredSlots MOMENTS = new MonitoredSlots(AdamState.EXP_AVG.name(), AdamState.EXP_AVG_SQ.name(), null);
+    private static final MonitoredSlots AMSGRAD_MOMENTS =
+            new MonitoredSlots(AdamState.EXP_AVG.name(), AdamState.MAX_EXP_AVG_SQ.name(), null);
+
+    @Override
+    protected MonitoredSlots monitoredSlots(AdamConfig config) {
+        return config.amsgrad() ? AMSGRAD_MOMENTS : MOMENTS;
+    }
+
+    @Override
+    protected double effectiveLr(AdamConfig config, AdamState state, double q) {
+        return config.lr() / (Math.sqrt(q) / Math.sqrt(1 - Math.pow(config.beta2(), state.step())) + config.eps());
+    }
 }

@@ -53,4 +53,16 @@ public class Adamax extends SlotOptimizer<AdamaxConfig, AdamaxState> {
                     s.expInf().segment(), 0, data.size());
         }
     }
+
+    private static final MonitoredSlots MOMENTS = new MonitoredSlots(AdamaxState.EXP_AVG.name(), AdamaxState.EXP_INF.name(), null);
+
+    @Override
+    protected MonitoredSlots monitoredSlots(AdamaxConfig config) {
+        return MOMENTS;
+    }
+
+    @Override
+    protected double effectiveLr(AdamaxConfig config, AdamaxState state, double q) {
+        return config.lr() / (q + config.eps());
+    }
 }

@@ -54,4 +54,18 @@ public final class Lamb extends SlotOptimizer<LambConfig, SlotState> {
             case FLOAT64 -> kernel.applyDoubles(c, c.ratio(kernel.momentsDoubles(c, param, grad, m, v, 0, n)), param, m, v, 0, n);
         }
     }
+
+    private static final MonitoredSlots MOMENTS = new MonitoredSlots(EXP_AVG.name(), EXP_AVG_SQ.name(), null);
+
+    @Override
+    protected MonitoredSlots monitoredSlots(LambConfig config) {
+        return MOMENTS;
+    }
+
+    @Override
+    protected double effectiveLr(LambConfig config, SlotState state, double q) {
+        // before the trust ratio, which scales each tensor's whole update
+        var c = config.coefficients(state.step());
+        return config.lr() / (Math.sqrt(q / c.biasCorrection2()) + config.eps());
+    }
 }

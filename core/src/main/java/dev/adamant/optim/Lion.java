@@ -47,4 +47,11 @@ public final class Lion extends SlotOptimizer<LionConfig, SlotState> {
             case FLOAT64 -> kernel.updateDoubles(c, data.segment(), p.grad().segment(), expAvg, 0, data.size());
         }
     }
+
+    private static final MonitoredSlots MOMENTS = new MonitoredSlots(EXP_AVG.name(), null, null);
+
+    @Override
+    protected MonitoredSlots monitoredSlots(LionConfig config) {
+        return MOMENTS;
+    }
 }

@@ -62,4 +62,16 @@ public class NAdam extends SlotOptimizer<NAdamConfig, NAdamState> {
         }
         s.setMuProduct(c.muProduct());
     }
+
+    private static final MonitoredSlots MOMENTS = new MonitoredSlots(NAdamState.EXP_AVG.name(), NAdamState.EXP_AVG_SQ.name(), null);
+
+    @Override
+    protected MonitoredSlots monitoredSlots(NAdamConfig config) {
+        return MOMENTS;
+    }
+
+    @Override
+    protected double effectiveLr(NAdamConfig config, NAdamState state, double q) {
+        return config.lr() / (Math.sqrt(q) / Math.sqrt(1 - Math.pow(config.beta2(), state.step())) + config.eps());
+    }
 }

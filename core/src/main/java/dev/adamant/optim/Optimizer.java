@@ -560,6 +560,30 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
      */
     protected abstract S prepareState(Parameter p, S existing, C config);
 
+    /** Monitoring: the first-moment state tensor of {@code state} ({@code exp_avg}, a momentum buffer), or null. */
+    protected Tensor firstMoment(S state, C config) {
+        return null;
+    }
+
+    /** Monitoring: the second moment in the update's denominator, or null. */
+    protected Tensor secondMoment(S state, C config) {
+        return null;
+    }
+
+    /** Monitoring: a tensor whose square is subtracted from {@link #secondMoment} (centered RMSprop), or null. */
+    protected Tensor secondMomentCenter(S state, C config) {
+        return null;
+    }
+
+    /**
+     * Monitoring: the learning rate this step applied to an element whose {@link #secondMoment} is
+     * {@code q} ({@code lr / (sqrt(v̂) + eps)} for Adam); {@code state.step()} counts this step. The
+     * default, for optimizers without a second moment, is the group's lr. Must be non-increasing in q.
+     */
+    protected double effectiveLr(C config, S state, double q) {
+        return config.lr();
+    }
+
     /** Advances {@code state} by one step and updates {@code p}; inputs have been checked. */
     protected abstract void update(Parameter p, S state, C config);
 }

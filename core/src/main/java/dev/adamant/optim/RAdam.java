@@ -58,4 +58,18 @@ public class RAdam extends SlotOptimizer<RAdamConfig, RAdamState> {
                     s.expAvgSq().segment(), 0, data.size());
         }
     }
+
+    private static final MonitoredSlots MOMENTS = new MonitoredSlots(RAdamState.EXP_AVG.name(), RAdamState.EXP_AVG_SQ.name(), null);
+
+    @Override
+    protected MonitoredSlots monitoredSlots(RAdamConfig config) {
+        return MOMENTS;
+    }
+
+    @Override
+    protected double effectiveLr(RAdamConfig config, RAdamState state, double q) {
+        var c = config.coefficients(state.step());
+        // before rectification starts the step is SGD with momentum: no denominator
+        return c.rectified() ? config.lr() * c.rect() / (Math.sqrt(q) / c.sqrtBiasCorrection2() + config.eps()) : config.lr();
+    }
 }

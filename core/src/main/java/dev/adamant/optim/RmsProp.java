@@ -70,4 +70,14 @@ public final class RmsProp extends SlotOptimizer<RmsPropConfig, RmsPropState> {
                     gradAvg, buf, 0, data.size());
         }
     }
+
+    @Override
+    protected MonitoredSlots monitoredSlots(RmsPropConfig config) {
+        return new MonitoredSlots(config.momentum() > 0 ? RmsPropState.MOMENTUM_BUFFER.name() : null, RmsPropState.SQUARE_AVG.name(), config.centered() ? RmsPropState.GRAD_AVG.name() : null);
+    }
+
+    @Override
+    protected double effectiveLr(RmsPropConfig config, RmsPropState state, double q) {
+        return config.lr() / (Math.sqrt(q) + config.eps());
+    }
 }

@@ -66,4 +66,11 @@ public final class Sgd extends SlotOptimizer<SgdConfig, SgdState> {
             case FLOAT64 -> kernel.updateDoubles(c, data.segment(), p.grad().segment(), buf, 0, data.size());
         }
     }
+
+    private static final MonitoredSlots MOMENTUM = new MonitoredSlots(SgdState.MOMENTUM_BUFFER.name(), null, null);
+
+    @Override
+    protected MonitoredSlots monitoredSlots(SgdConfig config) {
+        return config.momentum() > 0 ? MOMENTUM : MonitoredSlots.NONE;
+    }
 }

@@ -25,6 +25,39 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
      */
     protected abstract void step(Parameter p, S state, C config);
 
+    /**
+     * The state slots monitoring reports for a step under a config, by name; null where the
+     * optimizer has none. {@code secondMoment} is the one in the update's denominator and
+     * {@code center} is subtracted from it squared (centered RMSprop).
+     */
+    protected record MonitoredSlots(String firstMoment, String secondMoment, String center) {
+        static final MonitoredSlots NONE = new MonitoredSlots(null, null, null);
+    }
+
+    /** The slots monitoring reads; none by default. */
+    protected MonitoredSlots monitoredSlots(C config) {
+        return MonitoredSlots.NONE;
+    }
+
+    @Override
+    protected final Tensor firstMoment(S state, C config) {
+        return slot(state, monitoredSlots(config).firstMoment());
+    }
+
+    @Override
+    protected final Tensor secondMoment(S state, C config) {
+        return slot(state, monitoredSlots(config).secondMoment());
+    }
+
+    @Override
+    protected final Tensor secondMomentCenter(S state, C config) {
+        return slot(state, monitoredSlots(config).center());
+    }
+
+    private static Tensor slot(SlotState state, String name) {
+        return name == null ? null : state.tensor(name);
+    }
+
     @Override
     protected final S prepareState(Parameter p, S existing, C config) {
         S state = existing == null ? newState() : existing;
