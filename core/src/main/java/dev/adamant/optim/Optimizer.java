@@ -26,8 +26,10 @@ import java.util.function.UnaryOperator;
  * checked, and all missing state allocated, before the first element is written. A parameter
  * whose gradient is null is skipped and its step count does not advance.
  *
- * <p>Not thread-safe: calling {@code step()} from two threads at once is rejected with a
- * {@link ConcurrentModificationException} rather than allowed to corrupt state.
+ * <p>A step runs on {@link #threads()} threads (its own pool, see {@link #setThreads}), with results
+ * bit-identical to one thread. The optimizer itself is single-entry: calling {@code step()} (or
+ * {@code zeroGrad()}, {@code clipGradNorm()}, {@code close()}, ...) from two threads at once is
+ * rejected with a {@link ConcurrentModificationException} rather than allowed to corrupt state.
  *
  * <p>Each gradient is checked against its own parameter (type, size, no overlap). A gradient that
  * overlaps another parameter's memory is not detected; as in torch, the result then depends on the
@@ -57,6 +59,8 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
     private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.PROPAGATE;
     private boolean lastStepSkipped;
     private volatile boolean closed;
+    private int threads = Runtime.getRuntime().availableProcessors();
+    private ChunkWorkers workers;
 
     protected Optimizer(C defaults, Backend backend) {
         this.defaults = Objects.requireNonNull(defaults, "defaults");
@@ -202,28 +206,95 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
             // float32: f(inv · coef), exactly torch's two multiplies when inv is a power of two
             stepGradScale = pendingUnscale * pendingClip;
             // allocate before writing anything, so an allocation failure modifies nothing
-            for (ParamGroup<C> group : groups) {
-                C config = group.config();
-                for (Parameter p : group.params()) {
-                    if (p.grad() != null) {
-                        int i = indexOf.get(p);
-                        states.set(i, prepareState(p, states.get(i), config));
-                    }
-                }
-            }
-            for (ParamGroup<C> group : groups) {
-                C config = group.config();
-                for (Parameter p : group.params()) {
-                    if (p.grad() != null) {
-                        update(p, states.get(indexOf.get(p)), config);
-                    }
-                }
-            }
+            prepareStates();
+            updateParameters();
             resetPending();
         } finally {
             stepGradScale = 1;
             busy.set(false);
         }
+    }
+
+    /** Creates or extends the state of every parameter with a gradient; writes no parameter. */
+    void prepareStates() {
+        for (ParamGroup<C> group : groups) {
+            C config = group.config();
+            for (Parameter p : group.params()) {
+                if (p.grad() != null) {
+                    int i = indexOf.get(p);
+                    states.set(i, prepareState(p, states.get(i), config));
+                }
+            }
+        }
+    }
+
+    /** Updates every parameter with a gradient; all checks and allocations are done. */
+    void updateParameters() {
+        for (ParamGroup<C> group : groups) {
+            C config = group.config();
+            for (Parameter p : group.params()) {
+                if (p.grad() != null) {
+                    update(p, states.get(indexOf.get(p)), config);
+                }
+            }
+        }
+    }
+
+    final int indexOf(Parameter p) {
+        return indexOf.get(p);
+    }
+
+    final S stateAt(int index) {
+        return states.get(index);
+    }
+
+    final void setStateAt(int index, S state) {
+        states.set(index, state);
+    }
+
+    /**
+     * The number of threads a step runs on: {@code Runtime.availableProcessors()} unless set.
+     * Results are bit-identical for every count.
+     */
+    public final int threads() {
+        return threads;
+    }
+
+    /**
+     * Sets the number of threads a step runs its chunks on, the caller included; 1 runs every step
+     * on the calling thread. The worker threads (daemons) start with the first step that has more
+     * than one chunk and stop at {@link #close()}.
+     */
+    public final void setThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("Invalid thread count: " + threads + " (expected >= 1)");
+        }
+        enter();
+        try {
+            ensureOpen();
+            if (threads != this.threads && workers != null) {
+                workers.close();
+                workers = null;
+            }
+            this.threads = threads;
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    /** The step's worker pool, started on first use; null when the optimizer runs on one thread. */
+    final ChunkWorkers workers() {
+        if (threads == 1) {
+            return null;
+        }
+        if (workers == null) {
+            workers = new ChunkWorkers(threads);
+        }
+        return workers;
+    }
+
+    /** Frees what a subclass owns beyond the per-parameter state tensors; called once by close(). */
+    void closeResources() {
     }
 
     private void resetPending() {
@@ -473,11 +544,16 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
                 return;
             }
             closed = true;
+            if (workers != null) {
+                workers.close();
+                workers = null;
+            }
             for (S s : states) {
                 if (s != null) {
                     s.tensors().forEachValue(Tensor::close);
                 }
             }
+            closeResources();
         } finally {
             busy.set(false);
         }

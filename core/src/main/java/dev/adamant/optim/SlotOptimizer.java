@@ -1,13 +1,36 @@
 package dev.adamant.optim;
 
 import dev.adamant.kernel.Backend;
+import dev.adamant.kernel.LambKernel;
 import dev.adamant.tensor.Tensor;
+import org.eclipse.collections.api.factory.Lists;
+import org.eclipse.collections.api.list.ListIterable;
+import org.eclipse.collections.api.list.MutableList;
 
 /**
  * An optimizer whose state is a set of {@link Slot}s per parameter: it names the slots a config
- * needs and does one step; allocation, the step count and the all-or-nothing rule are here.
+ * needs, computes a step's kernel coefficients and runs its kernel over an element range;
+ * allocation, the step count, the all-or-nothing rule and the dispatch are here.
+ *
+ * <p>The dispatch of one step: the parameters with gradients become {@link KernelRun}s — a whole
+ * flat group ({@link FlatParameters}) whose parameters all have the block's gradients and states in
+ * step is one run crossing tensor boundaries, anything else one run per parameter — and the runs
+ * are cut into chunks of {@value StepPlan#CHUNK} elements ({@link StepPlan}) that run on the
+ * optimizer's threads. An optimizer with a per-tensor reduction (LAMB's norms) gets per-parameter
+ * runs and two passes: the reduction over every chunk, the partial sums combined per run in piece
+ * order, then the update.
+ *
+ * @param <K> the kernel coefficients of one step of one run
  */
-public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends SlotState> extends Optimizer<C, S> {
+public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends SlotState, K> extends Optimizer<C, S> {
+    private final StepPlan plan = new StepPlan();
+    // per group index: its flat layout, or null
+    private final MutableList<FlatGroup> flatGroups = Lists.mutable.empty();
+    private final KernelRun referenceRun = new KernelRun();
+    private final double[] referencePartials = new double[StepPlan.PARTIALS];
+    private final ChunkWorkers.ChunkTask reductionTask = this::reduceChunk;
+    private final ChunkWorkers.ChunkTask updateTask = this::updateChunk;
+    private boolean perTensorReference;
 
     protected SlotOptimizer(C defaults, Backend backend) {
         super(defaults, backend);
@@ -20,18 +43,98 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
     protected abstract Iterable<Slot> slots(C config);
 
     /**
-     * Updates {@code p} and its state; {@code state.step()} already counts this step, and
-     * {@link SlotState#isFresh} tells which slots this step created.
+     * The kernel coefficients of this step for a parameter with {@code state}; {@code state.step()}
+     * already counts this step and {@link SlotState#isFresh} tells which slots this step created.
+     * Must not change the state (see {@link #advance}).
      */
-    protected abstract void step(Parameter p, S state, C config);
+    protected abstract K coefficients(S state, C config);
+
+    /** Scalar state that moves with the step (NAdam's {@code mu_product}); once per parameter and step. */
+    protected void advance(S state, K coefficients) {
+    }
+
+    /** Runs the update over elements {@code [from, to)} of {@code run}. */
+    protected abstract void runKernel(K coefficients, KernelRun run, long from, long to);
+
+    /** True for optimizers that reduce over each tensor before updating it (LAMB): per-tensor runs, two passes. */
+    protected boolean hasReductionPass() {
+        return false;
+    }
+
+    /** The reduction pass over {@code [from, to)}: writes its two partial sums at {@code partials[at]} and {@code [at + 1]}. */
+    protected void reduce(K coefficients, KernelRun run, long from, long to, double[] partials, int at) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no reduction pass");
+    }
+
+    /** The run's scalar for {@link KernelRun#scalar()} from the partial sums, each added in piece order. */
+    protected double finishReduction(K coefficients, double first, double second) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no reduction pass");
+    }
+
+    /**
+     * Test hook: with {@code true}, every parameter is updated by its own kernel call over its whole
+     * range, as before flat storage and chunking (LAMB's norms still blockwise, see
+     * {@link LambKernel#NORM_BLOCK}): the reference the chunked, threaded dispatch must equal bit for bit.
+     */
+    final void setPerTensorReference(boolean perTensorReference) {
+        this.perTensorReference = perTensorReference;
+    }
+
+    private FlatGroup flatGroup(int group) {
+        ListIterable<ParamGroup<C>> groups = paramGroups();
+        while (flatGroups.size() < groups.size()) {
+            flatGroups.add(FlatGroup.of(groups.get(flatGroups.size()).params()));
+        }
+        return flatGroups.get(group);
+    }
+
+    @Override
+    final void prepareStates() {
+        ListIterable<ParamGroup<C>> groups = paramGroups();
+        for (int g = 0; g < groups.size(); g++) {
+            C config = groups.get(g).config();
+            FlatGroup flat = flatGroup(g);
+            ListIterable<Parameter> params = groups.get(g).params();
+            for (int k = 0; k < params.size(); k++) {
+                Parameter p = params.get(k);
+                if (p.grad() != null) {
+                    int i = indexOf(p);
+                    setStateAt(i, prepareState(p, stateAt(i), config, flat, k));
+                }
+            }
+        }
+    }
 
     @Override
     protected final S prepareState(Parameter p, S existing, C config) {
+        return prepareState(p, existing, config, null, -1);
+    }
+
+    /**
+     * The state {@code p} needs for a step under {@code config}. In a flat group every slot is
+     * the parameter's view of the group's buffer: new slots are filled in place, slots restored
+     * from a checkpoint as separate tensors are copied in (and those freed).
+     */
+    private S prepareState(Parameter p, S existing, C config, FlatGroup flat, int k) {
         S state = existing == null ? newState() : existing;
         try {
             for (Slot slot : slots(config)) {
-                if (!state.has(slot.name())) {
-                    state.add(slot.name(), filled(p.data(), slot.initialValue()));
+                String name = slot.name();
+                Tensor current = state.tensor(name);
+                if (flat == null) {
+                    if (current == null) {
+                        state.add(name, filled(p.data(), slot.initialValue()));
+                    }
+                    continue;
+                }
+                Tensor view = flat.slotView(name, k);
+                if (current == null) {
+                    view.fill(slot.initialValue());
+                    state.add(name, view);
+                } else if (current != view) {
+                    view.copyFrom(current);
+                    state.restore(name, view);
+                    current.close();
                 }
             }
         } catch (RuntimeException | Error e) {
@@ -51,10 +154,166 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
         return t;
     }
 
+    /** The per-tensor reference: one parameter, its whole range, one kernel call per pass. */
     @Override
     protected final void update(Parameter p, S state, C config) {
         state.step++;
-        step(p, state, config);
+        K c = coefficients(state, config);
+        advance(state, c);
+        KernelRun run = referenceRun;
+        fillTensorRun(run, p, state, config, c);
+        long n = run.length;
+        if (hasReductionPass()) {
+            double first = 0, second = 0;
+            for (long from = 0; from < n; from += LambKernel.NORM_BLOCK) {
+                reduce(c, run, from, Math.min(n, from + LambKernel.NORM_BLOCK), referencePartials, 0);
+                first += referencePartials[0];
+                second += referencePartials[1];
+            }
+            run.scalar = finishReduction(c, first, second);
+        }
+        runKernel(c, run, 0, n);
+        run.coefficients = null;
         state.endStep();
+    }
+
+    @Override
+    final void updateParameters() {
+        if (perTensorReference) {
+            super.updateParameters();
+            return;
+        }
+        buildPlan();
+        if (hasReductionPass()) {
+            runChunks(reductionTask);
+            double[] partials = plan.partials;
+            for (int r = 0; r < plan.runCount; r++) {
+                KernelRun run = plan.run(r);
+                double first = 0, second = 0;
+                for (int piece = run.firstPiece; piece < run.endPiece; piece++) {
+                    first += partials[piece * StepPlan.PARTIALS];
+                    second += partials[piece * StepPlan.PARTIALS + 1];
+                }
+                run.scalar = finishReduction(coefficients(run), first, second);
+            }
+        }
+        runChunks(updateTask);
+        for (ParamGroup<C> group : paramGroups()) {
+            for (Parameter p : group.params()) {
+                if (p.grad() != null) {
+                    stateAt(indexOf(p)).endStep();
+                }
+            }
+        }
+        plan.clear();
+    }
+
+    /** Advances every state with a gradient by one step and lays out this step's runs and chunks. */
+    private void buildPlan() {
+        plan.clear();
+        ListIterable<ParamGroup<C>> groups = paramGroups();
+        for (int g = 0; g < groups.size(); g++) {
+            C config = groups.get(g).config();
+            ListIterable<Parameter> params = groups.get(g).params();
+            for (Parameter p : params) {
+                if (p.grad() != null) {
+                    stateAt(indexOf(p)).step++;
+                }
+            }
+            FlatGroup flat = flatGroup(g);
+            if (flat != null && !hasReductionPass() && runsAsOne(flat, params)) {
+                S first = stateAt(indexOf(params.get(0)));
+                K c = coefficients(first, config);
+                for (Parameter p : params) {
+                    advance(stateAt(indexOf(p)), c);
+                }
+                KernelRun run = plan.newRun();
+                run.reset(flat.block.dtype(), flat.paramMemory, flat.gradMemory, flat.length, c);
+                for (Slot slot : slots(config)) {
+                    run.putSlot(slot.name(), flat.slotMemory(slot.name()));
+                }
+                plan.cut(run);
+                continue;
+            }
+            for (Parameter p : params) {
+                if (p.grad() != null) {
+                    S state = stateAt(indexOf(p));
+                    K c = coefficients(state, config);
+                    advance(state, c);
+                    KernelRun run = plan.newRun();
+                    fillTensorRun(run, p, state, config, c);
+                    plan.cut(run);
+                }
+            }
+        }
+        plan.finish();
+    }
+
+    /** True when one kernel call may cover the whole flat group: block gradients, states in step, slots in the buffers. */
+    private boolean runsAsOne(FlatGroup flat, ListIterable<Parameter> params) {
+        S first = stateAt(indexOf(params.get(0)));
+        for (int k = 0; k < params.size(); k++) {
+            Parameter p = params.get(k);
+            Tensor grad = p.grad();
+            if (grad == null || !flat.isBlockGrad(grad, k)) {
+                return false;
+            }
+            S state = stateAt(indexOf(p));
+            if (!state.inStepWith(first)) {
+                return false;
+            }
+        }
+        return true; // prepareStates put every slot of every parameter with a gradient in the group's buffers
+    }
+
+    private void fillTensorRun(KernelRun run, Parameter p, S state, C config, K c) {
+        run.reset(p.data().dtype(), p.data().segment(), p.grad().segment(), p.data().size(), c);
+        for (Slot slot : slots(config)) {
+            run.putSlot(slot.name(), state.tensor(slot.name()).segment());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private K coefficients(KernelRun run) {
+        return (K) run.coefficients;
+    }
+
+    private void runChunks(ChunkWorkers.ChunkTask task) {
+        int chunks = plan.chunkCount;
+        ChunkWorkers workers = chunks > 1 ? workers() : null;
+        if (workers == null) {
+            for (int c = 0; c < chunks; c++) {
+                task.run(c, 0);
+            }
+        } else {
+            workers.run(task, chunks);
+        }
+    }
+
+    private void reduceChunk(int chunk, int worker) {
+        StepPlan p = plan;
+        for (int piece = p.chunkStart[chunk]; piece < p.chunkStart[chunk + 1]; piece++) {
+            KernelRun run = p.run(p.pieceRun[piece]);
+            reduce(coefficients(run), run, p.pieceFrom[piece], p.pieceTo[piece], p.partials, piece * StepPlan.PARTIALS);
+        }
+    }
+
+    // A per-chunk hook (monitoring: norms of the chunk while it is in cache, per-worker scratch,
+    // partial results stored per chunk and combined in chunk order) belongs right here.
+    private void updateChunk(int chunk, int worker) {
+        StepPlan p = plan;
+        for (int piece = p.chunkStart[chunk]; piece < p.chunkStart[chunk + 1]; piece++) {
+            KernelRun run = p.run(p.pieceRun[piece]);
+            runKernel(coefficients(run), run, p.pieceFrom[piece], p.pieceTo[piece]);
+        }
+    }
+
+    @Override
+    void closeResources() {
+        flatGroups.forEach(f -> {
+            if (f != null) {
+                f.close();
+            }
+        });
     }
 }
