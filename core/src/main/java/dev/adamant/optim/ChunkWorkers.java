@@ -1,6 +1,7 @@
 package dev.adamant.optim;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
@@ -9,8 +10,13 @@ import java.util.concurrent.locks.LockSupport;
  * thread. Chunks are claimed from an atomic counter, so which thread runs which chunk varies,
  * but every chunk's work and its place in any reduction do not. Nothing is allocated per call.
  *
+ * <p>The caller waits for the chunks, not for the workers: a worker the OS has not scheduled yet
+ * (an oversubscribed machine) simply finds nothing left to claim. For that, the claim counter
+ * carries the call's generation in its high 32 bits, so a late worker can never claim a chunk of
+ * a later call.
+ *
  * <p>Only one caller at a time (the optimizer's step is single-entry). A failure on any thread is
- * rethrown to the caller after every thread has stopped claiming chunks.
+ * rethrown to the caller once every chunk is accounted for; the chunks claimed after it are skipped.
  */
 final class ChunkWorkers implements AutoCloseable {
     /** The work of one chunk; {@code worker} is 0 for the calling thread, 1.. for the pool's threads. */
@@ -19,18 +25,21 @@ final class ChunkWorkers implements AutoCloseable {
         void run(int chunk, int worker);
     }
 
-    private static final int SPINS = 1 << 12;
+    // brief spinning before parking: a step's passes follow each other within microseconds, but on
+    // an oversubscribed machine a spinning thread steals the core a preempted thread needs
+    private static final int SPINS = 1 << 8;
     private static final AtomicInteger POOLS = new AtomicInteger();
 
     private final Thread[] threads;
-    private final AtomicInteger nextChunk = new AtomicInteger();
-    private final AtomicInteger running = new AtomicInteger();
+    // (generation << 32) | next chunk to claim
+    private final AtomicLong claims = new AtomicLong();
+    private final AtomicInteger finished = new AtomicInteger();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile ChunkTask task;
     private volatile int chunkCount;
-    private volatile long generation;
     private volatile boolean closed;
     private volatile Thread caller;
+    private int generation;
 
     /** A pool of {@code threads - 1} workers; the caller is the last thread. */
     ChunkWorkers(int threads) {
@@ -65,18 +74,18 @@ final class ChunkWorkers implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("step workers are stopped");
         }
+        // the previous call's chunks are all finished, so no thread can still claim under its generation
         this.task = task;
         this.chunkCount = chunks;
         this.caller = Thread.currentThread();
-        nextChunk.set(0);
-        failure.set(null);
-        running.set(threads.length);
-        generation++; // publishes the fields above
+        finished.set(0);
+        int gen = ++generation;
+        claims.set((long) gen << 32); // publishes the fields above
         for (Thread t : threads) {
             LockSupport.unpark(t);
         }
-        claim(task, chunks, 0);
-        for (int spin = 0; running.get() != 0; spin++) {
+        claimAll(gen, task, chunks, 0);
+        for (int spin = 0; finished.get() != chunks; spin++) {
             if (spin < SPINS) {
                 Thread.onSpinWait();
             } else {
@@ -84,48 +93,59 @@ final class ChunkWorkers implements AutoCloseable {
             }
         }
         this.task = null;
-        Throwable t = failure.get();
+        Throwable t = failure.getAndSet(null);
         if (t != null) {
-            failure.set(null);
             if (t instanceof RuntimeException r) throw r;
             if (t instanceof Error e) throw e;
             throw new IllegalStateException(t);
         }
     }
 
-    private void claim(ChunkTask task, int chunks, int worker) {
-        try {
-            for (int c = nextChunk.getAndIncrement(); c < chunks; c = nextChunk.getAndIncrement()) {
-                task.run(c, worker);
-            }
-        } catch (Throwable t) {
-            failure.compareAndSet(null, t);
-            nextChunk.set(chunks); // the others stop claiming
-        }
-    }
-
-    private void work(int worker) {
-        long seen = 0;
+    private void claimAll(int gen, ChunkTask task, int chunks, int worker) {
         while (true) {
-            for (int spin = 0; generation == seen && !closed; spin++) {
-                if (spin < SPINS) {
-                    Thread.onSpinWait();
-                } else {
-                    LockSupport.park(this);
-                }
-            }
-            if (closed) {
+            long c = claims.get();
+            int chunk = (int) c;
+            if ((int) (c >>> 32) != gen || chunk >= chunks) {
                 return;
             }
-            seen = generation;
-            claim(task, chunkCount, worker);
-            if (running.decrementAndGet() == 0) {
+            if (!claims.compareAndSet(c, c + 1)) {
+                continue;
+            }
+            if (failure.get() == null) {
+                try {
+                    task.run(chunk, worker);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            }
+            if (finished.incrementAndGet() == chunks && worker != 0) {
                 LockSupport.unpark(caller);
             }
         }
     }
 
-    /** Stops the threads (they finish nothing further); idempotent. */
+    private void work(int worker) {
+        int seen = 0;
+        while (!closed) {
+            int gen = (int) (claims.get() >>> 32);
+            if (gen == seen) {
+                for (int spin = 0; (int) (claims.get() >>> 32) == seen && !closed; spin++) {
+                    if (spin < SPINS) {
+                        Thread.onSpinWait();
+                    } else {
+                        LockSupport.park(this);
+                    }
+                }
+                continue;
+            }
+            seen = gen;
+            // read after the generation: if they already belong to a later call, this generation is
+            // over and claimAll finds nothing to claim
+            claimAll(gen, task, chunkCount, worker);
+        }
+    }
+
+    /** Stops the threads; idempotent. */
     @Override
     public void close() {
         closed = true;

@@ -135,12 +135,12 @@ public final class FlatParameters implements AutoCloseable {
 
     /** Element offset of parameter {@code index} in the block. */
     public long offset(int index) {
-        return offsets[Objects.checkIndex(index, parameters.size())];
+        return offsets[Objects.checkIndex(index, offsets.length - 1)];
     }
 
     /** Number of elements of parameter {@code index}. */
     public long size(int index) {
-        return offsets[index + 1] - offsets[Objects.checkIndex(index, parameters.size())];
+        return offsets[index + 1] - offsets[Objects.checkIndex(index, offsets.length - 1)];
     }
 
     /** All parameters as one tensor (a view: closing it frees nothing). */
