@@ -12,6 +12,7 @@ import org.eclipse.collections.api.list.ListIterable;
 import org.eclipse.collections.api.list.MutableList;
 import org.eclipse.collections.api.map.primitive.MutableObjectIntMap;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ConcurrentModificationException;
 import java.util.Objects;
 import java.util.Optional;
@@ -182,9 +183,10 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
                 throw new ArithmeticException("optimizer step count would overflow: " + stepCount);
             }
             MutableList<C> scheduled = groups.collect(g -> g.scheduledConfig(stepCount + 1));
-            for (ParamGroup<C> group : groups) {
-                for (Parameter p : group.params()) {
-                    checkForStep(p);
+            for (int g = 0; g < groups.size(); g++) {
+                ImmutableList<Parameter> params = groups.get(g).params();
+                for (int i = 0; i < params.size(); i++) {
+                    checkForStep(params.get(i));
                 }
             }
             if (nonFinitePolicy != NonFinitePolicy.PROPAGATE || unscalePending) {
@@ -238,6 +240,11 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
                 }
             }
         }
+    }
+
+    /** The groups, without a read-only wrapper (the step's loops run on it). */
+    final ListIterable<ParamGroup<C>> groups() {
+        return groups;
     }
 
     final int indexOf(Parameter p) {
@@ -492,14 +499,26 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
         if (grad == null) {
             return; // skipped entirely, as torch skips p.grad is None
         }
-        Checks.usable(label(p) + " data", p.data().segment(), true);
-        Checks.usable(label(p) + " grad", grad.segment(), false);
+        MemorySegment data = p.data().segment(), g = grad.segment();
+        // the messages are built only on failure: a step may check thousands of small tensors
+        if (!data.scope().isAlive() || data.isReadOnly() || !g.scope().isAlive()) {
+            Checks.usable(label(p) + " data", data, true);
+            Checks.usable(label(p) + " grad", g, false);
+        }
         p.checkGrad(grad);
-        Checks.disjoint(label(p) + " data", p.data().segment(), label(p) + " grad", grad.segment());
+        if (!disjointNative(data, g)) {
+            Checks.disjoint(label(p) + " data", data, label(p) + " grad", g);
+        }
         S state = states.get(indexOf.get(p));
         if (state != null && state.step() == Long.MAX_VALUE) {
             throw new ArithmeticException("step count of " + label(p) + " would overflow: " + state.step());
         }
+    }
+
+    /** True when both are native and share no byte; false means "check properly". */
+    private static boolean disjointNative(MemorySegment a, MemorySegment b) {
+        return a.isNative() && b.isNative() && (a.byteSize() == 0 || b.byteSize() == 0
+                || a.address() + a.byteSize() <= b.address() || b.address() + b.byteSize() <= a.address());
     }
 
     private String label(Parameter p) {

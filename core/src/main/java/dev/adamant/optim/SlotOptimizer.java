@@ -31,6 +31,9 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
     private final ChunkWorkers.ChunkTask reductionTask = this::reduceChunk;
     private final ChunkWorkers.ChunkTask updateTask = this::updateChunk;
     private boolean perTensorReference;
+    // per group: its config's slots, and the config they belong to
+    private final MutableList<Slot[]> groupSlots = Lists.mutable.empty();
+    private final MutableList<C> groupSlotsConfig = Lists.mutable.empty();
 
     protected SlotOptimizer(C defaults, Backend backend) {
         super(defaults, backend);
@@ -81,25 +84,40 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
     }
 
     private FlatGroup flatGroup(int group) {
-        ListIterable<ParamGroup<C>> groups = paramGroups();
+        ListIterable<ParamGroup<C>> groups = groups();
         while (flatGroups.size() < groups.size()) {
             flatGroups.add(FlatGroup.of(groups.get(flatGroups.size()).params()));
         }
         return flatGroups.get(group);
     }
 
+    /** The slots of group {@code g}'s config, kept while the config object stays the same. */
+    private Slot[] slotsOf(int g, C config) {
+        while (groupSlots.size() <= g) {
+            groupSlots.add(null);
+            groupSlotsConfig.add(null);
+        }
+        if (groupSlotsConfig.get(g) != config) {
+            MutableList<Slot> list = Lists.mutable.withAll(slots(config));
+            groupSlots.set(g, list.toArray(new Slot[0]));
+            groupSlotsConfig.set(g, config);
+        }
+        return groupSlots.get(g);
+    }
+
     @Override
     final void prepareStates() {
-        ListIterable<ParamGroup<C>> groups = paramGroups();
+        ListIterable<ParamGroup<C>> groups = groups();
         for (int g = 0; g < groups.size(); g++) {
             C config = groups.get(g).config();
+            Slot[] slots = slotsOf(g, config);
             FlatGroup flat = flatGroup(g);
             ListIterable<Parameter> params = groups.get(g).params();
             for (int k = 0; k < params.size(); k++) {
                 Parameter p = params.get(k);
                 if (p.grad() != null) {
                     int i = indexOf(p);
-                    setStateAt(i, prepareState(p, stateAt(i), config, flat, k));
+                    setStateAt(i, prepareState(p, stateAt(i), slots, flat, k));
                 }
             }
         }
@@ -107,7 +125,7 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
 
     @Override
     protected final S prepareState(Parameter p, S existing, C config) {
-        return prepareState(p, existing, config, null, -1);
+        return prepareState(p, existing, Lists.mutable.withAll(slots(config)).toArray(new Slot[0]), null, -1);
     }
 
     /**
@@ -115,10 +133,10 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
      * the parameter's view of the group's buffer: new slots are filled in place, slots restored
      * from a checkpoint as separate tensors are copied in (and those freed).
      */
-    private S prepareState(Parameter p, S existing, C config, FlatGroup flat, int k) {
+    private S prepareState(Parameter p, S existing, Slot[] slots, FlatGroup flat, int k) {
         S state = existing == null ? newState() : existing;
         try {
-            for (Slot slot : slots(config)) {
+            for (Slot slot : slots) {
                 String name = slot.name();
                 Tensor current = state.tensor(name);
                 if (flat == null) {
@@ -161,7 +179,7 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
         K c = coefficients(state, config);
         advance(state, c);
         KernelRun run = referenceRun;
-        fillTensorRun(run, p, state, config, c);
+        fillTensorRun(run, p, state, Lists.mutable.withAll(slots(config)).toArray(new Slot[0]), c);
         long n = run.length;
         if (hasReductionPass()) {
             double first = 0, second = 0;
@@ -198,8 +216,11 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             }
         }
         runChunks(updateTask);
-        for (ParamGroup<C> group : paramGroups()) {
-            for (Parameter p : group.params()) {
+        ListIterable<ParamGroup<C>> groups = groups();
+        for (int g = 0; g < groups.size(); g++) {
+            ListIterable<Parameter> params = groups.get(g).params();
+            for (int k = 0; k < params.size(); k++) {
+                Parameter p = params.get(k);
                 if (p.grad() != null) {
                     stateAt(indexOf(p)).endStep();
                 }
@@ -211,42 +232,63 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
     /** Advances every state with a gradient by one step and lays out this step's runs and chunks. */
     private void buildPlan() {
         plan.clear();
-        ListIterable<ParamGroup<C>> groups = paramGroups();
+        ListIterable<ParamGroup<C>> groups = groups();
         for (int g = 0; g < groups.size(); g++) {
             C config = groups.get(g).config();
+            Slot[] slots = slotsOf(g, config);
             ListIterable<Parameter> params = groups.get(g).params();
-            for (Parameter p : params) {
+            for (int k = 0; k < params.size(); k++) {
+                Parameter p = params.get(k);
                 if (p.grad() != null) {
                     stateAt(indexOf(p)).step++;
                 }
             }
             FlatGroup flat = flatGroup(g);
             if (flat != null && !hasReductionPass() && runsAsOne(flat, params)) {
-                S first = stateAt(indexOf(params.get(0)));
-                K c = coefficients(first, config);
-                for (Parameter p : params) {
-                    advance(stateAt(indexOf(p)), c);
-                }
                 KernelRun run = plan.newRun();
-                run.reset(flat.block.dtype(), flat.paramMemory, flat.gradMemory, flat.length, c);
-                for (Slot slot : slots(config)) {
+                run.reset(flat.block.dtype(), flat.paramMemory, flat.gradMemory, flat.length,
+                        coefficientsInStep(params, config));
+                for (Slot slot : slots) {
                     run.putSlot(slot.name(), flat.slotMemory(slot.name()));
                 }
                 plan.cut(run);
                 continue;
             }
-            for (Parameter p : params) {
+            // parameters in step with the previous one share its coefficients (one record, not one
+            // per tensor); the states advance once all are compared
+            int firstRun = plan.runCount;
+            S previous = null;
+            K c = null;
+            for (int k = 0; k < params.size(); k++) {
+                Parameter p = params.get(k);
                 if (p.grad() != null) {
                     S state = stateAt(indexOf(p));
-                    K c = coefficients(state, config);
-                    advance(state, c);
+                    if (previous == null || !state.inStepWith(previous)) {
+                        c = coefficients(state, config);
+                    }
+                    previous = state;
                     KernelRun run = plan.newRun();
-                    fillTensorRun(run, p, state, config, c);
+                    fillTensorRun(run, p, state, slots, c);
                     plan.cut(run);
+                }
+            }
+            for (int k = 0, r = firstRun; k < params.size(); k++) {
+                Parameter p = params.get(k);
+                if (p.grad() != null) {
+                    advance(stateAt(indexOf(p)), coefficients(plan.run(r++)));
                 }
             }
         }
         plan.finish();
+    }
+
+    /** One set of coefficients for parameters whose states are all in step; advances each state. */
+    private K coefficientsInStep(ListIterable<Parameter> params, C config) {
+        K c = coefficients(stateAt(indexOf(params.get(0))), config);
+        for (int k = 0; k < params.size(); k++) {
+            advance(stateAt(indexOf(params.get(k))), c);
+        }
+        return c;
     }
 
     /** True when one kernel call may cover the whole flat group: block gradients, states in step, slots in the buffers. */
@@ -266,9 +308,9 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
         return true; // prepareStates put every slot of every parameter with a gradient in the group's buffers
     }
 
-    private void fillTensorRun(KernelRun run, Parameter p, S state, C config, K c) {
+    private void fillTensorRun(KernelRun run, Parameter p, S state, Slot[] slots, K c) {
         run.reset(p.data().dtype(), p.data().segment(), p.grad().segment(), p.data().size(), c);
-        for (Slot slot : slots(config)) {
+        for (Slot slot : slots) {
             run.putSlot(slot.name(), state.tensor(slot.name()).segment());
         }
     }
