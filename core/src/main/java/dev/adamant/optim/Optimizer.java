@@ -60,6 +60,7 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
     private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.PROPAGATE;
     private boolean lastStepSkipped;
     private volatile boolean closed;
+    private static final java.lang.ref.Cleaner WORKER_CLEANER = java.lang.ref.Cleaner.create();
     private int threads = Runtime.getRuntime().availableProcessors();
     private ChunkWorkers workers;
 
@@ -296,6 +297,8 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
         }
         if (workers == null) {
             workers = new ChunkWorkers(threads);
+            // an optimizer dropped without close() must not leave its parked threads behind
+            WORKER_CLEANER.register(this, workers::close);
         }
         return workers;
     }

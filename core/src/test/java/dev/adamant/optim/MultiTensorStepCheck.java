@@ -93,7 +93,7 @@ public abstract class MultiTensorStepCheck {
         float[][][] initial = new float[2][][];
         float[][][][] grads = new float[STEPS][2][][];
         for (int g = 0; g < 2; g++) {
-            int count = 12 + random.nextInt(20);
+            int count = 8 + random.nextInt(20);
             sizes[g] = new long[count];
             for (int i = 0; i < count; i++) {
                 int kind = random.nextInt(10);
