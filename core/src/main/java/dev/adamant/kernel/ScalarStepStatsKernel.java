@@ -13,15 +13,16 @@ public final class ScalarStepStatsKernel implements StepStatsKernel {
     }
 
     @Override
-    public void accumulateFloats(MemorySegment oldParam, MemorySegment param, MemorySegment grad, double gradScale,
+    public void accumulateFloats(MemorySegment oldParam, MemorySegment param, MemorySegment grad, double gradScale, double gradClamp,
                                  MemorySegment firstMoment, MemorySegment secondMoment, MemorySegment center,
                                  long from, long to, StatsAccumulator into) {
-        float scale = (float) gradScale;
+        float scale = (float) gradScale, clamp = (float) gradClamp;
         boolean scaled = gradScale != 1;
         for (long i = from; i < to; i++) {
             float g = grad.getAtIndex(JAVA_FLOAT, i);
             if (scaled) g *= scale;
             if (Float.isFinite(g)) {
+                g = Math.min(Math.max(g, -clamp), clamp);
                 into.gradSquares += (double) g * g;
             } else {
                 into.nonFiniteGrads++;
@@ -46,7 +47,7 @@ public final class ScalarStepStatsKernel implements StepStatsKernel {
     }
 
     @Override
-    public void accumulateDoubles(MemorySegment oldParam, MemorySegment param, MemorySegment grad, double gradScale,
+    public void accumulateDoubles(MemorySegment oldParam, MemorySegment param, MemorySegment grad, double gradScale, double gradClamp,
                                   MemorySegment firstMoment, MemorySegment secondMoment, MemorySegment center,
                                   long from, long to, StatsAccumulator into) {
         boolean scaled = gradScale != 1;
@@ -54,6 +55,7 @@ public final class ScalarStepStatsKernel implements StepStatsKernel {
             double g = grad.getAtIndex(JAVA_DOUBLE, i);
             if (scaled) g *= gradScale;
             if (Double.isFinite(g)) {
+                g = Math.min(Math.max(g, -gradClamp), gradClamp);
                 into.gradSquares += g * g;
             } else {
                 into.nonFiniteGrads++;

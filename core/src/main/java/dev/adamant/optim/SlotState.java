@@ -69,6 +69,14 @@ public class SlotState implements ParameterState {
         tensors.put(name, tensor);
     }
 
+    /**
+     * True when a step computes the same coefficients for this state as for {@code other}: the
+     * same step count, scalars and fresh slots, so one kernel call may cover both parameters.
+     */
+    final boolean inStepWith(SlotState other) {
+        return step == other.step && fresh.equals(other.fresh) && scalars.equals(other.scalars);
+    }
+
     final void endStep() {
         fresh.clear();
     }

@@ -31,6 +31,12 @@ public record UpdateStats(long elements, double gradNorm, double updateNorm, dou
         return updateNorm / paramNorm;
     }
 
+    /** A skipped step's entry: only {@code elements} and {@code nonFiniteGrads}; every figure NaN. */
+    static UpdateStats skipped(long elements, long nonFiniteGrads) {
+        double nan = Double.NaN;
+        return new UpdateStats(elements, nan, nan, nan, nan, nan, nan, nan, nonFiniteGrads);
+    }
+
     static UpdateStats of(StatsAccumulator a, boolean firstMoment, boolean secondMoment,
                           double effectiveLrMin, double effectiveLrMax) {
         double n = a.elements;

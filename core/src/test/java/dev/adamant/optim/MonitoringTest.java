@@ -81,8 +81,11 @@ public class MonitoringTest {
         return d;
     }
 
-    /** Runs three steps of {@code c}, returning the optimizer after checking the third step's figures. */
-    static void checkFigures(Case c, DType dtype, Backend backend, Monitoring monitoring) {
+    /** Steps run before the figures are checked: enough for RAdam's rectification to start (step 6). */
+    private static final int STEPS = 8;
+
+    /** Runs {@link #STEPS} steps of {@code c} and checks the last step's figures. */
+    public static void checkFigures(Case c, DType dtype, Backend backend, Monitoring monitoring) {
         SplittableRandom r = new SplittableRandom(5);
         Parameter[] ps = parameters(dtype, r);
         try (Optimizer<?, ?> opt = c.factory().apply(backend)) {
@@ -90,7 +93,7 @@ public class MonitoringTest {
             opt.addParamGroup(List.of(ps[2]));
             opt.setMonitoring(monitoring);
             double[][] before = new double[ps.length][], grads = new double[ps.length][];
-            for (int step = 1; step <= 3; step++) {
+            for (int step = 1; step <= STEPS; step++) {
                 for (int i = 0; i < ps.length; i++) {
                     if (ps[i].grad() != null) ps[i].grad().close();
                     ps[i].setGrad(tensor(dtype, r, SIZES[i]));
@@ -100,7 +103,7 @@ public class MonitoringTest {
                 opt.step();
             }
             StepStats stats = opt.lastStepStats().orElseThrow();
-            assertEquals(3, stats.step());
+            assertEquals(STEPS, stats.step());
             assertFalse(stats.skipped());
             assertEquals(2, stats.groups().size());
             assertEquals(monitoring == Monitoring.PER_TENSOR ? ps.length : 0, stats.tensors().size());
@@ -231,12 +234,12 @@ public class MonitoringTest {
             adam.step();
             UpdateStats s = adam.lastStepStats().orElseThrow().groups().get(0);
             // after one step v = 0.01·g², v̂ = v / (1 - 0.99) = g² (up to float32 rounding of v)
-            float v0 = 0.01f * 0.5f * 0.5f, v1 = (float) (0.01f * 3f) * 3f;
+            float v0 = Math.fma(0.01f * 0.5f, 0.5f, 0f), v1 = Math.fma(0.01f * -3f, -3f, 0f);
             double sqrtBc2 = Math.sqrt(1 - 0.99);
             assertEquals(0.1 / (Math.sqrt(v1) / sqrtBc2 + 1e-3), s.effectiveLrMin(), 1e-12);
             assertEquals(0.1 / (Math.sqrt(v0) / sqrtBc2 + 1e-3), s.effectiveLrMax(), 1e-12);
             assertEquals(Math.sqrt(0.25 + 9), s.gradNorm(), 1e-12);
-            assertEquals((v0 + v1) / 2, s.meanSecondMoment(), 1e-9);
+            assertEquals(((double) v0 + v1) / 2, s.meanSecondMoment(), 1e-12);
         }
     }
 
@@ -271,6 +274,69 @@ public class MonitoringTest {
             assertEquals(1, s.nonFiniteGrads());
             assertEquals(2, s.gradNorm());
             assertTrue(Double.isNaN(s.updateNorm()));
+        }
+    }
+
+    /**
+     * Figures do not depend on the thread count (pieces combine in plan order), bit for bit; a flat
+     * group and separate tensors are cut into different pieces, so they agree to rounding.
+     */
+    @Test
+    void figuresDoNotDependOnThreadsAndAgreeAcrossStorage() {
+        long[] sizes = {70_000, 1, 40_000, 3_000};
+        for (Monitoring monitoring : new Monitoring[] {Monitoring.PER_GROUP, Monitoring.PER_TENSOR}) {
+            StepStats separate = null;
+            for (boolean flat : new boolean[] {false, true}) {
+                StepStats oneThread = flatOrSeparateStep(flat, 1, monitoring, sizes);
+                for (int threads = 2; threads <= 3; threads++) {
+                    StepStats stats = flatOrSeparateStep(flat, threads, monitoring, sizes);
+                    String at = "flat=" + flat + " threads=" + threads + " " + monitoring;
+                    assertEquals(oneThread, stats, at);
+                }
+                assertEquals(monitoring == Monitoring.PER_TENSOR ? sizes.length : 0, oneThread.tensors().size());
+                if (separate == null) {
+                    separate = oneThread;
+                } else {
+                    UpdateStats a = separate.groups().get(0), b = oneThread.groups().get(0);
+                    assertEquals(a.elements(), b.elements());
+                    assertEquals(a.gradNorm(), b.gradNorm(), a.gradNorm() * 1e-12);
+                    assertEquals(a.updateNorm(), b.updateNorm(), a.updateNorm() * 1e-12);
+                    assertEquals(a.meanSecondMoment(), b.meanSecondMoment(), a.meanSecondMoment() * 1e-12);
+                    assertEquals(a.effectiveLrMin(), b.effectiveLrMin());
+                    assertEquals(a.effectiveLrMax(), b.effectiveLrMax());
+                }
+            }
+        }
+    }
+
+    private static StepStats flatOrSeparateStep(boolean flat, int threads, Monitoring monitoring, long[] sizes) {
+        SplittableRandom r = new SplittableRandom(21);
+        FlatParameters.Builder builder = FlatParameters.builder(DType.FLOAT32);
+        for (int i = 0; i < sizes.length; i++) builder.add("t" + i, sizes[i]);
+        try (FlatParameters block = builder.build(); Adam adam = new Adam(AdamConfig.adamW().withLr(0.01))) {
+            Parameter[] ps = new Parameter[sizes.length];
+            java.util.List<Tensor> owned = new java.util.ArrayList<>();
+            for (int i = 0; i < sizes.length; i++) {
+                float[] w = gaussianFloats(r, (int) sizes[i], 1), g = gaussianFloats(r, (int) sizes[i], 1);
+                if (flat) {
+                    ps[i] = block.parameter(i);
+                    ps[i].data().copyFrom(w);
+                    ps[i].grad().copyFrom(g);
+                } else {
+                    Tensor data = Tensor.ofFloats(w), grad = Tensor.ofFloats(g);
+                    owned.add(data);
+                    owned.add(grad);
+                    ps[i] = Parameter.of(data);
+                    ps[i].setGrad(grad);
+                }
+            }
+            adam.addParamGroup(List.of(ps));
+            adam.setThreads(threads);
+            adam.setMonitoring(monitoring);
+            adam.step();
+            adam.step();
+            owned.forEach(Tensor::close);
+            return adam.lastStepStats().orElseThrow();
         }
     }
 

@@ -29,24 +29,26 @@ final class VectorStepStatsKernel implements StepStatsKernel {
     static final int BLOCK = 1024;
 
     @Override
-    public void accumulateFloats(MemorySegment oldParam, MemorySegment param, MemorySegment grad, double gradScale,
+    public void accumulateFloats(MemorySegment oldParam, MemorySegment param, MemorySegment grad, double gradScale, double gradClamp,
                                  MemorySegment firstMoment, MemorySegment secondMoment, MemorySegment center,
                                  long from, long to, StatsAccumulator into) {
         long upper = from + F.loopBound(to - from);
         for (long block = from; block < upper; block += BLOCK) {
-            floatBlock(oldParam, param, grad, (float) gradScale, firstMoment, secondMoment, center,
+            floatBlock(oldParam, param, grad, (float) gradScale, (float) gradClamp, firstMoment, secondMoment, center,
                     from, block, Math.min(block + BLOCK, upper), into);
         }
-        TAIL.accumulateFloats(oldParam.asSlice((upper - from) * Float.BYTES), param, grad, gradScale,
+        TAIL.accumulateFloats(oldParam.asSlice((upper - from) * Float.BYTES), param, grad, gradScale, gradClamp,
                 firstMoment, secondMoment, center, upper, to, into);
     }
 
-    private static void floatBlock(MemorySegment oldParam, MemorySegment param, MemorySegment grad, float gradScale,
+    private static void floatBlock(MemorySegment oldParam, MemorySegment param, MemorySegment grad, float gradScale, float gradClamp,
                                    MemorySegment firstMoment, MemorySegment secondMoment, MemorySegment center,
                                    long from, long start, long end, StatsAccumulator into) {
         final boolean scaled = gradScale != 1, first = firstMoment != null, second = secondMoment != null,
                 centered = center != null;
+        final boolean clamped = gradClamp != Float.POSITIVE_INFINITY;
         final FloatVector scale = FloatVector.broadcast(F, gradScale);
+        final FloatVector upperClamp = FloatVector.broadcast(F, gradClamp), lowerClamp = FloatVector.broadcast(F, -gradClamp);
         FloatVector gradSquares = FloatVector.zero(F), updateSquares = FloatVector.zero(F),
                 paramSquares = FloatVector.zero(F), firstAbs = FloatVector.zero(F), secondSum = FloatVector.zero(F),
                 secondMin = FloatVector.broadcast(F, Float.POSITIVE_INFINITY),
@@ -59,6 +61,7 @@ final class VectorStepStatsKernel implements StepStatsKernel {
             VectorMask<Float> bad = g.test(VectorOperators.IS_FINITE).not();
             nonFinite += bad.trueCount();
             g = g.blend(0f, bad);
+            if (clamped) g = g.max(lowerClamp).min(upperClamp);
             gradSquares = g.fma(g, gradSquares);
             FloatVector p = FloatVector.fromMemorySegment(F, param, at, ORDER);
             FloatVector update = p.sub(FloatVector.fromMemorySegment(F, oldParam, (i - from) * Float.BYTES, ORDER));
@@ -94,21 +97,23 @@ final class VectorStepStatsKernel implements StepStatsKernel {
     }
 
     @Override
-    public void accumulateDoubles(MemorySegment oldParam, MemorySegment param, MemorySegment grad, double gradScale,
+    public void accumulateDoubles(MemorySegment oldParam, MemorySegment param, MemorySegment grad, double gradScale, double gradClamp,
                                   MemorySegment firstMoment, MemorySegment secondMoment, MemorySegment center,
                                   long from, long to, StatsAccumulator into) {
         long upper = from + D.loopBound(to - from);
-        doubles(oldParam, param, grad, gradScale, firstMoment, secondMoment, center, from, upper, into);
-        TAIL.accumulateDoubles(oldParam.asSlice((upper - from) * Double.BYTES), param, grad, gradScale,
+        doubles(oldParam, param, grad, gradScale, gradClamp, firstMoment, secondMoment, center, from, upper, into);
+        TAIL.accumulateDoubles(oldParam.asSlice((upper - from) * Double.BYTES), param, grad, gradScale, gradClamp,
                 firstMoment, secondMoment, center, upper, to, into);
     }
 
-    private static void doubles(MemorySegment oldParam, MemorySegment param, MemorySegment grad, double gradScale,
+    private static void doubles(MemorySegment oldParam, MemorySegment param, MemorySegment grad, double gradScale, double gradClamp,
                                 MemorySegment firstMoment, MemorySegment secondMoment, MemorySegment center,
                                 long from, long upper, StatsAccumulator into) {
         final boolean scaled = gradScale != 1, first = firstMoment != null, second = secondMoment != null,
                 centered = center != null;
+        final boolean clamped = gradClamp != Double.POSITIVE_INFINITY;
         final DoubleVector scale = DoubleVector.broadcast(D, gradScale);
+        final DoubleVector upperClamp = DoubleVector.broadcast(D, gradClamp), lowerClamp = DoubleVector.broadcast(D, -gradClamp);
         DoubleVector gradSquares = DoubleVector.zero(D), updateSquares = DoubleVector.zero(D),
                 paramSquares = DoubleVector.zero(D), firstAbs = DoubleVector.zero(D), secondSum = DoubleVector.zero(D),
                 secondMin = DoubleVector.broadcast(D, Double.POSITIVE_INFINITY),
@@ -121,6 +126,7 @@ final class VectorStepStatsKernel implements StepStatsKernel {
             VectorMask<Double> bad = g.test(VectorOperators.IS_FINITE).not();
             nonFinite += bad.trueCount();
             g = g.blend(0d, bad);
+            if (clamped) g = g.max(lowerClamp).min(upperClamp);
             gradSquares = g.fma(g, gradSquares);
             DoubleVector p = DoubleVector.fromMemorySegment(D, param, at, ORDER);
             DoubleVector update = p.sub(DoubleVector.fromMemorySegment(D, oldParam, (i - from) * Double.BYTES, ORDER));

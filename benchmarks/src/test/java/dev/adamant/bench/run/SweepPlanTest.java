@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,10 +46,27 @@ class SweepPlanTest {
     void fullSweepAddsSizesThePreferredKernelAndLongerIterations() {
         SweepPlan full = parse("--full");
         assertEquals(7, full.sizes().size());
-        assertEquals(5 * 2 * 7 + 2 * 7 + 7 + 2 * OptimizerStepBenchmark.FAMILY.size() + 5, full.configurations().size());
+        int scale = 6 + 2 + Runtime.getRuntime().availableProcessors();
+        assertEquals(5 * 2 * 7 + 2 * 7 + 7 + 2 * OptimizerStepBenchmark.FAMILY.size() + 5 + scale, full.configurations().size());
+        assertTrue(full.scale());
         assertTrue(full.kernels().contains("preferred"));
         assertTrue(full.measurementTime().compareTo(parse().measurementTime()) > 0);
         assertTrue(full.measurementIterations() > parse().measurementIterations());
+    }
+
+    @Test
+    void scaleAddsTheModelTheSmallTensorsAndThreadScaling() {
+        SweepPlan plan = parse("--scale", "--optimizers", "none", "--features", "none");
+        int threads = Runtime.getRuntime().availableProcessors();
+        assertFalse(parse().scale(), "the quick sweep stays within three minutes without it");
+        assertEquals(32 + 8 + 4 + 6 + 2 + threads, plan.configurations().size());
+        assertEquals("ManyTensors elements=2048000 layout=one stepThreads=1", plan.configurations().get(44).label());
+        assertEquals("ModelStep layout=flat model=gpt2-small stepThreads=0", plan.configurations().get(50).label());
+        assertEquals("ThreadScaling elements=67108864 threadCount=" + threads, plan.configurations().getLast().label());
+        assertTrue(plan.describe().contains("scale GPT-2 small"), plan.describe());
+        var options = plan.jmhOptions(Path.of("x.json"));
+        assertTrue(options.getIncludes().getFirst().contains("ModelStepBenchmark"), options.getIncludes().toString());
+        assertEquals(threads, options.getParameter("threadCount").get().size());
     }
 
     @Test
