@@ -31,6 +31,17 @@ public final class Checks {
         }
     }
 
+    /**
+     * Rejects a {@code clip_grad_value_} bound that is NaN or negative (torch would clamp every
+     * element to nonsense); {@code +∞} is accepted and clamps nothing.
+     */
+    public static double clipValue(double clipValue) {
+        if (!(clipValue >= 0)) {
+            throw new IllegalArgumentException("Invalid clipValue: " + clipValue + " (expected >= 0; +Infinity clips nothing)");
+        }
+        return clipValue;
+    }
+
     /** Rejects freed memory, and read-only memory where the call would write. */
     public static void usable(String name, MemorySegment segment, boolean written) {
         if (!segment.scope().isAlive()) {

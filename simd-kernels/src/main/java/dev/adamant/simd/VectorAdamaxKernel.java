@@ -56,11 +56,16 @@ final class VectorAdamaxKernel implements AdamaxKernel {
         // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
         final boolean scaled = c.gradScale() != 1;
         final FloatVector gradScale = FloatVector.broadcast(F, (float) c.gradScale());
+        // then torch's clip_grad_value_ (clamp_); lane-wise max/min are Math.max/min: NaN stays NaN
+        final boolean clamped = c.clipValue() != Double.POSITIVE_INFINITY;
+        final FloatVector clipValue = FloatVector.broadcast(F, (float) c.clipValue());
+        final FloatVector negClipValue = clipValue.neg();
         for (long i = from; i < upper; i += F.length()) {
             long at = i * Float.BYTES;
             FloatVector p = FloatVector.fromMemorySegment(F, param, at, ORDER);
             FloatVector g = FloatVector.fromMemorySegment(F, grad, at, ORDER);
             if (scaled) g = g.mul(gradScale);
+            if (clamped) g = g.max(negClipValue).min(clipValue);
             if (maximize) g = g.neg();
             if (l2) g = p.fma(wd, g);
             FloatVector m = g.fma(oneMinusBeta1, FloatVector.fromMemorySegment(F, expAvg, at, ORDER).mul(beta1));
@@ -84,11 +89,16 @@ final class VectorAdamaxKernel implements AdamaxKernel {
         // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
         final boolean scaled = c.gradScale() != 1;
         final DoubleVector gradScale = DoubleVector.broadcast(D, c.gradScale());
+        // then torch's clip_grad_value_ (clamp_); lane-wise max/min are Math.max/min: NaN stays NaN
+        final boolean clamped = c.clipValue() != Double.POSITIVE_INFINITY;
+        final DoubleVector clipValue = DoubleVector.broadcast(D, c.clipValue());
+        final DoubleVector negClipValue = clipValue.neg();
         for (long i = from; i < upper; i += D.length()) {
             long at = i * Double.BYTES;
             DoubleVector p = DoubleVector.fromMemorySegment(D, param, at, ORDER);
             DoubleVector g = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
             if (scaled) g = g.mul(gradScale);
+            if (clamped) g = g.max(negClipValue).min(clipValue);
             if (maximize) g = g.neg();
             if (l2) g = p.fma(wd, g);
             DoubleVector m = g.fma(oneMinusBeta1, DoubleVector.fromMemorySegment(D, expAvg, at, ORDER).mul(beta1));

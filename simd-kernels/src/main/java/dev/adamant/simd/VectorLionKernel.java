@@ -53,10 +53,15 @@ final class VectorLionKernel implements LionKernel {
         // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
         final boolean scaled = c.gradScale() != 1;
         final FloatVector gradScale = FloatVector.broadcast(F, (float) c.gradScale());
+        // then torch's clip_grad_value_ (clamp_); lane-wise max/min are Math.max/min: NaN stays NaN
+        final boolean clamped = c.clipValue() != Double.POSITIVE_INFINITY;
+        final FloatVector clipValue = FloatVector.broadcast(F, (float) c.clipValue());
+        final FloatVector negClipValue = clipValue.neg();
         for (long i = from; i < upper; i += F.length()) {
             long at = i * Float.BYTES;
             FloatVector g = FloatVector.fromMemorySegment(F, grad, at, ORDER);
             if (scaled) g = g.mul(gradScale);
+            if (clamped) g = g.max(negClipValue).min(clipValue);
             if (maximize) g = g.neg();
             FloatVector m = FloatVector.fromMemorySegment(F, expAvg, at, ORDER);
             FloatVector p = FloatVector.fromMemorySegment(F, param, at, ORDER);
@@ -83,10 +88,15 @@ final class VectorLionKernel implements LionKernel {
         // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
         final boolean scaled = c.gradScale() != 1;
         final DoubleVector gradScale = DoubleVector.broadcast(D, c.gradScale());
+        // then torch's clip_grad_value_ (clamp_); lane-wise max/min are Math.max/min: NaN stays NaN
+        final boolean clamped = c.clipValue() != Double.POSITIVE_INFINITY;
+        final DoubleVector clipValue = DoubleVector.broadcast(D, c.clipValue());
+        final DoubleVector negClipValue = clipValue.neg();
         for (long i = from; i < upper; i += D.length()) {
             long at = i * Double.BYTES;
             DoubleVector g = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
             if (scaled) g = g.mul(gradScale);
+            if (clamped) g = g.max(negClipValue).min(clipValue);
             if (maximize) g = g.neg();
             DoubleVector m = DoubleVector.fromMemorySegment(D, expAvg, at, ORDER);
             DoubleVector p = DoubleVector.fromMemorySegment(D, param, at, ORDER);
