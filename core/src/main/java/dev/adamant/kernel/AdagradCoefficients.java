@@ -45,7 +45,7 @@ public record AdagradCoefficients(double weightDecay, double negClr, double eps,
      * @throws IllegalArgumentException if {@code clipValue} is NaN or negative
      */
     public AdagradCoefficients withClipValue(double clipValue) {
-        Checks.clipValue(clipValue);
+        clipValue = Checks.clipValue(clipValue);
         return new AdagradCoefficients(weightDecay, negClr, eps, maximize, gradScale, clipValue);
     }
 }

@@ -69,7 +69,7 @@ public record AdamCoefficients(
      * @throws IllegalArgumentException if {@code clipValue} is NaN or negative
      */
     public AdamCoefficients withClipValue(double clipValue) {
-        Checks.clipValue(clipValue);
+        clipValue = Checks.clipValue(clipValue);
         return new AdamCoefficients(beta1, oneMinusBeta1, beta2, oneMinusBeta2, l2WeightDecay, decayFactor, negStepSize, sqrtBiasCorrection2, eps, fastNegStepSize, fastEps, amsgrad, maximize, gradScale, clipValue);
     }
 }

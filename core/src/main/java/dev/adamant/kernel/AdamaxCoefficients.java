@@ -50,7 +50,7 @@ public record AdamaxCoefficients(double beta1, double oneMinusBeta1, double beta
      * @throws IllegalArgumentException if {@code clipValue} is NaN or negative
      */
     public AdamaxCoefficients withClipValue(double clipValue) {
-        Checks.clipValue(clipValue);
+        clipValue = Checks.clipValue(clipValue);
         return new AdamaxCoefficients(beta1, oneMinusBeta1, beta2, weightDecay, negStepSize, eps, maximize, gradScale, clipValue);
     }
 }

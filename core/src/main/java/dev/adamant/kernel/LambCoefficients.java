@@ -47,7 +47,7 @@ public record LambCoefficients(double lr, double beta1, double oneMinusBeta1, do
      * @throws IllegalArgumentException if {@code clipValue} is NaN or negative
      */
     public LambCoefficients withClipValue(double clipValue) {
-        Checks.clipValue(clipValue);
+        clipValue = Checks.clipValue(clipValue);
         return new LambCoefficients(lr, beta1, oneMinusBeta1, beta2, oneMinusBeta2, biasCorrection1, biasCorrection2, eps, weightDecay, adapt, gradScale, clipValue);
     }
 }

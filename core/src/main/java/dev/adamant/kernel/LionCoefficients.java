@@ -35,7 +35,7 @@ public record LionCoefficients(double beta1, double oneMinusBeta1, double beta2,
      * @throws IllegalArgumentException if {@code clipValue} is NaN or negative
      */
     public LionCoefficients withClipValue(double clipValue) {
-        Checks.clipValue(clipValue);
+        clipValue = Checks.clipValue(clipValue);
         return new LionCoefficients(beta1, oneMinusBeta1, beta2, oneMinusBeta2, decayFactor, negLr, maximize, gradScale, clipValue);
     }
 }

@@ -91,7 +91,7 @@ public record NAdamCoefficients(
      * @throws IllegalArgumentException if {@code clipValue} is NaN or negative
      */
     public NAdamCoefficients withClipValue(double clipValue) {
-        Checks.clipValue(clipValue);
+        clipValue = Checks.clipValue(clipValue);
         return new NAdamCoefficients(beta1, oneMinusBeta1, beta2, oneMinusBeta2, weightDecay, sqrtBiasCorrection2, eps, negGradStepSize, negExpAvgStepSize, fastNegGradStepSize, fastNegExpAvgStepSize, fastEps, muProduct, gradScale, clipValue);
     }
 }

@@ -75,7 +75,7 @@ public record RAdamCoefficients(
      * @throws IllegalArgumentException if {@code clipValue} is NaN or negative
      */
     public RAdamCoefficients withClipValue(double clipValue) {
-        Checks.clipValue(clipValue);
+        clipValue = Checks.clipValue(clipValue);
         return new RAdamCoefficients(beta1, oneMinusBeta1, beta2, oneMinusBeta2, weightDecay, biasCorrection1, lr, rectified, rect, sqrtBiasCorrection2, eps, fastNegStepSize, gradScale, clipValue);
     }
 }

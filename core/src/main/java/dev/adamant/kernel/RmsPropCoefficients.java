@@ -49,7 +49,7 @@ public record RmsPropCoefficients(double alpha, double oneMinusAlpha, double eps
      * @throws IllegalArgumentException if {@code clipValue} is NaN or negative
      */
     public RmsPropCoefficients withClipValue(double clipValue) {
-        Checks.clipValue(clipValue);
+        clipValue = Checks.clipValue(clipValue);
         return new RmsPropCoefficients(alpha, oneMinusAlpha, eps, weightDecay, momentum, negLr, centered, maximize, gradScale, clipValue);
     }
 }

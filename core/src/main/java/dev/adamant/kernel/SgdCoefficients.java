@@ -49,7 +49,7 @@ public record SgdCoefficients(double weightDecay, double momentum, double oneMin
      * @throws IllegalArgumentException if {@code clipValue} is NaN or negative
      */
     public SgdCoefficients withClipValue(double clipValue) {
-        Checks.clipValue(clipValue);
+        clipValue = Checks.clipValue(clipValue);
         return new SgdCoefficients(weightDecay, momentum, oneMinusDampening, negLr, nesterov, maximize, firstStep, gradScale, clipValue);
     }
 }

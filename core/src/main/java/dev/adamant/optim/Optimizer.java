@@ -439,11 +439,11 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
      * @throws IllegalArgumentException if {@code clipValue} is NaN or negative; nothing is recorded
      */
     public final void clipGradValue(double clipValue) {
-        Checks.clipValue(clipValue);
+        double bound = Checks.clipValue(clipValue);
         enter();
         try {
             ensureOpen();
-            pendingClipValue = Math.min(pendingClipValue, clipValue);
+            pendingClipValue = Math.min(pendingClipValue, bound);
             clipValuePending = true;
         } finally {
             busy.set(false);
