@@ -38,7 +38,8 @@ class SweepPlanTest {
         assertEquals("StreamProbe size=16777216", quick.configurations().get(43).label());
         assertTrue(quick.configurations().get(43 + family).label().startsWith("OptimizerStep backend="));
         assertTrue(quick.configurations().getLast().label().startsWith("StepFeatures "), quick.configurations().getLast().label());
-        assertTrue(quick.estimate().compareTo(Duration.ofMinutes(3)) <= 0, "quick sweep estimated at " + quick.estimate());
+        // "about three minutes" (README); the value-clip feature took the estimate to 3 min 1 s
+        assertTrue(quick.estimate().compareTo(Duration.ofMinutes(3).plusSeconds(10)) <= 0, "quick sweep estimated at " + quick.estimate());
     }
 
     @Test
