@@ -48,7 +48,7 @@ public class Adagrad extends SlotOptimizer<AdagradConfig, AdagradState> {
 
     @Override
     protected void step(Parameter p, AdagradState s, AdagradConfig config) {
-        AdagradCoefficients c = config.coefficients(s.step()).withGradScale(gradScale());
+        AdagradCoefficients c = config.coefficients(s.step()).withGradScale(gradScale()).withClipValue(clipValue());
         Tensor data = p.data();
         switch (data.dtype()) {
             case FLOAT32 -> kernel.updateFloats(c, data.segment(), p.grad().segment(), s.sum().segment(), 0, data.size());

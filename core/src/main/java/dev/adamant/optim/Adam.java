@@ -60,7 +60,7 @@ public class Adam extends SlotOptimizer<AdamConfig, AdamState> {
 
     @Override
     protected void step(Parameter p, AdamState s, AdamConfig config) {
-        AdamCoefficients c = config.coefficients(s.step()).withGradScale(gradScale());
+        AdamCoefficients c = config.coefficients(s.step()).withGradScale(gradScale()).withClipValue(clipValue());
         Tensor data = p.data();
         var max = config.amsgrad() ? s.maxExpAvgSq().segment() : null;
         switch (data.dtype()) {

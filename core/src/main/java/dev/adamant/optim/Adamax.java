@@ -44,7 +44,7 @@ public class Adamax extends SlotOptimizer<AdamaxConfig, AdamaxState> {
 
     @Override
     protected void step(Parameter p, AdamaxState s, AdamaxConfig config) {
-        AdamaxCoefficients c = config.coefficients(s.step()).withGradScale(gradScale());
+        AdamaxCoefficients c = config.coefficients(s.step()).withGradScale(gradScale()).withClipValue(clipValue());
         Tensor data = p.data();
         switch (data.dtype()) {
             case FLOAT32 -> kernel.updateFloats(c, data.segment(), p.grad().segment(), s.expAvg().segment(),

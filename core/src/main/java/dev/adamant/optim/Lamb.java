@@ -42,7 +42,7 @@ public final class Lamb extends SlotOptimizer<LambConfig, SlotState> {
 
     @Override
     protected void step(Parameter p, SlotState s, LambConfig config) {
-        LambCoefficients c = config.coefficients(s.step()).withGradScale(gradScale());
+        LambCoefficients c = config.coefficients(s.step()).withGradScale(gradScale()).withClipValue(clipValue());
         Tensor data = p.data();
         var param = data.segment();
         var grad = p.grad().segment();

@@ -39,7 +39,7 @@ public final class Lion extends SlotOptimizer<LionConfig, SlotState> {
 
     @Override
     protected void step(Parameter p, SlotState s, LionConfig config) {
-        LionCoefficients c = config.coefficients().withGradScale(gradScale());
+        LionCoefficients c = config.coefficients().withGradScale(gradScale()).withClipValue(clipValue());
         Tensor data = p.data();
         var expAvg = s.tensor(EXP_AVG.name()).segment();
         switch (data.dtype()) {

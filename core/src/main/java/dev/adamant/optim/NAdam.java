@@ -52,7 +52,7 @@ public class NAdam extends SlotOptimizer<NAdamConfig, NAdamState> {
 
     @Override
     protected void step(Parameter p, NAdamState s, NAdamConfig config) {
-        NAdamCoefficients c = config.coefficients(s.step(), s.muProduct()).withGradScale(gradScale());
+        NAdamCoefficients c = config.coefficients(s.step(), s.muProduct()).withGradScale(gradScale()).withClipValue(clipValue());
         Tensor data = p.data();
         switch (data.dtype()) {
             case FLOAT32 -> kernel.updateFloats(c, data.segment(), p.grad().segment(), s.expAvg().segment(),

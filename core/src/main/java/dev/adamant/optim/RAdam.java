@@ -49,7 +49,7 @@ public class RAdam extends SlotOptimizer<RAdamConfig, RAdamState> {
 
     @Override
     protected void step(Parameter p, RAdamState s, RAdamConfig config) {
-        RAdamCoefficients c = config.coefficients(s.step()).withGradScale(gradScale());
+        RAdamCoefficients c = config.coefficients(s.step()).withGradScale(gradScale()).withClipValue(clipValue());
         Tensor data = p.data();
         switch (data.dtype()) {
             case FLOAT32 -> kernel.updateFloats(c, data.segment(), p.grad().segment(), s.expAvg().segment(),

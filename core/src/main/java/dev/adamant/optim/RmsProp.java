@@ -59,7 +59,7 @@ public final class RmsProp extends SlotOptimizer<RmsPropConfig, RmsPropState> {
 
     @Override
     protected void step(Parameter p, RmsPropState s, RmsPropConfig config) {
-        RmsPropCoefficients c = config.coefficients().withGradScale(gradScale());
+        RmsPropCoefficients c = config.coefficients().withGradScale(gradScale()).withClipValue(clipValue());
         Tensor data = p.data();
         var gradAvg = c.centered() ? s.gradAvg().segment() : null;
         var buf = c.useMomentum() ? s.momentumBuffer().segment() : null;

@@ -58,7 +58,7 @@ public final class Sgd extends SlotOptimizer<SgdConfig, SgdState> {
 
     @Override
     protected void step(Parameter p, SgdState s, SgdConfig config) {
-        SgdCoefficients c = config.coefficients(s.isFresh(SgdState.MOMENTUM_BUFFER.name())).withGradScale(gradScale());
+        SgdCoefficients c = config.coefficients(s.isFresh(SgdState.MOMENTUM_BUFFER.name())).withGradScale(gradScale()).withClipValue(clipValue());
         Tensor data = p.data();
         var buf = c.useMomentum() ? s.momentumBuffer().segment() : null;
         switch (data.dtype()) {
