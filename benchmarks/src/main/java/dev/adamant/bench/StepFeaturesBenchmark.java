@@ -17,12 +17,13 @@ import java.util.List;
  * width? Each variant differs only in what runs around the step: global-norm clipping (one
  * read-only reduction over the gradients, the coefficient then applied inside the kernel),
  * loss-scale unscaling (a read-only non-finite check, the factor applied inside the kernel), both,
- * or the skip-on-non-finite policy alone.
+ * the skip-on-non-finite policy alone, or per-element value clipping (no extra pass at all: the
+ * clamp runs inside the kernel, so this is the clamp's arithmetic and nothing else).
  */
 public class StepFeaturesBenchmark extends BenchmarkDefaults {
 
-    /** {@code plain}, {@code clip}, {@code unscale}, {@code clip+unscale} or {@code skip-policy}. */
-    @Param({"plain", "clip", "unscale", "clip+unscale", "skip-policy"})
+    /** {@code plain}, {@code clip}, {@code unscale}, {@code clip+unscale}, {@code skip-policy} or {@code value-clip}. */
+    @Param({"plain", "clip", "unscale", "clip+unscale", "skip-policy", "value-clip"})
     public String feature;
 
     /** fp32 elements in the tensor (not {@code size}: the sweep sets that for the AdamW benchmark). */
@@ -31,7 +32,7 @@ public class StepFeaturesBenchmark extends BenchmarkDefaults {
 
     private Buffers buffers;
     private AdamW adamW;
-    private boolean clip, unscale;
+    private boolean clip, unscale, valueClip;
 
     @Setup
     public void setUp() {
@@ -46,6 +47,7 @@ public class StepFeaturesBenchmark extends BenchmarkDefaults {
             case "unscale" -> unscale = true;
             case "clip+unscale" -> clip = unscale = true;
             case "skip-policy" -> adamW.setNonFinitePolicy(NonFinitePolicy.SKIP_STEP);
+            case "value-clip" -> valueClip = true;
             default -> throw new IllegalArgumentException("unknown feature " + feature);
         }
     }
@@ -63,6 +65,9 @@ public class StepFeaturesBenchmark extends BenchmarkDefaults {
         }
         if (clip) {
             adamW.clipGradNorm(1.0, 2.0);
+        }
+        if (valueClip) {
+            adamW.clipGradValue(1.0); // the gradients are N(0, 1): about a third of them are clamped
         }
         adamW.step();
     }

@@ -55,6 +55,7 @@ class ReportTest {
                 .add("dev.adamant.bench.OptimizerStepBenchmark.step", Map.of("optimizer", "sgd", "backend", "preferred", "elements", "1000"), 5e6)
                 .add("dev.adamant.bench.StepFeaturesBenchmark.step", Map.of("feature", "plain", "elements", "1000"), 4e6)
                 .add("dev.adamant.bench.StepFeaturesBenchmark.step", Map.of("feature", "clip", "elements", "1000"), 2e6)
+                .add("dev.adamant.bench.StepFeaturesBenchmark.step", Map.of("feature", "value-clip", "elements", "1000"), 3.2e6)
                 .stream(1000, 8e6);
         String md = new MarkdownReport(JmhRun.parse(j.json()), CONTEXT).render();
         // sgd: 1.00 and 5.00 G elem/s, 5×, 20 bytes per element → 100 GB/s
@@ -62,6 +63,7 @@ class ReportTest {
         // clip: half the plain step's throughput, so twice its time
         assertTrue(md.contains("| clip | 2.00 | 2.00× |"), md);
         assertTrue(md.contains("| plain | 4.00 | 1.00× |"), md);
+        assertTrue(md.contains("| value-clip | 3.20 | 1.25× | `clipGradValue(1.0)`"), md);
         assertFalse(md.contains("Not in the table"), md);
     }
 

@@ -31,6 +31,18 @@ public final class Checks {
         }
     }
 
+    /**
+     * Rejects a {@code clip_grad_value_} bound that is NaN or negative (torch would clamp every
+     * element to nonsense); {@code +∞} is accepted and clamps nothing. Returns it with {@code -0.0}
+     * made {@code +0.0}, so the bounds are {@code [-0.0, +0.0]} as torch's for a clip value of 0.
+     */
+    public static double clipValue(double clipValue) {
+        if (!(clipValue >= 0)) {
+            throw new IllegalArgumentException("Invalid clipValue: " + clipValue + " (expected >= 0; +Infinity clips nothing)");
+        }
+        return clipValue + 0.0;
+    }
+
     /** Rejects freed memory, and read-only memory where the call would write. */
     public static void usable(String name, MemorySegment segment, boolean written) {
         if (!segment.scope().isAlive()) {

@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
  * <p>Exact numerics, per element, with {@code f(x)} the coefficient rounded to the element type:
  * <pre>
  * grad = grad * f(gradScale)             only when gradScale != 1 (clipping), before anything else
+ * grad = min(max(grad, -f(clip)), f(clip))   only when clipValue != ∞ (value clipping), next
  * g = maximize ? -grad : grad
  * g = fma(p, f(wd), g)                    wd != 0 only (torch skips the op otherwise)
  * sum = fma(g, g, sum)                    sum.addcmul_(g, g, value=1)

@@ -1,5 +1,7 @@
 package dev.adamant.kernel;
 
+import dev.adamant.internal.Checks;
+
 /**
  * The scalars of one Adam/AdamW step for one tensor, computed once per step in double precision as
  * torch computes them. Kernels round each to the element type once, outside the element loop.
@@ -17,7 +19,9 @@ package dev.adamant.kernel;
  * @param fastEps               fast mode: ε·sqrt(1 - β2^t)
  * @param amsgrad               keep and use the running maximum of the second moment
  * @param maximize              ascend instead of descend (negate the gradient)
- * @param gradScale gradient scale (clip coefficient), applied first; 1 = none
+ * @param gradScale gradient scale (clip coefficient, unscale), applied first; 1 = none
+ * @param clipValue gradient elements are clamped to {@code [-f(clipValue), f(clipValue)]} right after the
+ *                  scale, as torch's {@code clip_grad_value_}; {@code +∞} = none
  */
 public record AdamCoefficients(
         double beta1, double oneMinusBeta1,
@@ -26,7 +30,7 @@ public record AdamCoefficients(
         double negStepSize, double sqrtBiasCorrection2, double eps,
         double fastNegStepSize, double fastEps,
         boolean amsgrad, boolean maximize,
-        double gradScale) {
+        double gradScale, double clipValue) {
 
     /**
      * Coefficients for step {@code step} (1-based) with the given hyperparameters. Inputs are
@@ -46,7 +50,7 @@ public record AdamCoefficients(
                 decoupledWeightDecay ? 1 - lr * weightDecay : 1,
                 -stepSize, sqrtBc2, eps,
                 -stepSize * sqrtBc2, eps * sqrtBc2,
-                amsgrad, maximize, 1);
+                amsgrad, maximize, 1, Double.POSITIVE_INFINITY);
     }
 
     /**
@@ -54,6 +58,18 @@ public record AdamCoefficients(
      * operation, as torch's in-place {@code grad.mul_(clip_coef)} before the step; 1 skips the multiply.
      */
     public AdamCoefficients withGradScale(double gradScale) {
-        return new AdamCoefficients(beta1, oneMinusBeta1, beta2, oneMinusBeta2, l2WeightDecay, decayFactor, negStepSize, sqrtBiasCorrection2, eps, fastNegStepSize, fastEps, amsgrad, maximize, gradScale);
+        return new AdamCoefficients(beta1, oneMinusBeta1, beta2, oneMinusBeta2, l2WeightDecay, decayFactor, negStepSize, sqrtBiasCorrection2, eps, fastNegStepSize, fastEps, amsgrad, maximize, gradScale, clipValue);
+    }
+
+    /**
+     * These coefficients with every gradient element clamped to {@code [-f(clipValue), f(clipValue)]}
+     * right after the {@link #gradScale} multiply, as torch's in-place {@code clip_grad_value_}
+     * before the step (NaN stays NaN); {@code +∞} skips the clamp.
+     *
+     * @throws IllegalArgumentException if {@code clipValue} is NaN or negative
+     */
+    public AdamCoefficients withClipValue(double clipValue) {
+        clipValue = Checks.clipValue(clipValue);
+        return new AdamCoefficients(beta1, oneMinusBeta1, beta2, oneMinusBeta2, l2WeightDecay, decayFactor, negStepSize, sqrtBiasCorrection2, eps, fastNegStepSize, fastEps, amsgrad, maximize, gradScale, clipValue);
     }
 }

@@ -1,5 +1,7 @@
 package dev.adamant.kernel;
 
+import dev.adamant.internal.Checks;
+
 /**
  * The scalars of one Adamax step for one tensor, computed once per step in double precision as
  * torch 1.13's {@code _single_tensor_adamax} computes them (Python floats). Kernels round each to
@@ -12,11 +14,13 @@ package dev.adamant.kernel;
  * @param negStepSize   -(lr / (1 - β1^t))
  * @param eps           ε, added to |g|
  * @param maximize      ascend instead of descend (negate the gradient)
- * @param gradScale gradient scale (clip coefficient), applied first; 1 = none
+ * @param gradScale gradient scale (clip coefficient, unscale), applied first; 1 = none
+ * @param clipValue gradient elements are clamped to {@code [-f(clipValue), f(clipValue)]} right after the
+ *                  scale, as torch's {@code clip_grad_value_}; {@code +∞} = none
  */
 public record AdamaxCoefficients(double beta1, double oneMinusBeta1, double beta2, double weightDecay,
                                  double negStepSize, double eps, boolean maximize,
-        double gradScale) {
+        double gradScale, double clipValue) {
 
     /**
      * Coefficients for step {@code step} (1-based) with the given hyperparameters. Inputs are
@@ -27,7 +31,7 @@ public record AdamaxCoefficients(double beta1, double oneMinusBeta1, double beta
         // Python float pow, with step = state_steps[i].item()
         double biasCorrection = 1 - Math.pow(beta1, step);
         double clr = lr / biasCorrection;
-        return new AdamaxCoefficients(beta1, 1 - beta1, beta2, weightDecay, -clr, eps, maximize, 1);
+        return new AdamaxCoefficients(beta1, 1 - beta1, beta2, weightDecay, -clr, eps, maximize, 1, Double.POSITIVE_INFINITY);
     }
 
     /**
@@ -35,6 +39,18 @@ public record AdamaxCoefficients(double beta1, double oneMinusBeta1, double beta
      * operation, as torch's in-place {@code grad.mul_(clip_coef)} before the step; 1 skips the multiply.
      */
     public AdamaxCoefficients withGradScale(double gradScale) {
-        return new AdamaxCoefficients(beta1, oneMinusBeta1, beta2, weightDecay, negStepSize, eps, maximize, gradScale);
+        return new AdamaxCoefficients(beta1, oneMinusBeta1, beta2, weightDecay, negStepSize, eps, maximize, gradScale, clipValue);
+    }
+
+    /**
+     * These coefficients with every gradient element clamped to {@code [-f(clipValue), f(clipValue)]}
+     * right after the {@link #gradScale} multiply, as torch's in-place {@code clip_grad_value_}
+     * before the step (NaN stays NaN); {@code +∞} skips the clamp.
+     *
+     * @throws IllegalArgumentException if {@code clipValue} is NaN or negative
+     */
+    public AdamaxCoefficients withClipValue(double clipValue) {
+        clipValue = Checks.clipValue(clipValue);
+        return new AdamaxCoefficients(beta1, oneMinusBeta1, beta2, weightDecay, negStepSize, eps, maximize, gradScale, clipValue);
     }
 }

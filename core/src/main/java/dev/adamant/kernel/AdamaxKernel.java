@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
  * <p>Exact numerics, per element, with {@code f(x)} the coefficient rounded to the element type:
  * <pre>
  * grad = grad * f(gradScale)             only when gradScale != 1 (clipping), before anything else
+ * grad = min(max(grad, -f(clip)), f(clip))   only when clipValue != ∞ (value clipping), next
  * g = maximize ? -grad : grad
  * g = fma(p, f(wd), g)                    wd != 0 only (torch skips the op otherwise)
  * m = fma(g, f(1-β1), m * f(β1))          exp_avg.mul_(β1).add_(g, alpha=1-β1)

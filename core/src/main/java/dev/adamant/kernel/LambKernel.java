@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
  * <pre>
  * pass 1, per element:
  *   g = grad * f(gradScale)               only when gradScale != 1 (clipping), first
+ *   g = min(max(g, -f(clip)), f(clip))    only when clipValue != ∞ (value clipping), next
  *   m = fma(g, f(1-β1), m * f(β1))
  *   v = fma(f(1-β2) * g, g, v * f(β2))
  *   u = fma(p, f(wd), (m / f(bc1)) / (sqrt(v / f(bc2)) + f(ε)))

@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
  * element type and torch-style fused {@code add(alpha=)}:
  * <pre>
  * grad = grad * f(gradScale)             only when gradScale != 1 (clipping), before anything else
+ * grad = min(max(grad, -f(clip)), f(clip))   only when clipValue != ∞ (value clipping), next
  * g = maximize ? -grad : grad
  * c = fma(g, f(1-β1), m * f(β1))          interpolation used for the update
  * p = p * f(1 - lr·wd)                    decoupled decay (skipped when wd = 0)

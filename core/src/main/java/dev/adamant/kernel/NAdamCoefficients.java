@@ -1,5 +1,7 @@
 package dev.adamant.kernel;
 
+import dev.adamant.internal.Checks;
+
 /**
  * The scalars of one NAdam step for one tensor, computed once per step in double precision as
  * torch computes them (python floats), with the current semantics: torch ≥ 2.0 and torch 1.13's
@@ -28,7 +30,9 @@ package dev.adamant.kernel;
  * @param fastNegExpAvgStepSize fast mode: negExpAvgStepSize·sqrt(1 - β2^t)
  * @param fastEps               fast mode: ε·sqrt(1 - β2^t)
  * @param muProduct             the state {@code mu_product} after this step (μ_1·…·μ_t in float32)
- * @param gradScale gradient scale (clip coefficient), applied first; 1 = none
+ * @param gradScale gradient scale (clip coefficient, unscale), applied first; 1 = none
+ * @param clipValue gradient elements are clamped to {@code [-f(clipValue), f(clipValue)]} right after the
+ *                  scale, as torch's {@code clip_grad_value_}; {@code +∞} = none
  */
 public record NAdamCoefficients(
         double beta1, double oneMinusBeta1,
@@ -37,7 +41,7 @@ public record NAdamCoefficients(
         double negGradStepSize, double negExpAvgStepSize,
         double fastNegGradStepSize, double fastNegExpAvgStepSize, double fastEps,
         float muProduct,
-        double gradScale) {
+        double gradScale, double clipValue) {
 
     /** μ_t = β1·(1 - 0.5·0.96^(t·ψ)), as torch's python float expression. */
     public static double mu(double beta1, double momentumDecay, double step) {
@@ -68,7 +72,7 @@ public record NAdamCoefficients(
                 weightDecay, sqrtBc2, eps,
                 negGrad, negExpAvg,
                 negGrad * sqrtBc2, negExpAvg * sqrtBc2, eps * sqrtBc2,
-                muProduct, 1);
+                muProduct, 1, Double.POSITIVE_INFINITY);
     }
 
     /**
@@ -76,6 +80,18 @@ public record NAdamCoefficients(
      * operation, as torch's in-place {@code grad.mul_(clip_coef)} before the step; 1 skips the multiply.
      */
     public NAdamCoefficients withGradScale(double gradScale) {
-        return new NAdamCoefficients(beta1, oneMinusBeta1, beta2, oneMinusBeta2, weightDecay, sqrtBiasCorrection2, eps, negGradStepSize, negExpAvgStepSize, fastNegGradStepSize, fastNegExpAvgStepSize, fastEps, muProduct, gradScale);
+        return new NAdamCoefficients(beta1, oneMinusBeta1, beta2, oneMinusBeta2, weightDecay, sqrtBiasCorrection2, eps, negGradStepSize, negExpAvgStepSize, fastNegGradStepSize, fastNegExpAvgStepSize, fastEps, muProduct, gradScale, clipValue);
+    }
+
+    /**
+     * These coefficients with every gradient element clamped to {@code [-f(clipValue), f(clipValue)]}
+     * right after the {@link #gradScale} multiply, as torch's in-place {@code clip_grad_value_}
+     * before the step (NaN stays NaN); {@code +∞} skips the clamp.
+     *
+     * @throws IllegalArgumentException if {@code clipValue} is NaN or negative
+     */
+    public NAdamCoefficients withClipValue(double clipValue) {
+        clipValue = Checks.clipValue(clipValue);
+        return new NAdamCoefficients(beta1, oneMinusBeta1, beta2, oneMinusBeta2, weightDecay, sqrtBiasCorrection2, eps, negGradStepSize, negExpAvgStepSize, fastNegGradStepSize, fastNegExpAvgStepSize, fastEps, muProduct, gradScale, clipValue);
     }
 }

@@ -1,5 +1,7 @@
 package dev.adamant.kernel;
 
+import dev.adamant.internal.Checks;
+
 /**
  * The scalars of one RAdam step for one tensor, computed once per step in double precision as
  * torch 1.13's {@code _single_tensor_radam} computes them (python floats). Kernels round each to the
@@ -23,7 +25,9 @@ package dev.adamant.kernel;
  * @param sqrtBiasCorrection2 sqrt(1 - β2^t)
  * @param eps                 ε
  * @param fastNegStepSize     fast mode: -(lr·r·sqrt(1-β2^t)/bc1) when rectified, else -(lr/bc1)
- * @param gradScale gradient scale (clip coefficient), applied first; 1 = none
+ * @param gradScale gradient scale (clip coefficient, unscale), applied first; 1 = none
+ * @param clipValue gradient elements are clamped to {@code [-f(clipValue), f(clipValue)]} right after the
+ *                  scale, as torch's {@code clip_grad_value_}; {@code +∞} = none
  */
 public record RAdamCoefficients(
         double beta1, double oneMinusBeta1,
@@ -31,7 +35,7 @@ public record RAdamCoefficients(
         double weightDecay, double biasCorrection1, double lr,
         boolean rectified, double rect, double sqrtBiasCorrection2, double eps,
         double fastNegStepSize,
-        double gradScale) {
+        double gradScale, double clipValue) {
 
     /** Coefficients for step {@code step} (1-based). Inputs are assumed valid (see {@code RAdamConfig}). */
     public static RAdamCoefficients of(double lr, double beta1, double beta2, double eps, double weightDecay, long step) {
@@ -52,7 +56,7 @@ public record RAdamCoefficients(
                 beta2, 1 - beta2,
                 weightDecay, biasCorrection1, lr,
                 rectified, rect, sqrtBc2, eps,
-                fastNegStep, 1);
+                fastNegStep, 1, Double.POSITIVE_INFINITY);
     }
 
     /**
@@ -60,6 +64,18 @@ public record RAdamCoefficients(
      * operation, as torch's in-place {@code grad.mul_(clip_coef)} before the step; 1 skips the multiply.
      */
     public RAdamCoefficients withGradScale(double gradScale) {
-        return new RAdamCoefficients(beta1, oneMinusBeta1, beta2, oneMinusBeta2, weightDecay, biasCorrection1, lr, rectified, rect, sqrtBiasCorrection2, eps, fastNegStepSize, gradScale);
+        return new RAdamCoefficients(beta1, oneMinusBeta1, beta2, oneMinusBeta2, weightDecay, biasCorrection1, lr, rectified, rect, sqrtBiasCorrection2, eps, fastNegStepSize, gradScale, clipValue);
+    }
+
+    /**
+     * These coefficients with every gradient element clamped to {@code [-f(clipValue), f(clipValue)]}
+     * right after the {@link #gradScale} multiply, as torch's in-place {@code clip_grad_value_}
+     * before the step (NaN stays NaN); {@code +∞} skips the clamp.
+     *
+     * @throws IllegalArgumentException if {@code clipValue} is NaN or negative
+     */
+    public RAdamCoefficients withClipValue(double clipValue) {
+        clipValue = Checks.clipValue(clipValue);
+        return new RAdamCoefficients(beta1, oneMinusBeta1, beta2, oneMinusBeta2, weightDecay, biasCorrection1, lr, rectified, rect, sqrtBiasCorrection2, eps, fastNegStepSize, gradScale, clipValue);
     }
 }

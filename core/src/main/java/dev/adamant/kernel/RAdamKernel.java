@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
  * <p>Exact numerics, per element, with {@code f(x)} the coefficient rounded to the element type:
  * <pre>
  * grad = grad * f(gradScale)             only when gradScale != 1 (clipping), before anything else
+ * grad = min(max(grad, -f(clip)), f(clip))   only when clipValue != ∞ (value clipping), next
  * g = fma(p, f(wd), grad)                 wd != 0 (L2; skipped when wd == 0)
  * m = fma(g, f(1-β1), m * f(β1))
  * v = fma(f(1-β2) * g, g, v * f(β2))

@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
  * <p>Exact numerics, per element, with {@code f(x)} the coefficient rounded to the element type:
  * <pre>
  * grad = grad * f(gradScale)             only when gradScale != 1 (clipping), before anything else
+ * grad = min(max(grad, -f(clip)), f(clip))   only when clipValue != ∞ (value clipping), next
  * g = maximize ? -grad : grad
  * g = fma(p, f(wd), g)                          only when wd != 0 (torch skips the op)
  * sq = fma(f(1-α) * g, g, sq * f(α))            square_avg.mul_(α).addcmul_(g, g, value=1-α)

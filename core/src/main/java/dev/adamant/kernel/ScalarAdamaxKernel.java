@@ -44,10 +44,14 @@ public final class ScalarAdamaxKernel implements AdamaxKernel {
         // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
         final boolean scaled = c.gradScale() != 1;
         final float gradScale = (float) c.gradScale();
+        // then torch's clip_grad_value_ (clamp_); Math.max/min keep NaN, as torch's clamp does
+        final boolean clamped = c.clipValue() != Double.POSITIVE_INFINITY;
+        final float clipValue = (float) c.clipValue(), negClipValue = -clipValue;
         for (long i = from; i < to; i++) {
             float p = param.getAtIndex(JAVA_FLOAT, i);
             float g = grad.getAtIndex(JAVA_FLOAT, i);
             if (scaled) g = g * gradScale;
+            if (clamped) g = Math.min(Math.max(g, negClipValue), clipValue);
             if (maximize) g = -g;
             if (l2) g = Math.fma(p, wd, g);
             float m = Math.fma(g, oneMinusBeta1, expAvg.getAtIndex(JAVA_FLOAT, i) * beta1);
@@ -73,10 +77,14 @@ public final class ScalarAdamaxKernel implements AdamaxKernel {
         // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
         final boolean scaled = c.gradScale() != 1;
         final double gradScale = c.gradScale();
+        // then torch's clip_grad_value_ (clamp_); Math.max/min keep NaN, as torch's clamp does
+        final boolean clamped = c.clipValue() != Double.POSITIVE_INFINITY;
+        final double clipValue = c.clipValue(), negClipValue = -clipValue;
         for (long i = from; i < to; i++) {
             double p = param.getAtIndex(JAVA_DOUBLE, i);
             double g = grad.getAtIndex(JAVA_DOUBLE, i);
             if (scaled) g = g * gradScale;
+            if (clamped) g = Math.min(Math.max(g, negClipValue), clipValue);
             if (maximize) g = -g;
             if (l2) g = Math.fma(p, wd, g);
             double m = Math.fma(g, oneMinusBeta1, expAvg.getAtIndex(JAVA_DOUBLE, i) * beta1);

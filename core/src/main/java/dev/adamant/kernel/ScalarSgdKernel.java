@@ -41,10 +41,14 @@ public final class ScalarSgdKernel implements SgdKernel {
         // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
         final boolean scaled = c.gradScale() != 1;
         final float gradScale = (float) c.gradScale();
+        // then torch's clip_grad_value_ (clamp_); Math.max/min keep NaN, as torch's clamp does
+        final boolean clamped = c.clipValue() != Double.POSITIVE_INFINITY;
+        final float clipValue = (float) c.clipValue(), negClipValue = -clipValue;
         for (long i = from; i < to; i++) {
             float p = param.getAtIndex(JAVA_FLOAT, i);
             float d = grad.getAtIndex(JAVA_FLOAT, i);
             if (scaled) d = d * gradScale;
+            if (clamped) d = Math.min(Math.max(d, negClipValue), clipValue);
             if (maximize) d = -d;
             if (l2) d = Math.fma(p, wd, d);
             if (useMomentum) {
@@ -67,10 +71,14 @@ public final class ScalarSgdKernel implements SgdKernel {
         // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
         final boolean scaled = c.gradScale() != 1;
         final double gradScale = c.gradScale();
+        // then torch's clip_grad_value_ (clamp_); Math.max/min keep NaN, as torch's clamp does
+        final boolean clamped = c.clipValue() != Double.POSITIVE_INFINITY;
+        final double clipValue = c.clipValue(), negClipValue = -clipValue;
         for (long i = from; i < to; i++) {
             double p = param.getAtIndex(JAVA_DOUBLE, i);
             double d = grad.getAtIndex(JAVA_DOUBLE, i);
             if (scaled) d = d * gradScale;
+            if (clamped) d = Math.min(Math.max(d, negClipValue), clipValue);
             if (maximize) d = -d;
             if (l2) d = Math.fma(p, wd, d);
             if (useMomentum) {

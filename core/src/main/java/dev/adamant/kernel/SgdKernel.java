@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
  * <p>Exact numerics, per element, with {@code f(x)} the coefficient rounded to the element type:
  * <pre>
  * grad = grad * f(gradScale)             only when gradScale != 1 (clipping), before anything else
+ * grad = min(max(grad, -f(clip)), f(clip))   only when clipValue != ∞ (value clipping), next
  * d = maximize ? -grad : grad
  * d = fma(p, f(wd), d)                          only when wd != 0 (torch skips the op)
  * if momentum != 0:

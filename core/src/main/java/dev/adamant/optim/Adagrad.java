@@ -49,7 +49,7 @@ public class Adagrad extends SlotOptimizer<AdagradConfig, AdagradState, AdagradC
 
     @Override
     protected AdagradCoefficients coefficients(AdagradState s, AdagradConfig config) {
-        return config.coefficients(s.step()).withGradScale(gradScale());
+        return config.coefficients(s.step()).withGradScale(gradScale()).withClipValue(clipValue());
     }
 
     @Override

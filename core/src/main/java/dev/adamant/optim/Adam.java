@@ -63,7 +63,7 @@ public class Adam extends SlotOptimizer<AdamConfig, AdamState, AdamCoefficients>
 
     @Override
     protected AdamCoefficients coefficients(AdamState s, AdamConfig config) {
-        return config.coefficients(s.step()).withGradScale(gradScale());
+        return config.coefficients(s.step()).withGradScale(gradScale()).withClipValue(clipValue());
     }
 
     @Override

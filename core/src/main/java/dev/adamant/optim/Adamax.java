@@ -44,7 +44,7 @@ public class Adamax extends SlotOptimizer<AdamaxConfig, AdamaxState, AdamaxCoeff
 
     @Override
     protected AdamaxCoefficients coefficients(AdamaxState s, AdamaxConfig config) {
-        return config.coefficients(s.step()).withGradScale(gradScale());
+        return config.coefficients(s.step()).withGradScale(gradScale()).withClipValue(clipValue());
     }
 
     @Override

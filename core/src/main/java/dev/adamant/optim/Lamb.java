@@ -42,7 +42,7 @@ public final class Lamb extends SlotOptimizer<LambConfig, SlotState, LambCoeffic
 
     @Override
     protected LambCoefficients coefficients(SlotState s, LambConfig config) {
-        return config.coefficients(s.step()).withGradScale(gradScale());
+        return config.coefficients(s.step()).withGradScale(gradScale()).withClipValue(clipValue());
     }
 
     // the trust ratio needs each tensor's norms before any of its elements changes

@@ -39,7 +39,7 @@ public final class Lion extends SlotOptimizer<LionConfig, SlotState, LionCoeffic
 
     @Override
     protected LionCoefficients coefficients(SlotState s, LionConfig config) {
-        return config.coefficients().withGradScale(gradScale());
+        return config.coefficients().withGradScale(gradScale()).withClipValue(clipValue());
     }
 
     @Override

@@ -52,7 +52,7 @@ public class NAdam extends SlotOptimizer<NAdamConfig, NAdamState, NAdamCoefficie
 
     @Override
     protected NAdamCoefficients coefficients(NAdamState s, NAdamConfig config) {
-        return config.coefficients(s.step(), s.muProduct()).withGradScale(gradScale());
+        return config.coefficients(s.step(), s.muProduct()).withGradScale(gradScale()).withClipValue(clipValue());
     }
 
     @Override

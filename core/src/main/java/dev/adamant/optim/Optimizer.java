@@ -57,6 +57,10 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
     private double pendingUnscale = 1;
     private boolean unscalePending;
     private double stepGradScale = 1;
+    // the clamp bound recorded by clipGradValue for the next step (+∞: none), and the running step's
+    private double pendingClipValue = Double.POSITIVE_INFINITY;
+    private boolean clipValuePending;
+    private double stepClipValue = Double.POSITIVE_INFINITY;
     private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.PROPAGATE;
     private boolean lastStepSkipped;
     private Monitoring monitoring = Monitoring.OFF;
@@ -247,12 +251,14 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
             stepCount++;
             // float32: f(inv · coef), exactly torch's two multiplies when inv is a power of two
             stepGradScale = pendingUnscale * pendingClip;
+            stepClipValue = pendingClipValue;
             // allocate before writing anything, so an allocation failure modifies nothing
             prepareStates();
             updateParameters();
             resetPending();
         } finally {
             stepGradScale = 1;
+            stepClipValue = Double.POSITIVE_INFINITY;
             busy.set(false);
         }
     }
@@ -351,6 +357,8 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
         clipPending = false;
         pendingUnscale = 1;
         unscalePending = false;
+        pendingClipValue = Double.POSITIVE_INFINITY;
+        clipValuePending = false;
     }
 
     /**
@@ -364,8 +372,9 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
      * {@link #lastStepSkipped()}.
      *
      * <p>Order as in torch: unscale, then {@link #clipGradNorm} (which then measures the unscaled
-     * gradients), then step. Calling it twice before a step, or after {@code clipGradNorm}, is
-     * rejected with {@link IllegalStateException}, as torch rejects a second {@code unscale_}.
+     * gradients) and/or {@link #clipGradValue}, then step. Calling it twice before a step, or after
+     * {@code clipGradNorm} or {@code clipGradValue}, is rejected with {@link IllegalStateException},
+     * as torch rejects a second {@code unscale_}.
      *
      * @param lossScale the factor the loss was multiplied by: finite, {@code > 0}, with a finite
      *                  nonzero float32 reciprocal
@@ -385,6 +394,10 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
             if (clipPending) {
                 throw new IllegalStateException(
                         "unscale() after clipGradNorm(): unscale first, so the norm is measured on unscaled gradients");
+            }
+            if (clipValuePending) {
+                throw new IllegalStateException(
+                        "unscale() after clipGradValue(): unscale first, so the clamp applies to unscaled gradients");
             }
             pendingUnscale = inv;
             unscalePending = true;
@@ -514,6 +527,12 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
         enter();
         try {
             ensureOpen();
+            if (clipValuePending) {
+                // torch would measure, then scale, the clamped gradients: a clamp between two
+                // multiplies, which the kernels' single scale-then-clamp cannot express
+                throw new IllegalStateException("clipGradNorm() after clipGradValue() is not supported: call clipGradNorm()"
+                        + " first (the clamp then applies to the norm-clipped gradients, as torch in that order)");
+            }
             MutableList<Parameter> withGrad = params.select(p -> p.grad() != null);
             for (Parameter p : withGrad) {
                 Checks.usable(label(p) + " grad", p.grad().segment(), false);
@@ -553,6 +572,42 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
     }
 
     /**
+     * Torch's {@code clip_grad_value_(params, clipValue)} fused into the next step: records that
+     * every gradient element is clamped to {@code [-f(clipValue), f(clipValue)]} (the bound rounded
+     * to the gradient's element type, as torch's {@code clamp_}), which the next {@link #step()}
+     * (only that one) does in the update kernel right after the {@link #unscale}/{@link #clipGradNorm}
+     * scale and before anything else. NaN elements stay NaN, as in torch. The result equals torch's
+     * in-place clamp followed by its step, bit for bit; the gradients themselves are not modified.
+     *
+     * <p>Order as in torch: after {@link #unscale} the clamp applies to the unscaled gradients
+     * ({@code clamp(g · inv)}); after {@link #clipGradNorm} to the norm-clipped ones
+     * ({@code clamp(g · f(inv · coef))}). Calling it again before the step clamps to the smaller
+     * bound, as two in-place clamps would. {@link #unscale} or {@link #clipGradNorm} after it is
+     * rejected with {@link IllegalStateException} (see there). The {@link #nonFinitePolicy()} and
+     * the overflow check after {@code unscale} look at the gradients before the clamp (torch's
+     * {@code GradScaler} finds overflows in {@code unscale_}, before any clipping).
+     *
+     * @param clipValue the largest allowed magnitude, {@code >= 0}; {@code +∞} clamps nothing
+     * @throws IllegalArgumentException if {@code clipValue} is NaN or negative; nothing is recorded
+     */
+    public final void clipGradValue(double clipValue) {
+        double bound = Checks.clipValue(clipValue);
+        enter();
+        try {
+            ensureOpen();
+            pendingClipValue = Math.min(pendingClipValue, bound);
+            clipValuePending = true;
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    /** The clamp bound {@link #clipGradValue} recorded for the next step, or {@code +∞}. */
+    public final double pendingClipValue() {
+        return pendingClipValue;
+    }
+
+    /**
      * The gradient scale recorded for the next step: the {@link #unscale} factor times the
      * {@link #clipGradNorm} coefficient, each 1 when not recorded.
      */
@@ -566,6 +621,14 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
      */
     protected final double gradScale() {
         return stepGradScale;
+    }
+
+    /**
+     * The clamp bound of the step in progress, for {@code withClipValue} on the step's coefficients;
+     * {@code +∞} outside a step or when nothing was value-clipped.
+     */
+    protected final double clipValue() {
+        return stepClipValue;
     }
 
     private void checkForStep(Parameter p) {

@@ -49,7 +49,7 @@ public class RAdam extends SlotOptimizer<RAdamConfig, RAdamState, RAdamCoefficie
 
     @Override
     protected RAdamCoefficients coefficients(RAdamState s, RAdamConfig config) {
-        return config.coefficients(s.step()).withGradScale(gradScale());
+        return config.coefficients(s.step()).withGradScale(gradScale()).withClipValue(clipValue());
     }
 
     @Override

@@ -65,7 +65,7 @@ public final class RmsProp extends SlotOptimizer<RmsPropConfig, RmsPropState, Rm
 
     @Override
     protected RmsPropCoefficients coefficients(RmsPropState s, RmsPropConfig config) {
-        return config.coefficients().withGradScale(gradScale());
+        return config.coefficients().withGradScale(gradScale()).withClipValue(clipValue());
     }
 
     @Override

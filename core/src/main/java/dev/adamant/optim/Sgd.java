@@ -59,7 +59,7 @@ public final class Sgd extends SlotOptimizer<SgdConfig, SgdState, SgdCoefficient
 
     @Override
     protected SgdCoefficients coefficients(SgdState s, SgdConfig config) {
-        return config.coefficients(s.isFresh(SgdState.MOMENTUM_BUFFER.name())).withGradScale(gradScale());
+        return config.coefficients(s.isFresh(SgdState.MOMENTUM_BUFFER.name())).withGradScale(gradScale()).withClipValue(clipValue());
     }
 
     @Override

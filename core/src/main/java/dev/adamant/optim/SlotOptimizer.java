@@ -33,9 +33,8 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
     private final ChunkWorkers.ChunkTask reductionTask = this::reduceChunk;
     private final ChunkWorkers.ChunkTask updateTask = this::updateChunk;
     private final StepMonitor monitor;
-    // whether this step's chunks feed the monitor, and its gradient clamp (+∞ for none)
+    // whether this step's chunks feed the monitor
     private boolean monitorStep;
-    private double monitorClamp = Double.POSITIVE_INFINITY;
     private final StatsAccumulator runStats = new StatsAccumulator();
     private StatsAccumulator[] groupStats = new StatsAccumulator[0];
     private boolean perTensorReference;
@@ -462,7 +461,7 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             runKernel(coefficients(run), run, from, to);
             if (monitored) {
                 // the piece is still in cache
-                monitor.accumulate(piece, worker, run, from, to, gradScale(), monitorClamp);
+                monitor.accumulate(piece, worker, run, from, to, gradScale(), clipValue());
             }
         }
     }

@@ -341,6 +341,24 @@ public class MonitoringTest {
     }
 
     @Test
+    void theGradNormIsOfTheGradientTheStepUsed() {
+        try (Tensor w = Tensor.ofFloats(1f, 2f, 3f); Tensor g = Tensor.ofFloats(8f, -0.5f, -4f);
+             Sgd sgd = new Sgd(SgdConfig.sgd().withLr(0.1))) {
+            Parameter p = Parameter.of(w);
+            p.setGrad(g);
+            sgd.addParamGroup(List.of(p));
+            sgd.setMonitoring(Monitoring.PER_GROUP);
+            sgd.unscale(2);
+            sgd.clipGradValue(1);
+            sgd.step();
+            UpdateStats s = sgd.lastStepStats().orElseThrow().groups().get(0);
+            // unscaled (4, -0.25, -2), then clamped to (1, -0.25, -1)
+            assertEquals(Math.sqrt(1 + 0.0625 + 1), s.gradNorm(), 1e-12);
+            assertEquals(0.1 * Math.sqrt(1 + 0.0625 + 1), s.updateNorm(), 1e-7);
+        }
+    }
+
+    @Test
     void offReportsNothing() {
         try (Tensor w = Tensor.ofFloats(1f); Tensor g = Tensor.ofFloats(1f); Sgd sgd = new Sgd(SgdConfig.sgd())) {
             Parameter p = Parameter.of(w);

@@ -12,6 +12,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.nio.ByteOrder;
 
+import static jdk.incubator.vector.VectorOperators.GT;
+import static jdk.incubator.vector.VectorOperators.LT;
+
 /**
  * LAMB with the Vector API, bit-identical to {@link ScalarLambKernel}. The element-wise work is
  * vectorized; the sums of squares keep the reference's lane-width-independent order: blocks of 16
@@ -50,12 +53,19 @@ final class VectorLambKernel implements LambKernel {
         // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
         final boolean scaled = c.gradScale() != 1;
         final FloatVector gradScale = FloatVector.broadcast(F, (float) c.gradScale());
+        // then torch's clip_grad_value_ (clamp_), as two compare-and-blends: for a bound c >= +0 the same
+        // bits as Math.min(Math.max(g, -c), c) (NaN compares false and stays NaN; zeros keep their sign),
+        // without the NaN and signed-zero fix-ups of lane-wise min/max
+        final boolean clamped = c.clipValue() != Double.POSITIVE_INFINITY;
+        final FloatVector clipValue = FloatVector.broadcast(F, (float) c.clipValue());
+        final FloatVector negClipValue = clipValue.neg();
         for (long block = from; block < upper; block += ACCUMULATORS) {
             for (int j = 0; j < ACCUMULATORS; j += F.length()) {
                 long at = (block + j) * Float.BYTES;
                 FloatVector p = FloatVector.fromMemorySegment(F, param, at, ORDER);
                 FloatVector g = FloatVector.fromMemorySegment(F, grad, at, ORDER);
                 if (scaled) g = g.mul(gradScale);
+                if (clamped) g = g.blend(clipValue, g.compare(GT, clipValue)).blend(negClipValue, g.compare(LT, negClipValue));
                 FloatVector m = g.fma(oneMinusBeta1, FloatVector.fromMemorySegment(F, expAvg, at, ORDER).mul(beta1));
                 FloatVector v = oneMinusBeta2.mul(g).fma(g, FloatVector.fromMemorySegment(F, expAvgSq, at, ORDER).mul(beta2));
                 m.intoMemorySegment(expAvg, at, ORDER);
@@ -114,12 +124,19 @@ final class VectorLambKernel implements LambKernel {
         // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
         final boolean scaled = c.gradScale() != 1;
         final DoubleVector gradScale = DoubleVector.broadcast(D, c.gradScale());
+        // then torch's clip_grad_value_ (clamp_), as two compare-and-blends: for a bound c >= +0 the same
+        // bits as Math.min(Math.max(g, -c), c) (NaN compares false and stays NaN; zeros keep their sign),
+        // without the NaN and signed-zero fix-ups of lane-wise min/max
+        final boolean clamped = c.clipValue() != Double.POSITIVE_INFINITY;
+        final DoubleVector clipValue = DoubleVector.broadcast(D, c.clipValue());
+        final DoubleVector negClipValue = clipValue.neg();
         for (long block = from; block < upper; block += ACCUMULATORS) {
             for (int j = 0; j < ACCUMULATORS; j += D.length()) {
                 long at = (block + j) * Double.BYTES;
                 DoubleVector p = DoubleVector.fromMemorySegment(D, param, at, ORDER);
                 DoubleVector g = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
                 if (scaled) g = g.mul(gradScale);
+                if (clamped) g = g.blend(clipValue, g.compare(GT, clipValue)).blend(negClipValue, g.compare(LT, negClipValue));
                 DoubleVector m = g.fma(oneMinusBeta1, DoubleVector.fromMemorySegment(D, expAvg, at, ORDER).mul(beta1));
                 DoubleVector v = oneMinusBeta2.mul(g).fma(g, DoubleVector.fromMemorySegment(D, expAvgSq, at, ORDER).mul(beta2));
                 m.intoMemorySegment(expAvg, at, ORDER);

@@ -12,6 +12,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.nio.ByteOrder;
 
+import static jdk.incubator.vector.VectorOperators.GT;
+import static jdk.incubator.vector.VectorOperators.LT;
+
 /**
  * Fused Lion with the Vector API, bit-identical to the scalar reference (same operation order;
  * the sign is Math.signum's: ±1, or the input itself for ±0 and NaN). A template for per-width
@@ -53,10 +56,17 @@ final class VectorLionKernel implements LionKernel {
         // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
         final boolean scaled = c.gradScale() != 1;
         final FloatVector gradScale = FloatVector.broadcast(F, (float) c.gradScale());
+        // then torch's clip_grad_value_ (clamp_), as two compare-and-blends: for a bound c >= +0 the same
+        // bits as Math.min(Math.max(g, -c), c) (NaN compares false and stays NaN; zeros keep their sign),
+        // without the NaN and signed-zero fix-ups of lane-wise min/max
+        final boolean clamped = c.clipValue() != Double.POSITIVE_INFINITY;
+        final FloatVector clipValue = FloatVector.broadcast(F, (float) c.clipValue());
+        final FloatVector negClipValue = clipValue.neg();
         for (long i = from; i < upper; i += F.length()) {
             long at = i * Float.BYTES;
             FloatVector g = FloatVector.fromMemorySegment(F, grad, at, ORDER);
             if (scaled) g = g.mul(gradScale);
+            if (clamped) g = g.blend(clipValue, g.compare(GT, clipValue)).blend(negClipValue, g.compare(LT, negClipValue));
             if (maximize) g = g.neg();
             FloatVector m = FloatVector.fromMemorySegment(F, expAvg, at, ORDER);
             FloatVector p = FloatVector.fromMemorySegment(F, param, at, ORDER);
@@ -83,10 +93,17 @@ final class VectorLionKernel implements LionKernel {
         // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
         final boolean scaled = c.gradScale() != 1;
         final DoubleVector gradScale = DoubleVector.broadcast(D, c.gradScale());
+        // then torch's clip_grad_value_ (clamp_), as two compare-and-blends: for a bound c >= +0 the same
+        // bits as Math.min(Math.max(g, -c), c) (NaN compares false and stays NaN; zeros keep their sign),
+        // without the NaN and signed-zero fix-ups of lane-wise min/max
+        final boolean clamped = c.clipValue() != Double.POSITIVE_INFINITY;
+        final DoubleVector clipValue = DoubleVector.broadcast(D, c.clipValue());
+        final DoubleVector negClipValue = clipValue.neg();
         for (long i = from; i < upper; i += D.length()) {
             long at = i * Double.BYTES;
             DoubleVector g = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
             if (scaled) g = g.mul(gradScale);
+            if (clamped) g = g.blend(clipValue, g.compare(GT, clipValue)).blend(negClipValue, g.compare(LT, negClipValue));
             if (maximize) g = g.neg();
             DoubleVector m = DoubleVector.fromMemorySegment(D, expAvg, at, ORDER);
             DoubleVector p = DoubleVector.fromMemorySegment(D, param, at, ORDER);

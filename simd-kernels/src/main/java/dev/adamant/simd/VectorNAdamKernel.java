@@ -12,6 +12,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.nio.ByteOrder;
 
+import static jdk.incubator.vector.VectorOperators.GT;
+import static jdk.incubator.vector.VectorOperators.LT;
+
 /**
  * Fused NAdam over MemorySegments with the Vector API, in the same operation order as
  * {@link ScalarNAdamKernel} and therefore bit-identical to it: lanes never mix, {@code fma},
@@ -61,11 +64,18 @@ final class VectorNAdamKernel implements NAdamKernel {
         // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
         final boolean scaled = c.gradScale() != 1;
         final FloatVector gradScale = FloatVector.broadcast(F, (float) c.gradScale());
+        // then torch's clip_grad_value_ (clamp_), as two compare-and-blends: for a bound c >= +0 the same
+        // bits as Math.min(Math.max(g, -c), c) (NaN compares false and stays NaN; zeros keep their sign),
+        // without the NaN and signed-zero fix-ups of lane-wise min/max
+        final boolean clamped = c.clipValue() != Double.POSITIVE_INFINITY;
+        final FloatVector clipValue = FloatVector.broadcast(F, (float) c.clipValue());
+        final FloatVector negClipValue = clipValue.neg();
         for (long i = from; i < upper; i += F.length()) {
             long at = i * Float.BYTES;
             FloatVector p = FloatVector.fromMemorySegment(F, param, at, ORDER);
             FloatVector g = FloatVector.fromMemorySegment(F, grad, at, ORDER);
             if (scaled) g = g.mul(gradScale);
+            if (clamped) g = g.blend(clipValue, g.compare(GT, clipValue)).blend(negClipValue, g.compare(LT, negClipValue));
             if (l2) g = p.fma(wd, g);
             FloatVector m = g.fma(oneMinusBeta1, FloatVector.fromMemorySegment(F, expAvg, at, ORDER).mul(beta1));
             FloatVector v = oneMinusBeta2.mul(g).fma(g, FloatVector.fromMemorySegment(F, expAvgSq, at, ORDER).mul(beta2));
@@ -100,11 +110,18 @@ final class VectorNAdamKernel implements NAdamKernel {
         // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
         final boolean scaled = c.gradScale() != 1;
         final DoubleVector gradScale = DoubleVector.broadcast(D, c.gradScale());
+        // then torch's clip_grad_value_ (clamp_), as two compare-and-blends: for a bound c >= +0 the same
+        // bits as Math.min(Math.max(g, -c), c) (NaN compares false and stays NaN; zeros keep their sign),
+        // without the NaN and signed-zero fix-ups of lane-wise min/max
+        final boolean clamped = c.clipValue() != Double.POSITIVE_INFINITY;
+        final DoubleVector clipValue = DoubleVector.broadcast(D, c.clipValue());
+        final DoubleVector negClipValue = clipValue.neg();
         for (long i = from; i < upper; i += D.length()) {
             long at = i * Double.BYTES;
             DoubleVector p = DoubleVector.fromMemorySegment(D, param, at, ORDER);
             DoubleVector g = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
             if (scaled) g = g.mul(gradScale);
+            if (clamped) g = g.blend(clipValue, g.compare(GT, clipValue)).blend(negClipValue, g.compare(LT, negClipValue));
             if (l2) g = p.fma(wd, g);
             DoubleVector m = g.fma(oneMinusBeta1, DoubleVector.fromMemorySegment(D, expAvg, at, ORDER).mul(beta1));
             DoubleVector v = oneMinusBeta2.mul(g).fma(g, DoubleVector.fromMemorySegment(D, expAvgSq, at, ORDER).mul(beta2));

@@ -12,6 +12,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.nio.ByteOrder;
 
+import static jdk.incubator.vector.VectorOperators.GT;
+import static jdk.incubator.vector.VectorOperators.LT;
+
 /**
  * Fused SGD over MemorySegments with the Vector API, in the same operation order as
  * {@link ScalarSgdKernel} and therefore bit-identical to it: lanes never mix, {@code fma} is
@@ -56,11 +59,18 @@ final class VectorSgdKernel implements SgdKernel {
         // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
         final boolean scaled = c.gradScale() != 1;
         final FloatVector gradScale = FloatVector.broadcast(F, (float) c.gradScale());
+        // then torch's clip_grad_value_ (clamp_), as two compare-and-blends: for a bound c >= +0 the same
+        // bits as Math.min(Math.max(g, -c), c) (NaN compares false and stays NaN; zeros keep their sign),
+        // without the NaN and signed-zero fix-ups of lane-wise min/max
+        final boolean clamped = c.clipValue() != Double.POSITIVE_INFINITY;
+        final FloatVector clipValue = FloatVector.broadcast(F, (float) c.clipValue());
+        final FloatVector negClipValue = clipValue.neg();
         for (long i = from; i < upper; i += F.length()) {
             long at = i * Float.BYTES;
             FloatVector p = FloatVector.fromMemorySegment(F, param, at, ORDER);
             FloatVector d = FloatVector.fromMemorySegment(F, grad, at, ORDER);
             if (scaled) d = d.mul(gradScale);
+            if (clamped) d = d.blend(clipValue, d.compare(GT, clipValue)).blend(negClipValue, d.compare(LT, negClipValue));
             if (maximize) d = d.neg();
             if (l2) d = p.fma(wd, d);
             if (useMomentum) {
@@ -85,11 +95,18 @@ final class VectorSgdKernel implements SgdKernel {
         // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
         final boolean scaled = c.gradScale() != 1;
         final DoubleVector gradScale = DoubleVector.broadcast(D, c.gradScale());
+        // then torch's clip_grad_value_ (clamp_), as two compare-and-blends: for a bound c >= +0 the same
+        // bits as Math.min(Math.max(g, -c), c) (NaN compares false and stays NaN; zeros keep their sign),
+        // without the NaN and signed-zero fix-ups of lane-wise min/max
+        final boolean clamped = c.clipValue() != Double.POSITIVE_INFINITY;
+        final DoubleVector clipValue = DoubleVector.broadcast(D, c.clipValue());
+        final DoubleVector negClipValue = clipValue.neg();
         for (long i = from; i < upper; i += D.length()) {
             long at = i * Double.BYTES;
             DoubleVector p = DoubleVector.fromMemorySegment(D, param, at, ORDER);
             DoubleVector d = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
             if (scaled) d = d.mul(gradScale);
+            if (clamped) d = d.blend(clipValue, d.compare(GT, clipValue)).blend(negClipValue, d.compare(LT, negClipValue));
             if (maximize) d = d.neg();
             if (l2) d = p.fma(wd, d);
             if (useMomentum) {

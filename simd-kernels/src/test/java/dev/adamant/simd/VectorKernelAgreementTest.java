@@ -44,13 +44,17 @@ import java.util.stream.Stream;
  * and random states, the hidden vector copies: see there). Each optimizer names its buffers, calls
  * its kernel, and lists configs that reach every switch of its kernel in as few configs as
  * possible (each config costs a C2 recompile per copy). One config per optimizer carries a
- * gradient scale (clipping, unscaling), the first operation of every kernel.
+ * gradient scale (clipping, unscaling), the first operation of every kernel, followed by the value
+ * clamp ({@code clip_grad_value_}), the second; each alone runs on every backend in
+ * {@code UnscaleAgreementTest} and {@code ClipGradValueAgreementTest}.
  */
 class VectorKernelAgreementTest {
     private static final String SIMD = "dev.adamant.simd.";
     private static final long[] ONE_TO_FIVE = {1, 2, 3, 4, 5, 1_000_000};
     /** A clip or unscale coefficient, applied by every kernel to the raw gradient first. */
     private static final double GRAD_SCALE = 0.37;
+    /** A clip_grad_value_ bound, applied right after the scale: about 40 % of N(0, 1) · 0.37 exceeds it. */
+    private static final double CLIP_VALUE = 0.3;
 
     @TestFactory
     Stream<DynamicNode> adam() {
@@ -67,8 +71,8 @@ class VectorKernelAgreementTest {
                 .config("adamw", adam(AdamConfig.adamW()))
                 .config("adamw amsgrad lr 0.1 wd 0.5", adam(AdamConfig.adamW().withLr(0.1).withWeightDecay(0.5).withAmsgrad(true)))
                 .config("adamw maximize", adam(AdamConfig.adamW().withMaximize(true)))
-                .config("adam L2 amsgrad gradScale 0.37", (t, previous) -> AdamConfig.adam().withWeightDecay(0.1)
-                        .withAmsgrad(true).coefficients(t).withGradScale(GRAD_SCALE))
+                .config("adam L2 amsgrad gradScale 0.37 clipValue 0.3", (t, previous) -> AdamConfig.adam().withWeightDecay(0.1)
+                        .withAmsgrad(true).coefficients(t).withGradScale(GRAD_SCALE).withClipValue(CLIP_VALUE))
                 .tests();
     }
 
@@ -82,8 +86,8 @@ class VectorKernelAgreementTest {
                         .withWeightDecay(0.01)))
                 .config("sgd nesterov wd maximize", sgd(SgdConfig.sgd().withLr(0.1).withMomentum(0.9).withNesterov(true)
                         .withWeightDecay(1e-4).withMaximize(true)))
-                .config("sgd momentum wd maximize gradScale 0.37", (t, previous) -> SgdConfig.sgd().withLr(0.1).withMomentum(0.9)
-                        .withWeightDecay(0.01).withMaximize(true).coefficients(previous == null).withGradScale(GRAD_SCALE))
+                .config("sgd momentum wd maximize gradScale 0.37 clipValue 0.3", (t, previous) -> SgdConfig.sgd().withLr(0.1).withMomentum(0.9)
+                        .withWeightDecay(0.01).withMaximize(true).coefficients(previous == null).withGradScale(GRAD_SCALE).withClipValue(CLIP_VALUE))
                 .tests();
     }
 
@@ -96,8 +100,8 @@ class VectorKernelAgreementTest {
                 .config("rmsprop defaults", rmsprop(RmsPropConfig.rmsprop()))
                 .config("rmsprop centered momentum wd maximize alpha 0.9 eps 1e-3", rmsprop(RmsPropConfig.rmsprop()
                         .withCentered(true).withMomentum(0.5).withWeightDecay(0.1).withMaximize(true).withAlpha(0.9).withEps(1e-3)))
-                .config("rmsprop centered wd gradScale 0.37", (t, previous) -> RmsPropConfig.rmsprop().withCentered(true)
-                        .withWeightDecay(0.1).coefficients().withGradScale(GRAD_SCALE))
+                .config("rmsprop centered wd gradScale 0.37 clipValue 0.3", (t, previous) -> RmsPropConfig.rmsprop().withCentered(true)
+                        .withWeightDecay(0.1).coefficients().withGradScale(GRAD_SCALE).withClipValue(CLIP_VALUE))
                 .tests();
     }
 
@@ -115,8 +119,8 @@ class VectorKernelAgreementTest {
             adagrad.config(c.name(), c.config().initialAccumulatorValue(), (t, previous) -> c.config().coefficients(t));
         }
         AdagradConfig scaled = AdagradConfig.adagrad().withWeightDecay(0.1).withMaximize(true);
-        adagrad.config("adagrad wd maximize gradScale 0.37", scaled.initialAccumulatorValue(),
-                (t, previous) -> scaled.coefficients(t).withGradScale(GRAD_SCALE));
+        adagrad.config("adagrad wd maximize gradScale 0.37 clipValue 0.3", scaled.initialAccumulatorValue(),
+                (t, previous) -> scaled.coefficients(t).withGradScale(GRAD_SCALE).withClipValue(CLIP_VALUE));
         return adagrad.tests();
     }
 
@@ -130,8 +134,8 @@ class VectorKernelAgreementTest {
                 .config("adamax defaults", adamax(AdamaxConfig.adamax()))
                 .config("adamax wd 0.01 maximize", adamax(AdamaxConfig.adamax().withWeightDecay(0.01).withMaximize(true)))
                 .config("adamax betas (0.5, 0) eps 1e-3", adamax(AdamaxConfig.adamax().withBetas(0.5, 0).withEps(1e-3)))
-                .config("adamax wd maximize gradScale 0.37", (t, previous) -> AdamaxConfig.adamax().withWeightDecay(0.1)
-                        .withMaximize(true).coefficients(t).withGradScale(GRAD_SCALE))
+                .config("adamax wd maximize gradScale 0.37 clipValue 0.3", (t, previous) -> AdamaxConfig.adamax().withWeightDecay(0.1)
+                        .withMaximize(true).coefficients(t).withGradScale(GRAD_SCALE).withClipValue(CLIP_VALUE))
                 .tests();
     }
 
@@ -146,8 +150,8 @@ class VectorKernelAgreementTest {
                 .config("nadam", nadam(NAdamConfig.nadam()))
                 .config("nadam wd 0.1 betas(0.5,0.6) momentum_decay 0.01 eps 1e-3", nadam(NAdamConfig.nadam()
                         .withWeightDecay(0.1).withBetas(0.5, 0.6).withMomentumDecay(0.01).withEps(1e-3)))
-                .config("nadam wd gradScale 0.37", (t, previous) -> NAdamConfig.nadam().withWeightDecay(0.1)
-                        .coefficients(t, previous == null ? 1f : previous.muProduct()).withGradScale(GRAD_SCALE))
+                .config("nadam wd gradScale 0.37 clipValue 0.3", (t, previous) -> NAdamConfig.nadam().withWeightDecay(0.1)
+                        .coefficients(t, previous == null ? 1f : previous.muProduct()).withGradScale(GRAD_SCALE).withClipValue(CLIP_VALUE))
                 .tests();
     }
 
@@ -165,8 +169,8 @@ class VectorKernelAgreementTest {
                 .config("radam", radam(RAdamConfig.radam()))
                 .config("radam wd 0.05 lr 0.1 betas(0.8,0.99)", radam(RAdamConfig.radam().withWeightDecay(0.05).withLr(0.1)
                         .withBetas(0.8, 0.99)))
-                .config("radam wd gradScale 0.37", (t, previous) -> RAdamConfig.radam().withWeightDecay(0.1)
-                        .coefficients(t).withGradScale(GRAD_SCALE))
+                .config("radam wd gradScale 0.37 clipValue 0.3", (t, previous) -> RAdamConfig.radam().withWeightDecay(0.1)
+                        .coefficients(t).withGradScale(GRAD_SCALE).withClipValue(CLIP_VALUE))
                 .tests();
     }
 
@@ -178,8 +182,8 @@ class VectorKernelAgreementTest {
                 .config("lion defaults", lion(LionConfig.defaults()))
                 .config("lion lr 0.01 wd 0.1 maximize betas(0.5,0.9)", lion(LionConfig.defaults().withLr(0.01)
                         .withWeightDecay(0.1).withMaximize(true).withBetas(0.5, 0.9)))
-                .config("lion wd maximize gradScale 0.37", (t, previous) -> LionConfig.defaults().withWeightDecay(0.1)
-                        .withMaximize(true).coefficients().withGradScale(GRAD_SCALE))
+                .config("lion wd maximize gradScale 0.37 clipValue 0.3", (t, previous) -> LionConfig.defaults().withWeightDecay(0.1)
+                        .withMaximize(true).coefficients().withGradScale(GRAD_SCALE).withClipValue(CLIP_VALUE))
                 .tests();
     }
 
@@ -194,7 +198,7 @@ class VectorKernelAgreementTest {
                 .config("lamb always_adapt betas(0.5,0.75) eps 1e-3", lamb(LambConfig.defaults().withWeightDecay(0)
                         .withAlwaysAdapt(true).withBetas(0.5, 0.75).withEps(1e-3)))
                 .config("lamb no bias correction", lamb(LambConfig.defaults().withWeightDecay(0).withBiasCorrection(false)))
-                .config("lamb gradScale 0.37", (t, previous) -> LambConfig.defaults().coefficients(t).withGradScale(GRAD_SCALE))
+                .config("lamb gradScale 0.37 clipValue 0.3", (t, previous) -> LambConfig.defaults().coefficients(t).withGradScale(GRAD_SCALE).withClipValue(CLIP_VALUE))
                 .tests();
     }
 

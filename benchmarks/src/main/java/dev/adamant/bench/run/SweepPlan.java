@@ -205,9 +205,9 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                         params("backend", backend, "elements", FAMILY_ELEMENTS, "optimizer", optimizer)));
             }
         }
-        // what clipping, unscaling and the skip policy cost around one AdamW step
+        // what clipping (by norm and by value), unscaling and the skip policy cost around one AdamW step
         if (features) {
-            for (String feature : List.of("clip", "clip+unscale", "plain", "skip-policy", "unscale")) {
+            for (String feature : List.of("clip", "clip+unscale", "plain", "skip-policy", "unscale", "value-clip")) {
                 all.add(new Configuration(StepFeaturesBenchmark.class.getSimpleName(),
                         params("elements", FAMILY_ELEMENTS, "feature", feature)));
             }
