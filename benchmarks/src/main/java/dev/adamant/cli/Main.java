@@ -38,7 +38,7 @@ public final class Main {
 
             commands:
               bench [--full] [--scale] [--kernels LIST] [--numerics LIST] [--sizes LIST]
-                    [--optimizers LIST|none] [--features all|none] [--threads N]
+                    [--optimizers LIST|none] [--features all|none|LIST] [--threads N]
                     [--warmup N] [--measure N] [--out DIR] [--dry-run]
                   Runs the JMH suite (AdamW step per kernel, numerics mode and size; the heap
                   float[] loop; the stream probe; each optimizer of the family at 65536

@@ -56,6 +56,7 @@ class ReportTest {
                 .add("dev.adamant.bench.StepFeaturesBenchmark.step", Map.of("feature", "plain", "elements", "1000"), 4e6)
                 .add("dev.adamant.bench.StepFeaturesBenchmark.step", Map.of("feature", "clip", "elements", "1000"), 2e6)
                 .add("dev.adamant.bench.StepFeaturesBenchmark.step", Map.of("feature", "value-clip", "elements", "1000"), 3.2e6)
+                .add("dev.adamant.bench.StepFeaturesBenchmark.step", Map.of("feature", "clip+unscale+monitor", "elements", "1000"), 1e6)
                 .stream(1000, 8e6);
         String md = new MarkdownReport(JmhRun.parse(j.json()), CONTEXT).render();
         // sgd: 1.00 and 5.00 G elem/s, 5×, 20 bytes per element → 100 GB/s
@@ -64,6 +65,7 @@ class ReportTest {
         assertTrue(md.contains("| clip | 2.00 | 2.00× |"), md);
         assertTrue(md.contains("| plain | 4.00 | 1.00× |"), md);
         assertTrue(md.contains("| value-clip | 3.20 | 1.25× | `clipGradValue(1.0)`"), md);
+        assertTrue(md.contains("| clip+unscale+monitor | 1.00 | 4.00× | clipping, unscaling and monitoring together |"), md);
         assertFalse(md.contains("Not in the table"), md);
     }
 

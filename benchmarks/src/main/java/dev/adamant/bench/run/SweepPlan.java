@@ -37,7 +37,7 @@ import java.util.regex.Pattern;
  * {@link #parse}; turned into JMH options by {@link #jmhOptions}.
  */
 public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, List<Numerics> numerics,
-                        List<String> optimizers, boolean features, boolean scale, int scalingThreads, int threads,
+                        List<String> optimizers, List<String> features, boolean scale, int scalingThreads, int threads,
                         int warmupIterations, Duration warmupTime, int measurementIterations, Duration measurementTime,
                         Path out, boolean dryRun, List<String> notes) {
 
@@ -46,6 +46,8 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
     static final List<String> QUICK_KERNELS = List.of("scalar", "128", "256", "512");
     static final List<String> FULL_KERNELS = List.of("scalar", "128", "256", "512", "preferred");
     static final List<String> ALL_KERNELS = FULL_KERNELS;
+    /** The step features of the quick sweep: all but unscaling alone (its check is the skip policy's). */
+    static final List<String> QUICK_FEATURES = StepFeaturesBenchmark.FEATURES.stream().filter(f -> !f.equals("unscale")).toList();
     /** Largest size × threads: the heap loop's four float[] per thread must fit the forks' 4 GiB heap. */
     static final int MAX_ELEMENTS = 1 << 27;
     static final int FORKS = 1;
@@ -88,7 +90,7 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
         List<String> kernels = null;
         List<Numerics> numerics = null;
         List<String> optimizers = OptimizerStepBenchmark.FAMILY.keysView().toSortedList();
-        boolean features = true;
+        List<String> features = null;
         boolean scale = false;
         Integer warmup = null, measure = null;
         int threads = 1;
@@ -127,9 +129,9 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                 case "--optimizers" -> optimizers = value.equals("none") ? List.of()
                         : list(option, value).stream().map(v -> optimizer(option, v)).toList();
                 case "--features" -> features = switch (value) {
-                    case "all" -> true;
-                    case "none" -> false;
-                    default -> throw new IllegalArgumentException("invalid --features '" + value + "' (expected all or none)");
+                    case "all" -> StepFeaturesBenchmark.FEATURES;
+                    case "none" -> List.of();
+                    default -> list(option, value).stream().map(v -> feature(option, v)).toList();
                 };
                 case "--threads" -> threads = integer(option, value, 1, 256);
                 case "--warmup" -> warmup = integer(option, value, 0, 100);
@@ -174,7 +176,8 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
             }
         }
         return new SweepPlan(name, sizes, distinct(kernels), distinct(numerics != null ? numerics : List.of(Numerics.values())),
-                distinct(optimizers), features, scale || full, Runtime.getRuntime().availableProcessors(), threads,
+                distinct(optimizers), distinct(features != null ? features : full ? StepFeaturesBenchmark.FEATURES : QUICK_FEATURES),
+                scale || full, Runtime.getRuntime().availableProcessors(), threads,
                 warmup != null ? warmup : full ? 3 : 2, full ? Duration.ofSeconds(1) : QUICK_ITERATION,
                 measure != null ? measure : full ? 5 : 3, full ? Duration.ofSeconds(1) : QUICK_ITERATION,
                 out, dryRun, notes);
@@ -205,12 +208,10 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                         params("backend", backend, "elements", FAMILY_ELEMENTS, "optimizer", optimizer)));
             }
         }
-        // what clipping (by norm and by value), unscaling and the skip policy cost around one AdamW step
-        if (features) {
-            for (String feature : List.of("clip", "clip+unscale", "plain", "skip-policy", "unscale", "value-clip")) {
-                all.add(new Configuration(StepFeaturesBenchmark.class.getSimpleName(),
-                        params("elements", FAMILY_ELEMENTS, "feature", feature)));
-            }
+        // what clipping (by norm and by value), unscaling, the skip policy and monitoring cost around one AdamW step
+        for (String feature : features) {
+            all.add(new Configuration(StepFeaturesBenchmark.class.getSimpleName(),
+                    params("elements", FAMILY_ELEMENTS, "feature", feature)));
         }
         // throughput at scale: a model's parameter list, many small tensors, thread scaling
         if (scale) {
@@ -255,7 +256,7 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
         return name + " sweep: sizes " + join(sizes) + "; kernels " + String.join(", ", kernels) + "; numerics "
                 + String.join(", ", numerics.stream().map(n -> n.name().toLowerCase(Locale.ROOT)).toList())
                 + "; optimizer family " + (optimizers.isEmpty() ? "none" : String.join(", ", optimizers))
-                + "; step features " + (features ? "all" : "none")
+                + "; step features " + (features.isEmpty() ? "none" : String.join(",", features))
                 + "; scale " + (scale ? "GPT-2 small, 2000 tensors, threads 1.." + scalingThreads : "none")
                 + "; warmup " + warmupIterations + " × " + millis(warmupTime) + ", measurement " + measurementIterations
                 + " × " + millis(measurementTime) + ", " + FORKS + " fork, " + threads + " thread" + (threads == 1 ? "" : "s");
@@ -268,7 +269,7 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
         if (!optimizers.isEmpty()) {
             classes.add(OptimizerStepBenchmark.class.getName());
         }
-        if (features) {
+        if (!features.isEmpty()) {
             classes.add(StepFeaturesBenchmark.class.getName());
         }
         if (scale) {
@@ -331,6 +332,14 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
             return value;
         }
         throw new IllegalArgumentException("invalid " + option + " '" + value + "' (expected " + String.join(", ", ALL_KERNELS) + ")");
+    }
+
+    private static String feature(String option, String value) {
+        if (!StepFeaturesBenchmark.FEATURES.contains(value)) {
+            throw new IllegalArgumentException("invalid " + option + " '" + value + "' (expected all, none or some of "
+                    + String.join(", ", StepFeaturesBenchmark.FEATURES) + ")");
+        }
+        return value;
     }
 
     private static String optimizer(String option, String value) {

@@ -1,6 +1,7 @@
 package dev.adamant.bench.run;
 
 import dev.adamant.bench.OptimizerStepBenchmark;
+import dev.adamant.bench.StepFeaturesBenchmark;
 import dev.adamant.kernel.Numerics;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.runner.options.Options;
@@ -29,8 +30,9 @@ class SweepPlanTest {
         SweepPlan quick = parse();
         int family = 2 * OptimizerStepBenchmark.FAMILY.size();
         // AdamW: 4 kernels × 2 numerics × 4 sizes; heap loop: 2 × 4; stream probe: 4; each optimizer: reference and
-        // vector; the step features: 6
-        assertEquals(32 + 8 + 4 + family + 6, quick.configurations().size());
+        // vector; the step features: all but unscaling alone
+        assertEquals(32 + 8 + 4 + family + 7, quick.configurations().size());
+        assertEquals(StepFeaturesBenchmark.FEATURES.size() - 1, quick.features().size());
         assertEquals(List.of(4096, 65536, 1048576, 16777216), quick.sizes());
         assertEquals(List.of("scalar", "128", "256", "512"), quick.kernels());
         assertEquals(List.of(Numerics.EXACT, Numerics.FAST), quick.numerics());
@@ -39,7 +41,7 @@ class SweepPlanTest {
         assertEquals("StreamProbe size=16777216", quick.configurations().get(43).label());
         assertTrue(quick.configurations().get(43 + family).label().startsWith("OptimizerStep backend="));
         assertTrue(quick.configurations().getLast().label().startsWith("StepFeatures "), quick.configurations().getLast().label());
-        // "about three minutes" (README); the value-clip feature took the estimate to 3 min 1 s
+        // "about three minutes" (README); the value-clip and monitoring features took the estimate to about 3 min 5 s
         assertTrue(quick.estimate().compareTo(Duration.ofMinutes(3).plusSeconds(10)) <= 0, "quick sweep estimated at " + quick.estimate());
     }
 
@@ -48,7 +50,7 @@ class SweepPlanTest {
         SweepPlan full = parse("--full");
         assertEquals(7, full.sizes().size());
         int scale = 6 + 2 + Runtime.getRuntime().availableProcessors();
-        assertEquals(5 * 2 * 7 + 2 * 7 + 7 + 2 * OptimizerStepBenchmark.FAMILY.size() + 6 + scale, full.configurations().size());
+        assertEquals(5 * 2 * 7 + 2 * 7 + 7 + 2 * OptimizerStepBenchmark.FAMILY.size() + StepFeaturesBenchmark.FEATURES.size() + scale, full.configurations().size());
         assertTrue(full.scale());
         assertTrue(full.kernels().contains("preferred"));
         assertTrue(full.measurementTime().compareTo(parse().measurementTime()) > 0);
@@ -77,7 +79,7 @@ class SweepPlanTest {
         assertEquals(1 + 1 + 1, smoke.configurations().size());
         assertEquals(1 + 1 + 1 + 2, parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--optimizers", "lion",
                 "--features", "none").configurations().size());
-        assertEquals(1 + 1 + 1 + 6, parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--optimizers", "none")
+        assertEquals(1 + 1 + 1 + 7, parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--optimizers", "none")
                 .configurations().size());
         assertEquals("custom (quick settings)", smoke.name());
         assertEquals("quick", parse().name());
@@ -136,5 +138,13 @@ class SweepPlanTest {
     private static void assertMessage(String expected, String... args) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse(args));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    @Test
+    void featuresCanBeListed() {
+        assertEquals(List.of("monitor", "plain"), parse("--features", "monitor,plain").features());
+        assertEquals(StepFeaturesBenchmark.FEATURES, parse("--features", "all").features());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse("--features", "monitr"));
+        assertTrue(e.getMessage().contains("'monitr'"), e.getMessage());
     }
 }
