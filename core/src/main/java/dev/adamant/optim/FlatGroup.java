@@ -21,6 +21,9 @@ final class FlatGroup implements AutoCloseable {
     final MemorySegment gradMemory;
     private final MutableMap<String, Tensor> slotBuffers = Maps.mutable.empty();
     private final MutableMap<String, Tensor[]> slotViews = Maps.mutable.empty();
+    // the slots every parameter of the group held as views at the last full preparation, and when
+    Slot[] preparedSlots;
+    long preparedEpoch = -1;
 
     private FlatGroup(FlatParameters block, int first, int count) {
         this.block = block;
@@ -50,6 +53,16 @@ final class FlatGroup implements AutoCloseable {
     /** Element offset of the group's {@code k}-th parameter from the group's start. */
     private long offset(int k) {
         return block.offset(first + k) - block.offset(first);
+    }
+
+    /** The block's own gradient view of the group's {@code k}-th parameter. */
+    Tensor blockGrad(int k) {
+        return block.gradView(first + k);
+    }
+
+    /** The block's memory is alive and writable: its views pass every per-tensor check. */
+    boolean usable() {
+        return paramMemory.scope().isAlive() && !paramMemory.isReadOnly();
     }
 
     /** True when {@code grad} is the block's own gradient memory of the {@code k}-th parameter. */

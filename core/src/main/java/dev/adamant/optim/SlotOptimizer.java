@@ -7,6 +7,9 @@ import org.eclipse.collections.api.factory.Lists;
 import org.eclipse.collections.api.list.ListIterable;
 import org.eclipse.collections.api.list.MutableList;
 
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
 /**
  * An optimizer whose state is a set of {@link Slot}s per parameter: it names the slots a config
  * needs, computes a step's kernel coefficients and runs its kernel over an element range;
@@ -24,8 +27,6 @@ import org.eclipse.collections.api.list.MutableList;
  */
 public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends SlotState, K> extends Optimizer<C, S> {
     private final StepPlan plan = new StepPlan();
-    // per group index: its flat layout, or null
-    private final MutableList<FlatGroup> flatGroups = Lists.mutable.empty();
     private final KernelRun referenceRun = new KernelRun();
     private final double[] referencePartials = new double[StepPlan.PARTIALS];
     private final ChunkWorkers.ChunkTask reductionTask = this::reduceChunk;
@@ -83,14 +84,6 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
         this.perTensorReference = perTensorReference;
     }
 
-    private FlatGroup flatGroup(int group) {
-        ListIterable<ParamGroup<C>> groups = groups();
-        while (flatGroups.size() < groups.size()) {
-            flatGroups.add(FlatGroup.of(groups.get(flatGroups.size()).params()));
-        }
-        return flatGroups.get(group);
-    }
-
     /** The slots of group {@code g}'s config, kept while the config object stays the same. */
     private Slot[] slotsOf(int g, C config) {
         while (groupSlots.size() <= g) {
@@ -98,8 +91,11 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             groupSlotsConfig.add(null);
         }
         if (groupSlotsConfig.get(g) != config) {
-            MutableList<Slot> list = Lists.mutable.withAll(slots(config));
-            groupSlots.set(g, list.toArray(new Slot[0]));
+            Slot[] slots = Lists.mutable.withAll(slots(config)).toArray(new Slot[0]);
+            // the same slots keep the same array: states prepared for it stay prepared
+            if (!Arrays.equals(slots, groupSlots.get(g))) {
+                groupSlots.set(g, slots);
+            }
             groupSlotsConfig.set(g, config);
         }
         return groupSlots.get(g);
@@ -112,13 +108,23 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             C config = groups.get(g).config();
             Slot[] slots = slotsOf(g, config);
             FlatGroup flat = flatGroup(g);
+            if (flat != null && flat.preparedSlots == slots && flat.preparedEpoch == stateEpoch()) {
+                continue; // every parameter already holds every slot as its view of the group's buffers
+            }
             ListIterable<Parameter> params = groups.get(g).params();
+            int first = firstIndex(g);
+            boolean all = true;
             for (int k = 0; k < params.size(); k++) {
                 Parameter p = params.get(k);
                 if (p.grad() != null) {
-                    int i = indexOf(p);
-                    setStateAt(i, prepareState(p, stateAt(i), slots, flat, k));
+                    setStateAt(first + k, prepareState(p, stateAt(first + k), slots, flat, k));
+                } else {
+                    all = false;
                 }
+            }
+            if (flat != null && all) {
+                flat.preparedSlots = slots;
+                flat.preparedEpoch = stateEpoch();
             }
         }
     }
@@ -134,6 +140,9 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
      * from a checkpoint as separate tensors are copied in (and those freed).
      */
     private S prepareState(Parameter p, S existing, Slot[] slots, FlatGroup flat, int k) {
+        if (existing != null && existing.preparedSlots == slots) {
+            return existing;
+        }
         S state = existing == null ? newState() : existing;
         try {
             for (Slot slot : slots) {
@@ -161,6 +170,12 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             }
             throw e;
         }
+        MemorySegment[] memory = new MemorySegment[slots.length];
+        for (int i = 0; i < slots.length; i++) {
+            memory[i] = state.tensor(slots[i].name()).segment();
+        }
+        state.preparedMemory = memory;
+        state.preparedSlots = slots;
         return state;
     }
 
@@ -179,7 +194,10 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
         K c = coefficients(state, config);
         advance(state, c);
         KernelRun run = referenceRun;
-        fillTensorRun(run, p, state, Lists.mutable.withAll(slots(config)).toArray(new Slot[0]), c);
+        run.reset(p.data().dtype(), p.data().segment(), p.grad().segment(), p.data().size(), c);
+        for (Slot slot : slots(config)) {
+            run.putSlot(slot.name(), state.tensor(slot.name()).segment());
+        }
         long n = run.length;
         if (hasReductionPass()) {
             double first = 0, second = 0;
@@ -219,10 +237,10 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
         ListIterable<ParamGroup<C>> groups = groups();
         for (int g = 0; g < groups.size(); g++) {
             ListIterable<Parameter> params = groups.get(g).params();
+            int first = firstIndex(g);
             for (int k = 0; k < params.size(); k++) {
-                Parameter p = params.get(k);
-                if (p.grad() != null) {
-                    stateAt(indexOf(p)).endStep();
+                if (params.get(k).grad() != null) {
+                    stateAt(first + k).endStep();
                 }
             }
         }
@@ -237,17 +255,20 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             C config = groups.get(g).config();
             Slot[] slots = slotsOf(g, config);
             ListIterable<Parameter> params = groups.get(g).params();
+            int first = firstIndex(g);
             for (int k = 0; k < params.size(); k++) {
-                Parameter p = params.get(k);
-                if (p.grad() != null) {
-                    stateAt(indexOf(p)).step++;
+                if (params.get(k).grad() != null) {
+                    stateAt(first + k).step++;
                 }
             }
             FlatGroup flat = flatGroup(g);
-            if (flat != null && !hasReductionPass() && runsAsOne(flat, params)) {
+            if (flat != null && !hasReductionPass() && runsAsOne(flat, params, first)) {
+                K c = coefficients(stateAt(first), config);
+                for (int k = 0; k < params.size(); k++) {
+                    advance(stateAt(first + k), c);
+                }
                 KernelRun run = plan.newRun();
-                run.reset(flat.block.dtype(), flat.paramMemory, flat.gradMemory, flat.length,
-                        coefficientsInStep(params, config));
+                run.reset(flat.block.dtype(), flat.paramMemory, flat.gradMemory, flat.length, c);
                 for (Slot slot : slots) {
                     run.putSlot(slot.name(), flat.slotMemory(slot.name()));
                 }
@@ -262,57 +283,42 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             for (int k = 0; k < params.size(); k++) {
                 Parameter p = params.get(k);
                 if (p.grad() != null) {
-                    S state = stateAt(indexOf(p));
+                    S state = stateAt(first + k);
                     if (previous == null || !state.inStepWith(previous)) {
                         c = coefficients(state, config);
                     }
                     previous = state;
                     KernelRun run = plan.newRun();
-                    fillTensorRun(run, p, state, slots, c);
+                    run.reset(p.data().dtype(), p.data().segment(), p.grad().segment(), p.data().size(), c);
+                    MemorySegment[] memory = state.preparedMemory;
+                    for (int i = 0; i < slots.length; i++) {
+                        run.putSlot(slots[i].name(), memory[i]);
+                    }
                     plan.cut(run);
                 }
             }
             for (int k = 0, r = firstRun; k < params.size(); k++) {
-                Parameter p = params.get(k);
-                if (p.grad() != null) {
-                    advance(stateAt(indexOf(p)), coefficients(plan.run(r++)));
+                if (params.get(k).grad() != null) {
+                    advance(stateAt(first + k), coefficients(plan.run(r++)));
                 }
             }
         }
         plan.finish();
     }
 
-    /** One set of coefficients for parameters whose states are all in step; advances each state. */
-    private K coefficientsInStep(ListIterable<Parameter> params, C config) {
-        K c = coefficients(stateAt(indexOf(params.get(0))), config);
-        for (int k = 0; k < params.size(); k++) {
-            advance(stateAt(indexOf(params.get(k))), c);
-        }
-        return c;
-    }
-
     /** True when one kernel call may cover the whole flat group: block gradients, states in step, slots in the buffers. */
-    private boolean runsAsOne(FlatGroup flat, ListIterable<Parameter> params) {
-        S first = stateAt(indexOf(params.get(0)));
+    private boolean runsAsOne(FlatGroup flat, ListIterable<Parameter> params, int first) {
+        S head = stateAt(first);
         for (int k = 0; k < params.size(); k++) {
-            Parameter p = params.get(k);
-            Tensor grad = p.grad();
-            if (grad == null || !flat.isBlockGrad(grad, k)) {
+            Tensor grad = params.get(k).grad();
+            if (grad == null || (grad != flat.blockGrad(k) && !flat.isBlockGrad(grad, k))) {
                 return false;
             }
-            S state = stateAt(indexOf(p));
-            if (!state.inStepWith(first)) {
+            if (!stateAt(first + k).inStepWith(head)) {
                 return false;
             }
         }
         return true; // prepareStates put every slot of every parameter with a gradient in the group's buffers
-    }
-
-    private void fillTensorRun(KernelRun run, Parameter p, S state, Slot[] slots, K c) {
-        run.reset(p.data().dtype(), p.data().segment(), p.grad().segment(), p.data().size(), c);
-        for (Slot slot : slots) {
-            run.putSlot(slot.name(), state.tensor(slot.name()).segment());
-        }
     }
 
     @SuppressWarnings("unchecked")
@@ -350,12 +356,4 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
         }
     }
 
-    @Override
-    void closeResources() {
-        flatGroups.forEach(f -> {
-            if (f != null) {
-                f.close();
-            }
-        });
-    }
 }
