@@ -209,7 +209,6 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             run.scalar = finishReduction(c, first, second);
         }
         runKernel(c, run, 0, n);
-        run.coefficients = null;
         state.endStep();
     }
 
@@ -244,7 +243,6 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
                 }
             }
         }
-        plan.clear();
     }
 
     /** Advances every state with a gradient by one step and lays out this step's runs and chunks. */
