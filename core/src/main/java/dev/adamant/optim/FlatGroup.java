@@ -24,6 +24,11 @@ final class FlatGroup implements AutoCloseable {
     // the slots every parameter of the group held as views at the last full preparation, and when
     Slot[] preparedSlots;
     long preparedEpoch = -1;
+    // false when this step's preparation was skipped: then no slot is fresh in the group
+    boolean preparedThisStep;
+    // the state epoch in which the group last stepped as one run (its states then stay in step
+    // while every parameter keeps its gradient); -1 when it did not
+    long oneRunEpoch = -1;
 
     private FlatGroup(FlatParameters block, int first, int count) {
         this.block = block;

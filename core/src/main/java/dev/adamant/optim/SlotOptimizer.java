@@ -108,8 +108,12 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             C config = groups.get(g).config();
             Slot[] slots = slotsOf(g, config);
             FlatGroup flat = flatGroup(g);
-            if (flat != null && flat.preparedSlots == slots && flat.preparedEpoch == stateEpoch()) {
-                continue; // every parameter already holds every slot as its view of the group's buffers
+            if (flat != null) {
+                // every parameter already holding every slot as its view of the group's buffers: nothing to do
+                flat.preparedThisStep = flat.preparedSlots != slots || flat.preparedEpoch != stateEpoch();
+                if (!flat.preparedThisStep) {
+                    continue;
+                }
             }
             ListIterable<Parameter> params = groups.get(g).params();
             int first = firstIndex(g);
@@ -215,6 +219,11 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
     @Override
     final void updateParameters() {
         if (perTensorReference) {
+            for (int g = 0; g < groups().size(); g++) {
+                if (flatGroup(g) != null) {
+                    flatGroup(g).oneRunEpoch = -1;
+                }
+            }
             super.updateParameters();
             return;
         }
@@ -235,6 +244,10 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
         runChunks(updateTask);
         ListIterable<ParamGroup<C>> groups = groups();
         for (int g = 0; g < groups.size(); g++) {
+            FlatGroup flat = flatGroup(g);
+            if (flat != null && !flat.preparedThisStep) {
+                continue; // no slot was created: nothing is fresh
+            }
             ListIterable<Parameter> params = groups.get(g).params();
             int first = firstIndex(g);
             for (int k = 0; k < params.size(); k++) {
@@ -261,6 +274,7 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             }
             FlatGroup flat = flatGroup(g);
             if (flat != null && !hasReductionPass() && runsAsOne(flat, params, first)) {
+                flat.oneRunEpoch = stateEpoch();
                 K c = coefficients(stateAt(first), config);
                 for (int k = 0; k < params.size(); k++) {
                     advance(stateAt(first + k), c);
@@ -272,6 +286,9 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
                 }
                 plan.cut(run);
                 continue;
+            }
+            if (flat != null) {
+                flat.oneRunEpoch = -1;
             }
             // parameters in step with the previous one share its coefficients (one record, not one
             // per tensor); the states advance once all are compared
@@ -306,13 +323,15 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
 
     /** True when one kernel call may cover the whole flat group: block gradients, states in step, slots in the buffers. */
     private boolean runsAsOne(FlatGroup flat, ListIterable<Parameter> params, int first) {
+        // after a step as one run with no slot created since, the states are still in step with each other
+        boolean inStep = flat.oneRunEpoch == stateEpoch() && !flat.preparedThisStep;
         S head = stateAt(first);
         for (int k = 0; k < params.size(); k++) {
             Tensor grad = params.get(k).grad();
             if (grad == null || (grad != flat.blockGrad(k) && !flat.isBlockGrad(grad, k))) {
                 return false;
             }
-            if (!stateAt(first + k).inStepWith(head)) {
+            if (!inStep && !stateAt(first + k).inStepWith(head)) {
                 return false;
             }
         }
