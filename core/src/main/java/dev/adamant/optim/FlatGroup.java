@@ -21,6 +21,14 @@ final class FlatGroup implements AutoCloseable {
     final MemorySegment gradMemory;
     private final MutableMap<String, Tensor> slotBuffers = Maps.mutable.empty();
     private final MutableMap<String, Tensor[]> slotViews = Maps.mutable.empty();
+    // the slots every parameter of the group held as views at the last full preparation, and when
+    Slot[] preparedSlots;
+    long preparedEpoch = -1;
+    // false when this step's preparation was skipped: then no slot is fresh in the group
+    boolean preparedThisStep;
+    // the state epoch in which the group last stepped as one run (its states then stay in step
+    // while every parameter keeps its gradient); -1 when it did not
+    long oneRunEpoch = -1;
 
     private FlatGroup(FlatParameters block, int first, int count) {
         this.block = block;
@@ -50,6 +58,16 @@ final class FlatGroup implements AutoCloseable {
     /** Element offset of the group's {@code k}-th parameter from the group's start. */
     private long offset(int k) {
         return block.offset(first + k) - block.offset(first);
+    }
+
+    /** The block's own gradient view of the group's {@code k}-th parameter. */
+    Tensor blockGrad(int k) {
+        return block.gradView(first + k);
+    }
+
+    /** The block's memory is alive and writable: its views pass every per-tensor check. */
+    boolean usable() {
+        return paramMemory.scope().isAlive() && !paramMemory.isReadOnly();
     }
 
     /** True when {@code grad} is the block's own gradient memory of the {@code k}-th parameter. */

@@ -39,6 +39,7 @@ public final class FlatParameters implements AutoCloseable {
     private final Tensor grads;
     private final long[] offsets; // element offset of each parameter, and the total at the end
     private final ImmutableList<Parameter> parameters;
+    private final Tensor[] gradViews;
 
     private FlatParameters(DType dtype, ImmutableList<String> names, long[] offsets) {
         this.dtype = dtype;
@@ -55,9 +56,11 @@ public final class FlatParameters implements AutoCloseable {
         this.params = p;
         this.grads = g;
         MutableList<Parameter> list = Lists.mutable.withInitialCapacity(names.size());
+        this.gradViews = new Tensor[names.size()];
         for (int i = 0; i < names.size(); i++) {
             Parameter parameter = new Parameter(names.get(i), view(p, i), this, i);
-            parameter.setGrad(view(g, i));
+            gradViews[i] = view(g, i);
+            parameter.setGrad(gradViews[i]);
             list.add(parameter);
         }
         this.parameters = list.toImmutable();
@@ -151,6 +154,11 @@ public final class FlatParameters implements AutoCloseable {
     /** All gradients as one tensor (a view), e.g. for a backend that writes them in one go. */
     public Tensor grads() {
         return Tensor.wrap(grads.segment(), dtype);
+    }
+
+    /** The block's gradient view of parameter {@code index} (what its grad is unless replaced). */
+    Tensor gradView(int index) {
+        return gradViews[index];
     }
 
     /** The gradient memory of parameters {@code [from, to)}. */

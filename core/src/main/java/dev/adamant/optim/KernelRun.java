@@ -46,7 +46,6 @@ public final class KernelRun {
         this.length = length;
         this.coefficients = coefficients;
         this.scalar = 0;
-        java.util.Arrays.fill(slotMemory, 0, slotCount, null);
         this.slotCount = 0;
         this.firstMoment = null;
         this.secondMoment = null;

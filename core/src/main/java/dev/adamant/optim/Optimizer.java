@@ -6,7 +6,9 @@ import dev.adamant.kernel.GradNormKernel;
 import dev.adamant.tensor.DType;
 import dev.adamant.tensor.Tensor;
 import org.eclipse.collections.api.factory.Lists;
+import org.eclipse.collections.api.factory.primitive.IntLists;
 import org.eclipse.collections.api.factory.primitive.ObjectIntMaps;
+import org.eclipse.collections.api.list.primitive.MutableIntList;
 import org.eclipse.collections.api.list.ImmutableList;
 import org.eclipse.collections.api.list.ListIterable;
 import org.eclipse.collections.api.list.MutableList;
@@ -46,6 +48,10 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
     // registration order is torch's state_dict index
     private final MutableList<Parameter> params = Lists.mutable.empty();
     private final MutableObjectIntMap<Parameter> indexOf = ObjectIntMaps.mutable.empty();
+    // per group: the index of its first parameter (a group's parameters are registered consecutively)
+    private final MutableIntList groupFirst = IntLists.mutable.empty();
+    // per group: its flat layout, or null
+    private final MutableList<FlatGroup> flatGroups = Lists.mutable.empty();
     private final MutableList<S> states = Lists.mutable.empty();
     private final AtomicBoolean busy = new AtomicBoolean();
     private final GradNormKernel gradNorm;
@@ -68,6 +74,8 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
     private volatile boolean closed;
     private static final java.lang.ref.Cleaner WORKER_CLEANER = java.lang.ref.Cleaner.create();
     private int threads = Runtime.getRuntime().availableProcessors();
+    // changes whenever states are replaced wholesale (a checkpoint), so cached preparations lapse
+    private long stateEpoch;
     private ChunkWorkers workers;
 
     protected Optimizer(C defaults, Backend backend) {
@@ -95,6 +103,8 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
             checkNewParameter(p, list.subList(0, i));
         }
         ParamGroup<C> group = new ParamGroup<>(list, overrides.apply(defaults), this::checkConfig);
+        groupFirst.add(this.params.size());
+        flatGroups.add(FlatGroup.of(list));
         for (Parameter p : list) {
             indexOf.put(p, this.params.size());
             this.params.add(p);
@@ -225,10 +235,7 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
             lastStepStats = null;
             MutableList<C> scheduled = groups.collect(g -> g.scheduledConfig(stepCount + 1));
             for (int g = 0; g < groups.size(); g++) {
-                ImmutableList<Parameter> params = groups.get(g).params();
-                for (int i = 0; i < params.size(); i++) {
-                    checkForStep(params.get(i));
-                }
+                checkGroupForStep(g);
             }
             if (nonFinitePolicy != NonFinitePolicy.PROPAGATE || unscalePending) {
                 Parameter bad = firstNonFinite();
@@ -297,6 +304,20 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
         return indexOf.get(p);
     }
 
+    /** Index of group {@code g}'s first parameter; its k-th parameter is {@code firstIndex(g) + k}. */
+    final int firstIndex(int g) {
+        return groupFirst.get(g);
+    }
+
+    final long stateEpoch() {
+        return stateEpoch;
+    }
+
+    /** Group {@code g}'s flat layout, or null. */
+    final FlatGroup flatGroup(int g) {
+        return flatGroups.get(g);
+    }
+
     final S stateAt(int index) {
         return states.get(index);
     }
@@ -350,6 +371,11 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
 
     /** Frees what a subclass owns beyond the per-parameter state tensors; called once by close(). */
     void closeResources() {
+        flatGroups.forEach(f -> {
+            if (f != null) {
+                f.close();
+            }
+        });
     }
 
     private void resetPending() {
@@ -631,11 +657,29 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
         return stepClipValue;
     }
 
-    private void checkForStep(Parameter p) {
-        Tensor grad = p.grad();
-        if (grad == null) {
-            return; // skipped entirely, as torch skips p.grad is None
+    private void checkGroupForStep(int g) {
+        ImmutableList<Parameter> params = groups.get(g).params();
+        FlatGroup flat = flatGroups.get(g);
+        // a flat block's own gradient views need no per-tensor checks beyond the block's
+        boolean blockUsable = flat != null && flat.usable();
+        int first = groupFirst.get(g);
+        for (int k = 0; k < params.size(); k++) {
+            Parameter p = params.get(k);
+            Tensor grad = p.grad();
+            if (grad == null) {
+                continue; // skipped entirely, as torch skips p.grad is None
+            }
+            if (!blockUsable || grad != flat.blockGrad(k)) {
+                checkForStep(p, grad);
+            }
+            S state = states.get(first + k);
+            if (state != null && state.step() == Long.MAX_VALUE) {
+                throw new ArithmeticException("step count of " + label(p) + " would overflow: " + state.step());
+            }
         }
+    }
+
+    private void checkForStep(Parameter p, Tensor grad) {
         MemorySegment data = p.data().segment(), g = grad.segment();
         // the messages are built only on failure: a step may check thousands of small tensors
         if (!data.scope().isAlive() || data.isReadOnly() || !g.scope().isAlive()) {
@@ -645,10 +689,6 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
         p.checkGrad(grad);
         if (!disjointNative(data, g)) {
             Checks.disjoint(label(p) + " data", data, label(p) + " grad", g);
-        }
-        S state = states.get(indexOf.get(p));
-        if (state != null && state.step() == Long.MAX_VALUE) {
-            throw new ArithmeticException("step count of " + label(p) + " would overflow: " + state.step());
         }
     }
 
@@ -756,6 +796,7 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
                 groups.get(g).install(configs.get(g));
             }
             stepCount = newStepCount;
+            stateEpoch++;
             resetPending();
             lastStepSkipped = false;
         } finally {

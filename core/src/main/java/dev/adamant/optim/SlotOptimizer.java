@@ -9,6 +9,9 @@ import org.eclipse.collections.api.factory.Lists;
 import org.eclipse.collections.api.list.ListIterable;
 import org.eclipse.collections.api.list.MutableList;
 
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
 /**
  * An optimizer whose state is a set of {@link Slot}s per parameter: it names the slots a config
  * needs, computes a step's kernel coefficients and runs its kernel over an element range;
@@ -26,8 +29,6 @@ import org.eclipse.collections.api.list.MutableList;
  */
 public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends SlotState, K> extends Optimizer<C, S> {
     private final StepPlan plan = new StepPlan();
-    // per group index: its flat layout, or null
-    private final MutableList<FlatGroup> flatGroups = Lists.mutable.empty();
     private final KernelRun referenceRun = new KernelRun();
     private final double[] referencePartials = new double[StepPlan.PARTIALS];
     private final ChunkWorkers.ChunkTask reductionTask = this::reduceChunk;
@@ -91,14 +92,6 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
         this.perTensorReference = perTensorReference;
     }
 
-    private FlatGroup flatGroup(int group) {
-        ListIterable<ParamGroup<C>> groups = groups();
-        while (flatGroups.size() < groups.size()) {
-            flatGroups.add(FlatGroup.of(groups.get(flatGroups.size()).params()));
-        }
-        return flatGroups.get(group);
-    }
-
     /** The slots of group {@code g}'s config, kept while the config object stays the same. */
     private Slot[] slotsOf(int g, C config) {
         while (groupSlots.size() <= g) {
@@ -106,8 +99,11 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             groupSlotsConfig.add(null);
         }
         if (groupSlotsConfig.get(g) != config) {
-            MutableList<Slot> list = Lists.mutable.withAll(slots(config));
-            groupSlots.set(g, list.toArray(new Slot[0]));
+            Slot[] slots = Lists.mutable.withAll(slots(config)).toArray(new Slot[0]);
+            // the same slots keep the same array: states prepared for it stay prepared
+            if (!Arrays.equals(slots, groupSlots.get(g))) {
+                groupSlots.set(g, slots);
+            }
             groupSlotsConfig.set(g, config);
         }
         return groupSlots.get(g);
@@ -120,13 +116,27 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             C config = groups.get(g).config();
             Slot[] slots = slotsOf(g, config);
             FlatGroup flat = flatGroup(g);
+            if (flat != null) {
+                // every parameter already holding every slot as its view of the group's buffers: nothing to do
+                flat.preparedThisStep = flat.preparedSlots != slots || flat.preparedEpoch != stateEpoch();
+                if (!flat.preparedThisStep) {
+                    continue;
+                }
+            }
             ListIterable<Parameter> params = groups.get(g).params();
+            int first = firstIndex(g);
+            boolean all = true;
             for (int k = 0; k < params.size(); k++) {
                 Parameter p = params.get(k);
                 if (p.grad() != null) {
-                    int i = indexOf(p);
-                    setStateAt(i, prepareState(p, stateAt(i), slots, flat, k));
+                    setStateAt(first + k, prepareState(p, stateAt(first + k), slots, flat, k));
+                } else {
+                    all = false;
                 }
+            }
+            if (flat != null && all) {
+                flat.preparedSlots = slots;
+                flat.preparedEpoch = stateEpoch();
             }
         }
     }
@@ -166,6 +176,9 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
      * from a checkpoint as separate tensors are copied in (and those freed).
      */
     private S prepareState(Parameter p, S existing, Slot[] slots, FlatGroup flat, int k) {
+        if (existing != null && existing.preparedSlots == slots) {
+            return existing;
+        }
         S state = existing == null ? newState() : existing;
         try {
             for (Slot slot : slots) {
@@ -193,6 +206,12 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             }
             throw e;
         }
+        MemorySegment[] memory = new MemorySegment[slots.length];
+        for (int i = 0; i < slots.length; i++) {
+            memory[i] = state.tensor(slots[i].name()).segment();
+        }
+        state.preparedMemory = memory;
+        state.preparedSlots = slots;
         return state;
     }
 
@@ -211,7 +230,10 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
         K c = coefficients(state, config);
         advance(state, c);
         KernelRun run = referenceRun;
-        fillTensorRun(run, p, state, Lists.mutable.withAll(slots(config)).toArray(new Slot[0]), c);
+        run.reset(p.data().dtype(), p.data().segment(), p.grad().segment(), p.data().size(), c);
+        for (Slot slot : slots(config)) {
+            run.putSlot(slot.name(), state.tensor(slot.name()).segment());
+        }
         long n = run.length;
         if (hasReductionPass()) {
             double first = 0, second = 0;
@@ -223,13 +245,17 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             run.scalar = finishReduction(c, first, second);
         }
         runKernel(c, run, 0, n);
-        run.coefficients = null;
         state.endStep();
     }
 
     @Override
     final void updateParameters() {
         if (perTensorReference) {
+            for (int g = 0; g < groups().size(); g++) {
+                if (flatGroup(g) != null) {
+                    flatGroup(g).oneRunEpoch = -1;
+                }
+            }
             super.updateParameters();
             return;
         }
@@ -258,15 +284,18 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
         }
         ListIterable<ParamGroup<C>> groups = groups();
         for (int g = 0; g < groups.size(); g++) {
+            FlatGroup flat = flatGroup(g);
+            if (flat != null && !flat.preparedThisStep) {
+                continue; // no slot was created: nothing is fresh
+            }
             ListIterable<Parameter> params = groups.get(g).params();
+            int first = firstIndex(g);
             for (int k = 0; k < params.size(); k++) {
-                Parameter p = params.get(k);
-                if (p.grad() != null) {
-                    stateAt(indexOf(p)).endStep();
+                if (params.get(k).grad() != null) {
+                    stateAt(first + k).endStep();
                 }
             }
         }
-        plan.clear();
     }
 
     /** Advances every state with a gradient by one step and lays out this step's runs and chunks. */
@@ -277,25 +306,32 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             C config = groups.get(g).config();
             Slot[] slots = slotsOf(g, config);
             ListIterable<Parameter> params = groups.get(g).params();
+            int first = firstIndex(g);
             for (int k = 0; k < params.size(); k++) {
-                Parameter p = params.get(k);
-                if (p.grad() != null) {
-                    stateAt(indexOf(p)).step++;
+                if (params.get(k).grad() != null) {
+                    stateAt(first + k).step++;
                 }
             }
             FlatGroup flat = flatGroup(g);
             // per-tensor figures need per-tensor runs
             if (flat != null && !hasReductionPass() && monitoring() != Monitoring.PER_TENSOR
-                    && runsAsOne(flat, params)) {
+                    && runsAsOne(flat, params, first)) {
+                flat.oneRunEpoch = stateEpoch();
+                K c = coefficients(stateAt(first), config);
+                for (int k = 0; k < params.size(); k++) {
+                    advance(stateAt(first + k), c);
+                }
                 KernelRun run = plan.newRun();
-                run.reset(flat.block.dtype(), flat.paramMemory, flat.gradMemory, flat.length,
-                        coefficientsInStep(params, config));
+                run.reset(flat.block.dtype(), flat.paramMemory, flat.gradMemory, flat.length, c);
                 for (Slot slot : slots) {
                     run.putSlot(slot.name(), flat.slotMemory(slot.name()));
                 }
-                place(run, g, indexOf(params.get(0)), true, config);
+                place(run, g, first, true, config);
                 plan.cut(run);
                 continue;
+            }
+            if (flat != null) {
+                flat.oneRunEpoch = -1;
             }
             // parameters in step with the previous one share its coefficients (one record, not one
             // per tensor); the states advance once all are compared
@@ -305,47 +341,41 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             for (int k = 0; k < params.size(); k++) {
                 Parameter p = params.get(k);
                 if (p.grad() != null) {
-                    S state = stateAt(indexOf(p));
+                    S state = stateAt(first + k);
                     if (previous == null || !state.inStepWith(previous)) {
                         c = coefficients(state, config);
                     }
                     previous = state;
                     KernelRun run = plan.newRun();
-                    fillTensorRun(run, p, state, slots, c);
-                    place(run, g, indexOf(p), false, config);
+                    run.reset(p.data().dtype(), p.data().segment(), p.grad().segment(), p.data().size(), c);
+                    MemorySegment[] memory = state.preparedMemory;
+                    for (int i = 0; i < slots.length; i++) {
+                        run.putSlot(slots[i].name(), memory[i]);
+                    }
+                    place(run, g, first + k, false, config);
                     plan.cut(run);
                 }
             }
             for (int k = 0, r = firstRun; k < params.size(); k++) {
-                Parameter p = params.get(k);
-                if (p.grad() != null) {
-                    advance(stateAt(indexOf(p)), coefficients(plan.run(r++)));
+                if (params.get(k).grad() != null) {
+                    advance(stateAt(first + k), coefficients(plan.run(r++)));
                 }
             }
         }
         plan.finish();
     }
 
-    /** One set of coefficients for parameters whose states are all in step; advances each state. */
-    private K coefficientsInStep(ListIterable<Parameter> params, C config) {
-        K c = coefficients(stateAt(indexOf(params.get(0))), config);
-        for (int k = 0; k < params.size(); k++) {
-            advance(stateAt(indexOf(params.get(k))), c);
-        }
-        return c;
-    }
-
     /** True when one kernel call may cover the whole flat group: block gradients, states in step, slots in the buffers. */
-    private boolean runsAsOne(FlatGroup flat, ListIterable<Parameter> params) {
-        S first = stateAt(indexOf(params.get(0)));
+    private boolean runsAsOne(FlatGroup flat, ListIterable<Parameter> params, int first) {
+        // after a step as one run with no slot created since, the states are still in step with each other
+        boolean inStep = flat.oneRunEpoch == stateEpoch() && !flat.preparedThisStep;
+        S head = stateAt(first);
         for (int k = 0; k < params.size(); k++) {
-            Parameter p = params.get(k);
-            Tensor grad = p.grad();
-            if (grad == null || !flat.isBlockGrad(grad, k)) {
+            Tensor grad = params.get(k).grad();
+            if (grad == null || (grad != flat.blockGrad(k) && !flat.isBlockGrad(grad, k))) {
                 return false;
             }
-            S state = stateAt(indexOf(p));
-            if (!state.inStepWith(first)) {
+            if (!inStep && !stateAt(first + k).inStepWith(head)) {
                 return false;
             }
         }
@@ -417,13 +447,6 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
                 perTensor ? Lists.immutable.with(tensors) : Lists.immutable.empty());
     }
 
-    private void fillTensorRun(KernelRun run, Parameter p, S state, Slot[] slots, K c) {
-        run.reset(p.data().dtype(), p.data().segment(), p.grad().segment(), p.data().size(), c);
-        for (Slot slot : slots) {
-            run.putSlot(slot.name(), state.tensor(slot.name()).segment());
-        }
-    }
-
     @SuppressWarnings("unchecked")
     private K coefficients(KernelRun run) {
         return (K) run.coefficients;
@@ -469,10 +492,6 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
     @Override
     void closeResources() {
         monitor.close();
-        flatGroups.forEach(f -> {
-            if (f != null) {
-                f.close();
-            }
-        });
+        super.closeResources();
     }
 }

@@ -39,10 +39,7 @@ final class StepPlan {
     double[] partials = new double[64 * PARTIALS];
 
     void clear() {
-        for (int i = 0; i < runCount; i++) {
-            runPool.get(i).coefficients = null; // let last step's records go
-        }
-        runCount = 0;
+        runCount = 0; // the runs keep last step's references until overwritten: a few small records
         pieceCount = 0;
         chunkCount = 0;
         openChunkFill = 0;
