@@ -4,6 +4,7 @@ import dev.adamant.checkpoint.Checkpoints;
 import dev.adamant.optim.AdamConfig;
 import dev.adamant.optim.AdamW;
 import dev.adamant.optim.GradScaler;
+import dev.adamant.optim.Monitoring;
 import dev.adamant.optim.NonFinitePolicy;
 import dev.adamant.optim.Parameter;
 import dev.adamant.schedule.Schedule;
@@ -50,6 +51,7 @@ final class TrainingLoopExample {
         opt.addParamGroup(List.of(weight)).setSchedule(lr);
         opt.addParamGroup(List.of(bias), c -> c.withWeightDecay(0)).setSchedule(lr);
         opt.setNonFinitePolicy(NonFinitePolicy.SKIP_STEP);          // a NaN/Inf gradient skips the step
+        opt.setMonitoring(Monitoring.PER_GROUP);                    // step statistics, computed inside the step
         return opt;
     }
 
@@ -64,15 +66,18 @@ final class TrainingLoopExample {
             GradScaler scaler = new GradScaler();                      // mixed-precision loss scaling
             try (AdamW opt = newOptimizer(weight, bias, steps)) {
                 for (int step = 1; step <= steps; step++) {
-                    losses[step - 1] = lossAndGrads(x, y, w, b, gw, gb, scaler.scale());
+                    float loss = losses[step - 1] = lossAndGrads(x, y, w, b, gw, gb, scaler.scale());
                     scaler.unscale(opt);                               // so that the clip sees true gradients
                     opt.clipGradNorm(1.0, 2.0);                        // fused into the step: no extra write pass
                     scaler.step(opt);                                  // skipped (false) if a gradient overflowed
                     scaler.update();
 
-                    // ---- per-step monitoring goes here -------------------------------------------
-                    // (a StepStats / monitoring API is being added; read the step's statistics here)
-                    // ------------------------------------------------------------------------------
+                    if (step % 100 == 0) {                             // what the step did, per group
+                        opt.lastStepStats().filter(s -> !s.skipped()).map(s -> s.groups().get(0)).ifPresent(weights ->
+                                System.out.printf("loss %.3g  |grad| %.3g  update/param %.1e  lr per element %.1e..%.1e%n",
+                                        loss, weights.gradNorm(), weights.updateToParamRatio(),
+                                        weights.effectiveLrMin(), weights.effectiveLrMax()));
+                    }
 
                     opt.zeroGrad();                                    // lossAndGrads accumulates
                     if (step % 100 == 0) {

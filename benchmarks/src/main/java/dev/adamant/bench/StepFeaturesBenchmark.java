@@ -3,6 +3,7 @@ package dev.adamant.bench;
 import dev.adamant.kernel.Numerics;
 import dev.adamant.optim.AdamConfig;
 import dev.adamant.optim.AdamW;
+import dev.adamant.optim.Monitoring;
 import dev.adamant.optim.NonFinitePolicy;
 import dev.adamant.optim.Parameter;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -17,13 +18,19 @@ import java.util.List;
  * width? Each variant differs only in what runs around the step: global-norm clipping (one
  * read-only reduction over the gradients, the coefficient then applied inside the kernel),
  * loss-scale unscaling (a read-only non-finite check, the factor applied inside the kernel), both,
- * the skip-on-non-finite policy alone, or per-element value clipping (no extra pass at all: the
- * clamp runs inside the kernel, so this is the clamp's arithmetic and nothing else).
+ * the skip-on-non-finite policy alone, per-element value clipping (no extra pass at all: the
+ * clamp runs inside the kernel, so this is the clamp's arithmetic and nothing else), per-group
+ * monitoring (the chunk's old parameters copied to a scratch buffer and the statistics reduced
+ * while the chunk is in cache), or clipping + unscaling + monitoring together. One step thread, so
+ * the ratios are those of the work, not of the scheduling.
  */
 public class StepFeaturesBenchmark extends BenchmarkDefaults {
+    /** The variants, {@code plain} first. */
+    public static final List<String> FEATURES = List.of("plain", "clip", "unscale", "clip+unscale", "skip-policy",
+            "value-clip", "monitor", "clip+unscale+monitor");
 
-    /** {@code plain}, {@code clip}, {@code unscale}, {@code clip+unscale}, {@code skip-policy} or {@code value-clip}. */
-    @Param({"plain", "clip", "unscale", "clip+unscale", "skip-policy", "value-clip"})
+    /** See {@link #FEATURES}. */
+    @Param({"plain", "clip", "unscale", "clip+unscale", "skip-policy", "value-clip", "monitor", "clip+unscale+monitor"})
     public String feature;
 
     /** fp32 elements in the tensor (not {@code size}: the sweep sets that for the AdamW benchmark). */
@@ -41,6 +48,7 @@ public class StepFeaturesBenchmark extends BenchmarkDefaults {
         Parameter p = Parameter.of(buffers.param);
         p.setGrad(buffers.grad);
         adamW.addParamGroup(List.of(p));
+        adamW.setThreads(1);
         switch (feature) {
             case "plain" -> { }
             case "clip" -> clip = true;
@@ -48,6 +56,11 @@ public class StepFeaturesBenchmark extends BenchmarkDefaults {
             case "clip+unscale" -> clip = unscale = true;
             case "skip-policy" -> adamW.setNonFinitePolicy(NonFinitePolicy.SKIP_STEP);
             case "value-clip" -> valueClip = true;
+            case "monitor" -> adamW.setMonitoring(Monitoring.PER_GROUP);
+            case "clip+unscale+monitor" -> {
+                clip = unscale = true;
+                adamW.setMonitoring(Monitoring.PER_GROUP);
+            }
             default -> throw new IllegalArgumentException("unknown feature " + feature);
         }
     }

@@ -9,19 +9,22 @@ import java.util.Map;
 
 /**
  * The cost of the training-loop features: one AdamW {@code step()} at the preferred width with
- * clipping by norm or by value, unscaling, both, or the skip policy, against the plain step
+ * clipping by norm or by value, unscaling, both, the skip policy, or monitoring, against the plain step
  * ({@link StepFeaturesBenchmark}).
  */
 final class FeatureCostTable {
     static final String BENCHMARK = StepFeaturesBenchmark.class.getSimpleName();
-    private static final List<String> ORDER = List.of("plain", "clip", "value-clip", "unscale", "clip+unscale", "skip-policy");
+    private static final List<String> ORDER = List.of("plain", "clip", "value-clip", "unscale", "clip+unscale", "skip-policy",
+            "monitor", "clip+unscale+monitor");
     private static final Map<String, String> WHAT = Map.of(
             "plain", "the plain step",
             "clip", "`clipGradNorm(1.0, 2)` then the step: a read-only norm pass, the coefficient applied in the kernel",
             "value-clip", "`clipGradValue(1.0)` then the step: no extra pass, the clamp applied in the kernel",
             "unscale", "`unscale(1024)` then the step: a read-only non-finite check, 1/1024 applied in the kernel",
             "clip+unscale", "both: check, norm, then one fused step",
-            "skip-policy", "`SKIP_STEP` non-finite policy: the read-only check before every step");
+            "skip-policy", "`SKIP_STEP` non-finite policy: the read-only check before every step",
+            "monitor", "`Monitoring.PER_GROUP`: per chunk, old params to a scratch buffer, then the statistics while the chunk is in cache",
+            "clip+unscale+monitor", "clipping, unscaling and monitoring together");
 
     private final Map<String, Double> elementsPerSecond = new LinkedHashMap<>();
     private int size;

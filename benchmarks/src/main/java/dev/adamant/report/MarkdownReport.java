@@ -53,6 +53,10 @@ public final class MarkdownReport {
         if (!features.isEmpty()) {
             md.append("\n## What clipping, unscaling and the skip policy cost\n\n").append(features.render());
         }
+        ScaleTable scale = new ScaleTable(run);
+        if (!scale.isEmpty()) {
+            md.append("\n## Throughput at scale\n\n").append(scale.render());
+        }
         md.append("\n## Chart\n\n![G elem/s against size](").append(CHART_FILE).append(")\n");
         return md.toString();
     }

@@ -41,7 +41,8 @@ public final class ThroughputTable {
             Optional<Variant> v = Variant.of(s);
             if (v.isEmpty()) {
                 if (!s.benchmark().equals(FamilyTable.BENCHMARK) // these have sections of their own
-                        && !s.benchmark().equals(FeatureCostTable.BENCHMARK)) {
+                        && !s.benchmark().equals(FeatureCostTable.BENCHMARK)
+                        && !ScaleTable.BENCHMARKS.contains(s.benchmark())) {
                     ignored.add(s.benchmark());
                 }
                 continue;

@@ -56,6 +56,7 @@ class ReportTest {
                 .add("dev.adamant.bench.StepFeaturesBenchmark.step", Map.of("feature", "plain", "elements", "1000"), 4e6)
                 .add("dev.adamant.bench.StepFeaturesBenchmark.step", Map.of("feature", "clip", "elements", "1000"), 2e6)
                 .add("dev.adamant.bench.StepFeaturesBenchmark.step", Map.of("feature", "value-clip", "elements", "1000"), 3.2e6)
+                .add("dev.adamant.bench.StepFeaturesBenchmark.step", Map.of("feature", "clip+unscale+monitor", "elements", "1000"), 1e6)
                 .stream(1000, 8e6);
         String md = new MarkdownReport(JmhRun.parse(j.json()), CONTEXT).render();
         // sgd: 1.00 and 5.00 G elem/s, 5×, 20 bytes per element → 100 GB/s
@@ -64,6 +65,32 @@ class ReportTest {
         assertTrue(md.contains("| clip | 2.00 | 2.00× |"), md);
         assertTrue(md.contains("| plain | 4.00 | 1.00× |"), md);
         assertTrue(md.contains("| value-clip | 3.20 | 1.25× | `clipGradValue(1.0)`"), md);
+        assertTrue(md.contains("| clip+unscale+monitor | 1.00 | 4.00× | clipping, unscaling and monitoring together |"), md);
+        assertFalse(md.contains("Not in the table"), md);
+    }
+
+    @Test
+    void theScaleBenchmarksHaveTheTargetsRatios() {
+        long gpt2 = dev.adamant.bench.ModelStepBenchmark.GPT2_SMALL_ELEMENTS;
+        SyntheticJmh j = new SyntheticJmh();
+        j.add("dev.adamant.bench.ModelStepBenchmark.step", Map.of("layout", "flat", "model", "gpt2-small", "stepThreads", "0"),
+                        1.5e9 / gpt2)
+                .add("dev.adamant.bench.ManyTensorsBenchmark.step", Map.of("layout", "one", "elements", "2048000", "stepThreads", "1"),
+                        2e9 / 2048000)
+                .add("dev.adamant.bench.ManyTensorsBenchmark.step", Map.of("layout", "separate", "elements", "2048000", "stepThreads", "1"),
+                        1.6e9 / 2048000)
+                .add("dev.adamant.bench.ThreadScalingBenchmark.step", Map.of("elements", "67108864", "threadCount", "1"),
+                        1e9 / 67108864)
+                .add("dev.adamant.bench.ThreadScalingBenchmark.step", Map.of("elements", "67108864", "threadCount", "2"),
+                        1.5e9 / 67108864)
+                .stream(1000, 1e6)
+                .stream(16777216, 2e9 / 16777216);
+        String md = new MarkdownReport(JmhRun.parse(j.json()), CONTEXT).render();
+        // the model against the probe at its largest size: 1.5 / 2.0
+        assertTrue(md.contains("| flat | 1.50 | 42.0 | 0.75× |"), md);
+        // 2000 tensors: 2.0 against 1.6 G elem/s is 1.25× the time
+        assertTrue(md.contains("| 1 | 2.00 | 1.60 | 1.25× | — | — |"), md);
+        assertTrue(md.contains("| 2 | 1.50 | 42.0 | 1.50× |"), md);
         assertFalse(md.contains("Not in the table"), md);
     }
 

@@ -26,10 +26,19 @@ import java.lang.foreign.MemorySegment;
  * range goes to accumulator {@code (i - from) mod 16}, each a sequential double sum, and the 16
  * accumulators are added pairwise ({@link #combine}). So every lane width gives the same bits. FAST
  * numerics are the same as EXACT.
+ *
+ * <p>A tensor's norms are summed blockwise, so that a step cut into chunks on any number of
+ * threads gives the same bits as one call per tensor: the tensor is cut into blocks of
+ * {@link #NORM_BLOCK} elements from its start (the last one shorter), pass 1 runs once per block
+ * (the order above within the block), and the blocks' sums are added in block order in double.
+ * For tensors of at most {@code NORM_BLOCK} elements that is one call over the whole tensor.
  */
 public interface LambKernel {
 
     KernelKind<LambKernel> KIND = new KernelKind<>("lamb", LambKernel.class, numerics -> ScalarLambKernel.INSTANCE);
+
+    /** Elements per block of a tensor's blockwise norms (see above); a multiple of {@link #ACCUMULATORS}. */
+    int NORM_BLOCK = 1 << 15;
 
     /** Number of interleaved accumulators of the sums of squares. */
     int ACCUMULATORS = 16;

@@ -4,8 +4,8 @@ import dev.adamant.kernel.AdagradCoefficients;
 import dev.adamant.kernel.AdagradKernel;
 import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
-import dev.adamant.tensor.Tensor;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
@@ -18,7 +18,8 @@ import java.util.List;
  * {@code initialAccumulatorValue} is changed between adding the group and its first step; after
  * that, as in torch, changing it has no effect on existing state.
  */
-public class Adagrad extends SlotOptimizer<AdagradConfig, AdagradState> {
+public class Adagrad extends SlotOptimizer<AdagradConfig, AdagradState, AdagradCoefficients> {
+    private static final MonitoredSlots MOMENTS = new MonitoredSlots(null, AdagradState.SUM, null);
     private final AdagradKernel kernel;
 
     /** Adagrad with torch's defaults on the default backend. */
@@ -47,12 +48,26 @@ public class Adagrad extends SlotOptimizer<AdagradConfig, AdagradState> {
     }
 
     @Override
-    protected void step(Parameter p, AdagradState s, AdagradConfig config) {
-        AdagradCoefficients c = config.coefficients(s.step()).withGradScale(gradScale()).withClipValue(clipValue());
-        Tensor data = p.data();
-        switch (data.dtype()) {
-            case FLOAT32 -> kernel.updateFloats(c, data.segment(), p.grad().segment(), s.sum().segment(), 0, data.size());
-            case FLOAT64 -> kernel.updateDoubles(c, data.segment(), p.grad().segment(), s.sum().segment(), 0, data.size());
+    protected AdagradCoefficients coefficients(AdagradState s, AdagradConfig config) {
+        return config.coefficients(s.step()).withGradScale(gradScale()).withClipValue(clipValue());
+    }
+
+    @Override
+    protected void runKernel(AdagradCoefficients c, KernelRun run, long from, long to) {
+        MemorySegment sum = run.slot(AdagradState.SUM);
+        switch (run.dtype()) {
+            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), sum, from, to);
+            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), sum, from, to);
         }
+    }
+
+    @Override
+    protected MonitoredSlots monitoredSlots(AdagradConfig config) {
+        return MOMENTS;
+    }
+
+    @Override
+    protected double effectiveLr(AdagradConfig config, AdagradState state, double q) {
+        return -config.coefficients(state.step()).negClr() / (Math.sqrt(q) + config.eps());
     }
 }

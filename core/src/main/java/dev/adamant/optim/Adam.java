@@ -4,8 +4,8 @@ import dev.adamant.kernel.AdamCoefficients;
 import dev.adamant.kernel.AdamKernel;
 import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
-import dev.adamant.tensor.Tensor;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
@@ -20,7 +20,10 @@ import java.util.List;
  * }
  * }</pre>
  */
-public class Adam extends SlotOptimizer<AdamConfig, AdamState> {
+public class Adam extends SlotOptimizer<AdamConfig, AdamState, AdamCoefficients> {
+    private static final MonitoredSlots MOMENTS = new MonitoredSlots(AdamState.EXP_AVG.name(), AdamState.EXP_AVG_SQ.name(), null);
+    private static final MonitoredSlots AMSGRAD_MOMENTS =
+            new MonitoredSlots(AdamState.EXP_AVG.name(), AdamState.MAX_EXP_AVG_SQ.name(), null);
     private final AdamKernel kernel;
 
     /** Adam with torch's defaults on the default backend. */
@@ -59,15 +62,28 @@ public class Adam extends SlotOptimizer<AdamConfig, AdamState> {
     }
 
     @Override
-    protected void step(Parameter p, AdamState s, AdamConfig config) {
-        AdamCoefficients c = config.coefficients(s.step()).withGradScale(gradScale()).withClipValue(clipValue());
-        Tensor data = p.data();
-        var max = config.amsgrad() ? s.maxExpAvgSq().segment() : null;
-        switch (data.dtype()) {
-            case FLOAT32 -> kernel.updateFloats(c, data.segment(), p.grad().segment(), s.expAvg().segment(),
-                    s.expAvgSq().segment(), max, 0, data.size());
-            case FLOAT64 -> kernel.updateDoubles(c, data.segment(), p.grad().segment(), s.expAvg().segment(),
-                    s.expAvgSq().segment(), max, 0, data.size());
+    protected AdamCoefficients coefficients(AdamState s, AdamConfig config) {
+        return config.coefficients(s.step()).withGradScale(gradScale()).withClipValue(clipValue());
+    }
+
+    @Override
+    protected void runKernel(AdamCoefficients c, KernelRun run, long from, long to) {
+        MemorySegment max = c.amsgrad() ? run.slot(AdamState.MAX_EXP_AVG_SQ) : null;
+        switch (run.dtype()) {
+            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(AdamState.EXP_AVG),
+                    run.slot(AdamState.EXP_AVG_SQ), max, from, to);
+            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(AdamState.EXP_AVG),
+                    run.slot(AdamState.EXP_AVG_SQ), max, from, to);
         }
+    }
+
+    @Override
+    protected MonitoredSlots monitoredSlots(AdamConfig config) {
+        return config.amsgrad() ? AMSGRAD_MOMENTS : MOMENTS;
+    }
+
+    @Override
+    protected double effectiveLr(AdamConfig config, AdamState state, double q) {
+        return config.lr() / (Math.sqrt(q) / Math.sqrt(1 - Math.pow(config.beta2(), state.step())) + config.eps());
     }
 }

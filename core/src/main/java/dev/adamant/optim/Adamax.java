@@ -4,7 +4,6 @@ import dev.adamant.kernel.AdamaxCoefficients;
 import dev.adamant.kernel.AdamaxKernel;
 import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
-import dev.adamant.tensor.Tensor;
 
 import java.util.List;
 
@@ -12,7 +11,8 @@ import java.util.List;
  * Adamax, as {@code torch.optim.Adamax}: Adam's first moment with an exponentially weighted
  * infinity norm ({@code exp_inf}) in place of the second moment; L2 weight decay and maximize.
  */
-public class Adamax extends SlotOptimizer<AdamaxConfig, AdamaxState> {
+public class Adamax extends SlotOptimizer<AdamaxConfig, AdamaxState, AdamaxCoefficients> {
+    private static final MonitoredSlots MOMENTS = new MonitoredSlots(AdamaxState.EXP_AVG.name(), AdamaxState.EXP_INF.name(), null);
     private static final List<Slot> SLOTS = List.of(AdamaxState.EXP_AVG, AdamaxState.EXP_INF);
 
     private final AdamaxKernel kernel;
@@ -43,14 +43,27 @@ public class Adamax extends SlotOptimizer<AdamaxConfig, AdamaxState> {
     }
 
     @Override
-    protected void step(Parameter p, AdamaxState s, AdamaxConfig config) {
-        AdamaxCoefficients c = config.coefficients(s.step()).withGradScale(gradScale()).withClipValue(clipValue());
-        Tensor data = p.data();
-        switch (data.dtype()) {
-            case FLOAT32 -> kernel.updateFloats(c, data.segment(), p.grad().segment(), s.expAvg().segment(),
-                    s.expInf().segment(), 0, data.size());
-            case FLOAT64 -> kernel.updateDoubles(c, data.segment(), p.grad().segment(), s.expAvg().segment(),
-                    s.expInf().segment(), 0, data.size());
+    protected AdamaxCoefficients coefficients(AdamaxState s, AdamaxConfig config) {
+        return config.coefficients(s.step()).withGradScale(gradScale()).withClipValue(clipValue());
+    }
+
+    @Override
+    protected void runKernel(AdamaxCoefficients c, KernelRun run, long from, long to) {
+        switch (run.dtype()) {
+            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(AdamaxState.EXP_AVG),
+                    run.slot(AdamaxState.EXP_INF), from, to);
+            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(AdamaxState.EXP_AVG),
+                    run.slot(AdamaxState.EXP_INF), from, to);
         }
+    }
+
+    @Override
+    protected MonitoredSlots monitoredSlots(AdamaxConfig config) {
+        return MOMENTS;
+    }
+
+    @Override
+    protected double effectiveLr(AdamaxConfig config, AdamaxState state, double q) {
+        return config.lr() / (q + config.eps());
     }
 }

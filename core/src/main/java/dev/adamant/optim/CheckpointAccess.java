@@ -42,7 +42,7 @@ public final class CheckpointAccess {
      */
     public static ParameterState newState(Optimizer<?, ?> opt, long step, Map<String, Tensor> tensors,
                                           Map<String, Double> scalars) {
-        if (!(opt instanceof SlotOptimizer<?, ?> slots)) {
+        if (!(opt instanceof SlotOptimizer<?, ?, ?> slots)) {
             throw new UnsupportedOperationException(opt.getClass().getName() + " does not keep slot state");
         }
         SlotState state = slots.newState();

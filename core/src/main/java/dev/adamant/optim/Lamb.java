@@ -4,7 +4,6 @@ import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
 import dev.adamant.kernel.LambCoefficients;
 import dev.adamant.kernel.LambKernel;
-import dev.adamant.tensor.Tensor;
 
 import java.util.List;
 
@@ -15,9 +14,10 @@ import java.util.List;
  * Differences from apex: no global gradient-norm clipping inside the optimizer (clip before the
  * step), and no gradient averaging switch (apex's default, {@code 1-β1} on the gradient, is used).
  */
-public final class Lamb extends SlotOptimizer<LambConfig, SlotState> {
+public final class Lamb extends SlotOptimizer<LambConfig, SlotState, LambCoefficients> {
     private static final Slot EXP_AVG = Slot.zeros("exp_avg");
     private static final Slot EXP_AVG_SQ = Slot.zeros("exp_avg_sq");
+    private static final MonitoredSlots MOMENTS = new MonitoredSlots(EXP_AVG.name(), EXP_AVG_SQ.name(), null);
 
     private final LambKernel kernel;
 
@@ -41,17 +41,50 @@ public final class Lamb extends SlotOptimizer<LambConfig, SlotState> {
     }
 
     @Override
-    protected void step(Parameter p, SlotState s, LambConfig config) {
-        LambCoefficients c = config.coefficients(s.step()).withGradScale(gradScale()).withClipValue(clipValue());
-        Tensor data = p.data();
-        var param = data.segment();
-        var grad = p.grad().segment();
-        var m = s.tensor(EXP_AVG.name()).segment();
-        var v = s.tensor(EXP_AVG_SQ.name()).segment();
-        long n = data.size();
-        switch (data.dtype()) {
-            case FLOAT32 -> kernel.applyFloats(c, c.ratio(kernel.momentsFloats(c, param, grad, m, v, 0, n)), param, m, v, 0, n);
-            case FLOAT64 -> kernel.applyDoubles(c, c.ratio(kernel.momentsDoubles(c, param, grad, m, v, 0, n)), param, m, v, 0, n);
+    protected LambCoefficients coefficients(SlotState s, LambConfig config) {
+        return config.coefficients(s.step()).withGradScale(gradScale()).withClipValue(clipValue());
+    }
+
+    // the trust ratio needs each tensor's norms before any of its elements changes
+    @Override
+    protected boolean hasReductionPass() {
+        return true;
+    }
+
+    /** Pass 1: the moments, and the squared norms of p and u over {@code [from, to)}. */
+    @Override
+    protected void reduce(LambCoefficients c, KernelRun run, long from, long to, double[] partials, int at) {
+        LambKernel.SquaredNorms norms = switch (run.dtype()) {
+            case FLOAT32 -> kernel.momentsFloats(c, run.param(), run.grad(), run.slot(EXP_AVG), run.slot(EXP_AVG_SQ), from, to);
+            case FLOAT64 -> kernel.momentsDoubles(c, run.param(), run.grad(), run.slot(EXP_AVG), run.slot(EXP_AVG_SQ), from, to);
+        };
+        partials[at] = norms.param();
+        partials[at + 1] = norms.update();
+    }
+
+    @Override
+    protected double finishReduction(LambCoefficients c, double paramSq, double updateSq) {
+        return c.ratio(new LambKernel.SquaredNorms(paramSq, updateSq));
+    }
+
+    /** Pass 2: the update with lr times the tensor's trust ratio. */
+    @Override
+    protected void runKernel(LambCoefficients c, KernelRun run, long from, long to) {
+        switch (run.dtype()) {
+            case FLOAT32 -> kernel.applyFloats(c, run.scalar(), run.param(), run.slot(EXP_AVG), run.slot(EXP_AVG_SQ), from, to);
+            case FLOAT64 -> kernel.applyDoubles(c, run.scalar(), run.param(), run.slot(EXP_AVG), run.slot(EXP_AVG_SQ), from, to);
         }
+    }
+
+    @Override
+    protected MonitoredSlots monitoredSlots(LambConfig config) {
+        return MOMENTS;
+    }
+
+    @Override
+    protected double effectiveLr(LambConfig config, SlotState state, double q) {
+        // before the trust ratio, which scales each tensor's whole update
+        var c = config.coefficients(state.step());
+        return config.lr() / (Math.sqrt(q / c.biasCorrection2()) + config.eps());
     }
 }

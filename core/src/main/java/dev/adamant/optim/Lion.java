@@ -4,7 +4,6 @@ import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
 import dev.adamant.kernel.LionCoefficients;
 import dev.adamant.kernel.LionKernel;
-import dev.adamant.tensor.Tensor;
 
 import java.util.List;
 
@@ -13,8 +12,9 @@ import java.util.List;
  * and gradient, with decoupled weight decay; one state tensor ({@code exp_avg}) instead of Adam's
  * two. Torch 1.13 has no Lion; the equations are on {@link LionKernel}.
  */
-public final class Lion extends SlotOptimizer<LionConfig, SlotState> {
+public final class Lion extends SlotOptimizer<LionConfig, SlotState, LionCoefficients> {
     private static final Slot EXP_AVG = Slot.zeros("exp_avg");
+    private static final MonitoredSlots MOMENTS = new MonitoredSlots(EXP_AVG.name(), null, null);
 
     private final LionKernel kernel;
 
@@ -38,13 +38,20 @@ public final class Lion extends SlotOptimizer<LionConfig, SlotState> {
     }
 
     @Override
-    protected void step(Parameter p, SlotState s, LionConfig config) {
-        LionCoefficients c = config.coefficients().withGradScale(gradScale()).withClipValue(clipValue());
-        Tensor data = p.data();
-        var expAvg = s.tensor(EXP_AVG.name()).segment();
-        switch (data.dtype()) {
-            case FLOAT32 -> kernel.updateFloats(c, data.segment(), p.grad().segment(), expAvg, 0, data.size());
-            case FLOAT64 -> kernel.updateDoubles(c, data.segment(), p.grad().segment(), expAvg, 0, data.size());
+    protected LionCoefficients coefficients(SlotState s, LionConfig config) {
+        return config.coefficients().withGradScale(gradScale()).withClipValue(clipValue());
+    }
+
+    @Override
+    protected void runKernel(LionCoefficients c, KernelRun run, long from, long to) {
+        switch (run.dtype()) {
+            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(EXP_AVG), from, to);
+            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(EXP_AVG), from, to);
         }
+    }
+
+    @Override
+    protected MonitoredSlots monitoredSlots(LionConfig config) {
+        return MOMENTS;
     }
 }

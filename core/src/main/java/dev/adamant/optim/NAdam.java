@@ -4,7 +4,6 @@ import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
 import dev.adamant.kernel.NAdamCoefficients;
 import dev.adamant.kernel.NAdamKernel;
-import dev.adamant.tensor.Tensor;
 
 import java.util.List;
 
@@ -22,7 +21,8 @@ import java.util.List;
  * }
  * }</pre>
  */
-public class NAdam extends SlotOptimizer<NAdamConfig, NAdamState> {
+public class NAdam extends SlotOptimizer<NAdamConfig, NAdamState, NAdamCoefficients> {
+    private static final MonitoredSlots MOMENTS = new MonitoredSlots(NAdamState.EXP_AVG.name(), NAdamState.EXP_AVG_SQ.name(), null);
     private final NAdamKernel kernel;
 
     /** NAdam with torch's defaults on the default backend. */
@@ -51,15 +51,32 @@ public class NAdam extends SlotOptimizer<NAdamConfig, NAdamState> {
     }
 
     @Override
-    protected void step(Parameter p, NAdamState s, NAdamConfig config) {
-        NAdamCoefficients c = config.coefficients(s.step(), s.muProduct()).withGradScale(gradScale()).withClipValue(clipValue());
-        Tensor data = p.data();
-        switch (data.dtype()) {
-            case FLOAT32 -> kernel.updateFloats(c, data.segment(), p.grad().segment(), s.expAvg().segment(),
-                    s.expAvgSq().segment(), 0, data.size());
-            case FLOAT64 -> kernel.updateDoubles(c, data.segment(), p.grad().segment(), s.expAvg().segment(),
-                    s.expAvgSq().segment(), 0, data.size());
-        }
+    protected NAdamCoefficients coefficients(NAdamState s, NAdamConfig config) {
+        return config.coefficients(s.step(), s.muProduct()).withGradScale(gradScale()).withClipValue(clipValue());
+    }
+
+    @Override
+    protected void advance(NAdamState s, NAdamCoefficients c) {
         s.setMuProduct(c.muProduct());
+    }
+
+    @Override
+    protected void runKernel(NAdamCoefficients c, KernelRun run, long from, long to) {
+        switch (run.dtype()) {
+            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(NAdamState.EXP_AVG),
+                    run.slot(NAdamState.EXP_AVG_SQ), from, to);
+            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(NAdamState.EXP_AVG),
+                    run.slot(NAdamState.EXP_AVG_SQ), from, to);
+        }
+    }
+
+    @Override
+    protected MonitoredSlots monitoredSlots(NAdamConfig config) {
+        return MOMENTS;
+    }
+
+    @Override
+    protected double effectiveLr(NAdamConfig config, NAdamState state, double q) {
+        return config.lr() / (Math.sqrt(q) / Math.sqrt(1 - Math.pow(config.beta2(), state.step())) + config.eps());
     }
 }

@@ -6,12 +6,15 @@ import dev.adamant.kernel.GradNormKernel;
 import dev.adamant.tensor.DType;
 import dev.adamant.tensor.Tensor;
 import org.eclipse.collections.api.factory.Lists;
+import org.eclipse.collections.api.factory.primitive.IntLists;
 import org.eclipse.collections.api.factory.primitive.ObjectIntMaps;
+import org.eclipse.collections.api.list.primitive.MutableIntList;
 import org.eclipse.collections.api.list.ImmutableList;
 import org.eclipse.collections.api.list.ListIterable;
 import org.eclipse.collections.api.list.MutableList;
 import org.eclipse.collections.api.map.primitive.MutableObjectIntMap;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ConcurrentModificationException;
 import java.util.Objects;
 import java.util.Optional;
@@ -26,8 +29,10 @@ import java.util.function.UnaryOperator;
  * checked, and all missing state allocated, before the first element is written. A parameter
  * whose gradient is null is skipped and its step count does not advance.
  *
- * <p>Not thread-safe: calling {@code step()} from two threads at once is rejected with a
- * {@link ConcurrentModificationException} rather than allowed to corrupt state.
+ * <p>A step runs on {@link #threads()} threads (its own pool, see {@link #setThreads}), with results
+ * bit-identical to one thread. The optimizer itself is single-entry: calling {@code step()} (or
+ * {@code zeroGrad()}, {@code clipGradNorm()}, {@code close()}, ...) from two threads at once is
+ * rejected with a {@link ConcurrentModificationException} rather than allowed to corrupt state.
  *
  * <p>Each gradient is checked against its own parameter (type, size, no overlap). A gradient that
  * overlaps another parameter's memory is not detected; as in torch, the result then depends on the
@@ -43,6 +48,10 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
     // registration order is torch's state_dict index
     private final MutableList<Parameter> params = Lists.mutable.empty();
     private final MutableObjectIntMap<Parameter> indexOf = ObjectIntMaps.mutable.empty();
+    // per group: the index of its first parameter (a group's parameters are registered consecutively)
+    private final MutableIntList groupFirst = IntLists.mutable.empty();
+    // per group: its flat layout, or null
+    private final MutableList<FlatGroup> flatGroups = Lists.mutable.empty();
     private final MutableList<S> states = Lists.mutable.empty();
     private final AtomicBoolean busy = new AtomicBoolean();
     private final GradNormKernel gradNorm;
@@ -60,7 +69,14 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
     private double stepClipValue = Double.POSITIVE_INFINITY;
     private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.PROPAGATE;
     private boolean lastStepSkipped;
+    private Monitoring monitoring = Monitoring.OFF;
+    private StepStats lastStepStats;
     private volatile boolean closed;
+    private static final java.lang.ref.Cleaner WORKER_CLEANER = java.lang.ref.Cleaner.create();
+    private int threads = Runtime.getRuntime().availableProcessors();
+    // changes whenever states are replaced wholesale (a checkpoint), so cached preparations lapse
+    private long stateEpoch;
+    private ChunkWorkers workers;
 
     protected Optimizer(C defaults, Backend backend) {
         this.defaults = Objects.requireNonNull(defaults, "defaults");
@@ -87,6 +103,8 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
             checkNewParameter(p, list.subList(0, i));
         }
         ParamGroup<C> group = new ParamGroup<>(list, overrides.apply(defaults), this::checkConfig);
+        groupFirst.add(this.params.size());
+        flatGroups.add(FlatGroup.of(list));
         for (Parameter p : list) {
             indexOf.put(p, this.params.size());
             this.params.add(p);
@@ -163,6 +181,39 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
         return lastStepSkipped;
     }
 
+    /** What each step reports about itself; {@link Monitoring#OFF} by default. */
+    public final Monitoring monitoring() {
+        return monitoring;
+    }
+
+    /**
+     * Turns step statistics on or off (see {@link Monitoring}); they are computed inside the step,
+     * chunk by chunk while the chunk is in cache, and read with {@link #lastStepStats()}.
+     */
+    public final void setMonitoring(Monitoring monitoring) {
+        Objects.requireNonNull(monitoring, "monitoring");
+        enter();
+        try {
+            ensureOpen();
+            this.monitoring = monitoring;
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    /**
+     * The statistics of the last {@link #step()} that returned normally, when monitoring was on for
+     * it; empty otherwise (before the first step, with monitoring off, or after a step that threw).
+     */
+    public final Optional<StepStats> lastStepStats() {
+        return Optional.ofNullable(lastStepStats);
+    }
+
+    /** Called by the step's dispatch with the figures it gathered. */
+    final void recordStats(StepStats stats) {
+        lastStepStats = stats;
+    }
+
     /**
      * One optimizer step over every parameter that has a gradient. Groups with a schedule first
      * get the config for step {@code stepCount() + 1} (see {@link ParamGroup}); a schedule that
@@ -181,11 +232,10 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
             if (stepCount == Long.MAX_VALUE) {
                 throw new ArithmeticException("optimizer step count would overflow: " + stepCount);
             }
+            lastStepStats = null;
             MutableList<C> scheduled = groups.collect(g -> g.scheduledConfig(stepCount + 1));
-            for (ParamGroup<C> group : groups) {
-                for (Parameter p : group.params()) {
-                    checkForStep(p);
-                }
+            for (int g = 0; g < groups.size(); g++) {
+                checkGroupForStep(g);
             }
             if (nonFinitePolicy != NonFinitePolicy.PROPAGATE || unscalePending) {
                 Parameter bad = firstNonFinite();
@@ -194,6 +244,9 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
                         throw nonFiniteException(bad);
                     }
                     lastStepSkipped = true;
+                    if (monitoring != Monitoring.OFF) {
+                        lastStepStats = skippedStepStats();
+                    }
                     resetPending();
                     return;
                 }
@@ -207,29 +260,122 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
             stepGradScale = pendingUnscale * pendingClip;
             stepClipValue = pendingClipValue;
             // allocate before writing anything, so an allocation failure modifies nothing
-            for (ParamGroup<C> group : groups) {
-                C config = group.config();
-                for (Parameter p : group.params()) {
-                    if (p.grad() != null) {
-                        int i = indexOf.get(p);
-                        states.set(i, prepareState(p, states.get(i), config));
-                    }
-                }
-            }
-            for (ParamGroup<C> group : groups) {
-                C config = group.config();
-                for (Parameter p : group.params()) {
-                    if (p.grad() != null) {
-                        update(p, states.get(indexOf.get(p)), config);
-                    }
-                }
-            }
+            prepareStates();
+            updateParameters();
             resetPending();
         } finally {
             stepGradScale = 1;
             stepClipValue = Double.POSITIVE_INFINITY;
             busy.set(false);
         }
+    }
+
+    /** Creates or extends the state of every parameter with a gradient; writes no parameter. */
+    void prepareStates() {
+        for (ParamGroup<C> group : groups) {
+            C config = group.config();
+            for (Parameter p : group.params()) {
+                if (p.grad() != null) {
+                    int i = indexOf.get(p);
+                    states.set(i, prepareState(p, states.get(i), config));
+                }
+            }
+        }
+    }
+
+    /** Updates every parameter with a gradient; all checks and allocations are done. */
+    void updateParameters() {
+        for (ParamGroup<C> group : groups) {
+            C config = group.config();
+            for (Parameter p : group.params()) {
+                if (p.grad() != null) {
+                    update(p, states.get(indexOf.get(p)), config);
+                }
+            }
+        }
+    }
+
+    /** The groups, without a read-only wrapper (the step's loops run on it). */
+    final ListIterable<ParamGroup<C>> groups() {
+        return groups;
+    }
+
+    final int indexOf(Parameter p) {
+        return indexOf.get(p);
+    }
+
+    /** Index of group {@code g}'s first parameter; its k-th parameter is {@code firstIndex(g) + k}. */
+    final int firstIndex(int g) {
+        return groupFirst.get(g);
+    }
+
+    final long stateEpoch() {
+        return stateEpoch;
+    }
+
+    /** Group {@code g}'s flat layout, or null. */
+    final FlatGroup flatGroup(int g) {
+        return flatGroups.get(g);
+    }
+
+    final S stateAt(int index) {
+        return states.get(index);
+    }
+
+    final void setStateAt(int index, S state) {
+        states.set(index, state);
+    }
+
+    /**
+     * The number of threads a step runs on: {@code Runtime.availableProcessors()} unless set.
+     * Results are bit-identical for every count.
+     */
+    public final int threads() {
+        return threads;
+    }
+
+    /**
+     * Sets the number of threads a step runs its chunks on, the caller included; 1 runs every step
+     * on the calling thread. The worker threads (daemons) start with the first step that has more
+     * than one chunk and stop at {@link #close()}.
+     */
+    public final void setThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("Invalid thread count: " + threads + " (expected >= 1)");
+        }
+        enter();
+        try {
+            ensureOpen();
+            if (threads != this.threads && workers != null) {
+                workers.close();
+                workers = null;
+            }
+            this.threads = threads;
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    /** The step's worker pool, started on first use; null when the optimizer runs on one thread. */
+    final ChunkWorkers workers() {
+        if (threads == 1) {
+            return null;
+        }
+        if (workers == null) {
+            workers = new ChunkWorkers(threads);
+            // an optimizer dropped without close() must not leave its parked threads behind
+            WORKER_CLEANER.register(this, workers::close);
+        }
+        return workers;
+    }
+
+    /** Frees what a subclass owns beyond the per-parameter state tensors; called once by close(). */
+    void closeResources() {
+        flatGroups.forEach(f -> {
+            if (f != null) {
+                f.close();
+            }
+        });
     }
 
     private void resetPending() {
@@ -289,6 +435,38 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
     /** The factor {@link #unscale} recorded for the next step, or 1. */
     public final double pendingUnscale() {
         return pendingUnscale;
+    }
+
+    /** A skipped step's figures: only the non-finite gradient counts (a failure path, scalar scans). */
+    private StepStats skippedStepStats() {
+        MutableList<UpdateStats> perGroup = Lists.mutable.empty();
+        UpdateStats[] perTensor = new UpdateStats[params.size()];
+        for (ParamGroup<C> group : groups) {
+            long elements = 0, nonFinite = 0;
+            for (Parameter p : group.params()) {
+                Tensor g = p.grad();
+                if (g != null) {
+                    long bad = countNonFinite(g);
+                    elements += g.size();
+                    nonFinite += bad;
+                    perTensor[indexOf.get(p)] = UpdateStats.skipped(g.size(), bad);
+                }
+            }
+            perGroup.add(UpdateStats.skipped(elements, nonFinite));
+        }
+        return new StepStats(stepCount, true, perGroup.toImmutable(),
+                monitoring == Monitoring.PER_TENSOR ? Lists.immutable.with(perTensor) : Lists.immutable.empty());
+    }
+
+    private long countNonFinite(Tensor g) {
+        double inv = pendingUnscale;
+        long count = 0;
+        for (long i = 0; i < g.size(); i++) {
+            boolean finite = g.dtype() == DType.FLOAT32 ? Float.isFinite(g.getFloat(i) * (float) inv)
+                    : Double.isFinite(g.getDouble(i) * inv);
+            if (!finite) count++;
+        }
+        return count;
     }
 
     /** The first parameter, in update order, whose gradient has a non-finite element after unscaling; null if none. */
@@ -479,19 +657,45 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
         return stepClipValue;
     }
 
-    private void checkForStep(Parameter p) {
-        Tensor grad = p.grad();
-        if (grad == null) {
-            return; // skipped entirely, as torch skips p.grad is None
+    private void checkGroupForStep(int g) {
+        ImmutableList<Parameter> params = groups.get(g).params();
+        FlatGroup flat = flatGroups.get(g);
+        // a flat block's own gradient views need no per-tensor checks beyond the block's
+        boolean blockUsable = flat != null && flat.usable();
+        int first = groupFirst.get(g);
+        for (int k = 0; k < params.size(); k++) {
+            Parameter p = params.get(k);
+            Tensor grad = p.grad();
+            if (grad == null) {
+                continue; // skipped entirely, as torch skips p.grad is None
+            }
+            if (!blockUsable || grad != flat.blockGrad(k)) {
+                checkForStep(p, grad);
+            }
+            S state = states.get(first + k);
+            if (state != null && state.step() == Long.MAX_VALUE) {
+                throw new ArithmeticException("step count of " + label(p) + " would overflow: " + state.step());
+            }
         }
-        Checks.usable(label(p) + " data", p.data().segment(), true);
-        Checks.usable(label(p) + " grad", grad.segment(), false);
+    }
+
+    private void checkForStep(Parameter p, Tensor grad) {
+        MemorySegment data = p.data().segment(), g = grad.segment();
+        // the messages are built only on failure: a step may check thousands of small tensors
+        if (!data.scope().isAlive() || data.isReadOnly() || !g.scope().isAlive()) {
+            Checks.usable(label(p) + " data", data, true);
+            Checks.usable(label(p) + " grad", g, false);
+        }
         p.checkGrad(grad);
-        Checks.disjoint(label(p) + " data", p.data().segment(), label(p) + " grad", grad.segment());
-        S state = states.get(indexOf.get(p));
-        if (state != null && state.step() == Long.MAX_VALUE) {
-            throw new ArithmeticException("step count of " + label(p) + " would overflow: " + state.step());
+        if (!disjointNative(data, g)) {
+            Checks.disjoint(label(p) + " data", data, label(p) + " grad", g);
         }
+    }
+
+    /** True when both are native and share no byte; false means "check properly". */
+    private static boolean disjointNative(MemorySegment a, MemorySegment b) {
+        return a.isNative() && b.isNative() && (a.byteSize() == 0 || b.byteSize() == 0
+                || a.address() + a.byteSize() <= b.address() || b.address() + b.byteSize() <= a.address());
     }
 
     private String label(Parameter p) {
@@ -536,11 +740,16 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
                 return;
             }
             closed = true;
+            if (workers != null) {
+                workers.close();
+                workers = null;
+            }
             for (S s : states) {
                 if (s != null) {
                     s.tensors().forEachValue(Tensor::close);
                 }
             }
+            closeResources();
         } finally {
             busy.set(false);
         }
@@ -587,6 +796,7 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
                 groups.get(g).install(configs.get(g));
             }
             stepCount = newStepCount;
+            stateEpoch++;
             resetPending();
             lastStepSkipped = false;
         } finally {

@@ -12,10 +12,19 @@ public final class Parameter {
     private final String name;
     private final Tensor data;
     private volatile Tensor grad;
+    // the flat block whose view this is, and its index there; null for caller-owned tensors
+    private final FlatParameters block;
+    private final int blockIndex;
 
     public Parameter(String name, Tensor data) {
+        this(name, data, null, -1);
+    }
+
+    Parameter(String name, Tensor data, FlatParameters block, int blockIndex) {
         this.name = Objects.requireNonNull(name, "name");
         this.data = Objects.requireNonNull(data, "data");
+        this.block = block;
+        this.blockIndex = blockIndex;
     }
 
     public static Parameter of(Tensor data) {
@@ -24,6 +33,16 @@ public final class Parameter {
 
     public static Parameter of(String name, Tensor data) {
         return new Parameter(name, data);
+    }
+
+    /** The flat block this parameter is a view of, or null. */
+    FlatParameters block() {
+        return block;
+    }
+
+    /** Index in {@link #block()}; -1 when there is none. */
+    int blockIndex() {
+        return blockIndex;
     }
 
     /** May be empty. */

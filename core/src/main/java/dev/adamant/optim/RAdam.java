@@ -4,7 +4,6 @@ import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
 import dev.adamant.kernel.RAdamCoefficients;
 import dev.adamant.kernel.RAdamKernel;
-import dev.adamant.tensor.Tensor;
 
 import java.util.List;
 
@@ -19,7 +18,8 @@ import java.util.List;
  * }
  * }</pre>
  */
-public class RAdam extends SlotOptimizer<RAdamConfig, RAdamState> {
+public class RAdam extends SlotOptimizer<RAdamConfig, RAdamState, RAdamCoefficients> {
+    private static final MonitoredSlots MOMENTS = new MonitoredSlots(RAdamState.EXP_AVG.name(), RAdamState.EXP_AVG_SQ.name(), null);
     private final RAdamKernel kernel;
 
     /** RAdam with torch's defaults on the default backend. */
@@ -48,14 +48,29 @@ public class RAdam extends SlotOptimizer<RAdamConfig, RAdamState> {
     }
 
     @Override
-    protected void step(Parameter p, RAdamState s, RAdamConfig config) {
-        RAdamCoefficients c = config.coefficients(s.step()).withGradScale(gradScale()).withClipValue(clipValue());
-        Tensor data = p.data();
-        switch (data.dtype()) {
-            case FLOAT32 -> kernel.updateFloats(c, data.segment(), p.grad().segment(), s.expAvg().segment(),
-                    s.expAvgSq().segment(), 0, data.size());
-            case FLOAT64 -> kernel.updateDoubles(c, data.segment(), p.grad().segment(), s.expAvg().segment(),
-                    s.expAvgSq().segment(), 0, data.size());
+    protected RAdamCoefficients coefficients(RAdamState s, RAdamConfig config) {
+        return config.coefficients(s.step()).withGradScale(gradScale()).withClipValue(clipValue());
+    }
+
+    @Override
+    protected void runKernel(RAdamCoefficients c, KernelRun run, long from, long to) {
+        switch (run.dtype()) {
+            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(RAdamState.EXP_AVG),
+                    run.slot(RAdamState.EXP_AVG_SQ), from, to);
+            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(RAdamState.EXP_AVG),
+                    run.slot(RAdamState.EXP_AVG_SQ), from, to);
         }
+    }
+
+    @Override
+    protected MonitoredSlots monitoredSlots(RAdamConfig config) {
+        return MOMENTS;
+    }
+
+    @Override
+    protected double effectiveLr(RAdamConfig config, RAdamState state, double q) {
+        var c = config.coefficients(state.step());
+        // before rectification starts the step is SGD with momentum: no denominator
+        return c.rectified() ? config.lr() * c.rect() / (Math.sqrt(q) / c.sqrtBiasCorrection2() + config.eps()) : config.lr();
     }
 }

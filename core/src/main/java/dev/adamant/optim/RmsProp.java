@@ -4,8 +4,8 @@ import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
 import dev.adamant.kernel.RmsPropCoefficients;
 import dev.adamant.kernel.RmsPropKernel;
-import dev.adamant.tensor.Tensor;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,7 +25,13 @@ import java.util.List;
  * }
  * }</pre>
  */
-public final class RmsProp extends SlotOptimizer<RmsPropConfig, RmsPropState> {
+public final class RmsProp extends SlotOptimizer<RmsPropConfig, RmsPropState, RmsPropCoefficients> {
+    // indexed by (momentum ? 1 : 0) + (centered ? 2 : 0)
+    private static final MonitoredSlots[] MOMENTS = {
+            new MonitoredSlots(null, RmsPropState.SQUARE_AVG.name(), null),
+            new MonitoredSlots(RmsPropState.MOMENTUM_BUFFER.name(), RmsPropState.SQUARE_AVG.name(), null),
+            new MonitoredSlots(null, RmsPropState.SQUARE_AVG.name(), RmsPropState.GRAD_AVG.name()),
+            new MonitoredSlots(RmsPropState.MOMENTUM_BUFFER.name(), RmsPropState.SQUARE_AVG.name(), RmsPropState.GRAD_AVG.name())};
     private final RmsPropKernel kernel;
 
     /** RMSprop with torch's defaults on the default backend. */
@@ -58,16 +64,29 @@ public final class RmsProp extends SlotOptimizer<RmsPropConfig, RmsPropState> {
     }
 
     @Override
-    protected void step(Parameter p, RmsPropState s, RmsPropConfig config) {
-        RmsPropCoefficients c = config.coefficients().withGradScale(gradScale()).withClipValue(clipValue());
-        Tensor data = p.data();
-        var gradAvg = c.centered() ? s.gradAvg().segment() : null;
-        var buf = c.useMomentum() ? s.momentumBuffer().segment() : null;
-        switch (data.dtype()) {
-            case FLOAT32 -> kernel.updateFloats(c, data.segment(), p.grad().segment(), s.squareAvg().segment(),
-                    gradAvg, buf, 0, data.size());
-            case FLOAT64 -> kernel.updateDoubles(c, data.segment(), p.grad().segment(), s.squareAvg().segment(),
-                    gradAvg, buf, 0, data.size());
+    protected RmsPropCoefficients coefficients(RmsPropState s, RmsPropConfig config) {
+        return config.coefficients().withGradScale(gradScale()).withClipValue(clipValue());
+    }
+
+    @Override
+    protected void runKernel(RmsPropCoefficients c, KernelRun run, long from, long to) {
+        MemorySegment gradAvg = c.centered() ? run.slot(RmsPropState.GRAD_AVG) : null;
+        MemorySegment buf = c.useMomentum() ? run.slot(RmsPropState.MOMENTUM_BUFFER) : null;
+        switch (run.dtype()) {
+            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(RmsPropState.SQUARE_AVG),
+                    gradAvg, buf, from, to);
+            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(RmsPropState.SQUARE_AVG),
+                    gradAvg, buf, from, to);
         }
+    }
+
+    @Override
+    protected MonitoredSlots monitoredSlots(RmsPropConfig config) {
+        return MOMENTS[(config.momentum() > 0 ? 1 : 0) + (config.centered() ? 2 : 0)];
+    }
+
+    @Override
+    protected double effectiveLr(RmsPropConfig config, RmsPropState state, double q) {
+        return config.lr() / (Math.sqrt(q) + config.eps());
     }
 }

@@ -4,8 +4,8 @@ import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
 import dev.adamant.kernel.SgdCoefficients;
 import dev.adamant.kernel.SgdKernel;
-import dev.adamant.tensor.Tensor;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
@@ -23,7 +23,8 @@ import java.util.List;
  * Every group config must pass {@link SgdConfig#check()} (Nesterov needs momentum > 0 and zero
  * dampening); torch checks the constructor's defaults only, this engine checks every group.
  */
-public final class Sgd extends SlotOptimizer<SgdConfig, SgdState> {
+public final class Sgd extends SlotOptimizer<SgdConfig, SgdState, SgdCoefficients> {
+    private static final MonitoredSlots MOMENTUM = new MonitoredSlots(SgdState.MOMENTUM_BUFFER.name(), null, null);
     private final SgdKernel kernel;
 
     /** SGD with torch's defaults and lr 1e-3 (see {@link SgdConfig#sgd()}) on the default backend. */
@@ -57,13 +58,21 @@ public final class Sgd extends SlotOptimizer<SgdConfig, SgdState> {
     }
 
     @Override
-    protected void step(Parameter p, SgdState s, SgdConfig config) {
-        SgdCoefficients c = config.coefficients(s.isFresh(SgdState.MOMENTUM_BUFFER.name())).withGradScale(gradScale()).withClipValue(clipValue());
-        Tensor data = p.data();
-        var buf = c.useMomentum() ? s.momentumBuffer().segment() : null;
-        switch (data.dtype()) {
-            case FLOAT32 -> kernel.updateFloats(c, data.segment(), p.grad().segment(), buf, 0, data.size());
-            case FLOAT64 -> kernel.updateDoubles(c, data.segment(), p.grad().segment(), buf, 0, data.size());
+    protected SgdCoefficients coefficients(SgdState s, SgdConfig config) {
+        return config.coefficients(s.isFresh(SgdState.MOMENTUM_BUFFER.name())).withGradScale(gradScale()).withClipValue(clipValue());
+    }
+
+    @Override
+    protected void runKernel(SgdCoefficients c, KernelRun run, long from, long to) {
+        MemorySegment buf = c.useMomentum() ? run.slot(SgdState.MOMENTUM_BUFFER) : null;
+        switch (run.dtype()) {
+            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), buf, from, to);
+            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), buf, from, to);
         }
+    }
+
+    @Override
+    protected MonitoredSlots monitoredSlots(SgdConfig config) {
+        return config.momentum() > 0 ? MOMENTUM : MonitoredSlots.NONE;
     }
 }

@@ -1,6 +1,7 @@
 package dev.adamant.optim;
 
 import dev.adamant.tensor.Tensor;
+
 import org.eclipse.collections.api.factory.Maps;
 import org.eclipse.collections.api.factory.Sets;
 import org.eclipse.collections.api.factory.primitive.ObjectDoubleMaps;
@@ -9,6 +10,8 @@ import org.eclipse.collections.api.map.MutableMap;
 import org.eclipse.collections.api.map.primitive.ImmutableObjectDoubleMap;
 import org.eclipse.collections.api.map.primitive.MutableObjectDoubleMap;
 import org.eclipse.collections.api.set.MutableSet;
+
+import java.lang.foreign.MemorySegment;
 
 /**
  * A parameter's state as torch keeps it: a step count and named slots, each a tensor the size of
@@ -62,14 +65,35 @@ public class SlotState implements ParameterState {
     final void add(String name, Tensor tensor) {
         tensors.put(name, tensor);
         fresh.add(name);
+        preparedSlots = null;
     }
 
     /** Checkpoint hook: puts a restored slot (not fresh: the step that created it is over). */
     final void restore(String name, Tensor tensor) {
         tensors.put(name, tensor);
+        preparedSlots = null;
+    }
+
+    /**
+     * True when a step computes the same coefficients for this state as for {@code other}: the
+     * same step count, scalars and fresh slots, so one kernel call may cover both parameters.
+     */
+    final boolean inStepWith(SlotState other) {
+        return step == other.step
+                && (fresh.isEmpty() ? other.fresh.isEmpty() : fresh.equals(other.fresh))
+                && (scalars.isEmpty() ? other.scalars.isEmpty() : scalars.equals(other.scalars));
     }
 
     final void endStep() {
-        fresh.clear();
+        if (!fresh.isEmpty()) {
+            fresh.clear();
+        }
     }
+
+    /**
+     * The slots a step prepared, and their memory in the same order: while a step's config needs
+     * the same slots (the same array), nothing needs preparing or looking up again.
+     */
+    Slot[] preparedSlots;
+    MemorySegment[] preparedMemory;
 }

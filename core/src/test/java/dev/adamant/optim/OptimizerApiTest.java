@@ -292,14 +292,14 @@ class OptimizerApiTest {
         }
 
         @Override
-        protected void step(Parameter p, AdamState s, AdamConfig config) {
+        protected void runKernel(dev.adamant.kernel.AdamCoefficients c, KernelRun run, long from, long to) {
             inside.countDown();
             try {
                 if (!release.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("never released");
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
-            super.step(p, s, config);
+            super.runKernel(c, run, from, to);
         }
     }
 

@@ -13,6 +13,7 @@ import dev.adamant.kernel.Numerics;
 import dev.adamant.kernel.RAdamKernel;
 import dev.adamant.kernel.RmsPropKernel;
 import dev.adamant.kernel.SgdKernel;
+import dev.adamant.kernel.StepStatsKernel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
 import org.eclipse.collections.api.factory.primitive.IntLists;
@@ -42,6 +43,7 @@ public final class VectorKernelProvider implements KernelProvider {
             .withKeyValue(RAdamKernel.KIND.name(), VectorRAdamKernel.class)
             .withKeyValue(RmsPropKernel.KIND.name(), VectorRmsPropKernel.class)
             .withKeyValue(SgdKernel.KIND.name(), VectorSgdKernel.class)
+            .withKeyValue(StepStatsKernel.KIND.name(), VectorStepStatsKernel.class)
             .toImmutable();
 
     private record CopyKey(Class<?> template, Specialization spec) {

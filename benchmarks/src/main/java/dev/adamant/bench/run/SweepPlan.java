@@ -2,6 +2,9 @@ package dev.adamant.bench.run;
 
 import dev.adamant.bench.AdamWStepBenchmark;
 import dev.adamant.bench.HeapLoopBenchmark;
+import dev.adamant.bench.ManyTensorsBenchmark;
+import dev.adamant.bench.ModelStepBenchmark;
+import dev.adamant.bench.ThreadScalingBenchmark;
 import dev.adamant.bench.OptimizerStepBenchmark;
 import dev.adamant.bench.StepFeaturesBenchmark;
 import dev.adamant.bench.StreamProbeBenchmark;
@@ -27,12 +30,14 @@ import java.util.regex.Pattern;
 
 /**
  * What {@code adamant bench} measures: the AdamW step per kernel, numerics mode and size, the
- * heap {@code float[]} loop per numerics mode and size, and the stream probe per size, with the
+ * heap {@code float[]} loop per numerics mode and size, and the stream probe per size (and, with
+ * {@code --scale} or {@code --full}, the step at scale: GPT-2 small's parameter list, 2,000 small
+ * tensors, thread scaling at 64M elements), with the
  * iteration settings of the quick (default) or full sweep. Built from the command line by
  * {@link #parse}; turned into JMH options by {@link #jmhOptions}.
  */
 public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, List<Numerics> numerics,
-                        List<String> optimizers, boolean features, int threads,
+                        List<String> optimizers, List<String> features, boolean scale, int scalingThreads, int threads,
                         int warmupIterations, Duration warmupTime, int measurementIterations, Duration measurementTime,
                         Path out, boolean dryRun, List<String> notes) {
 
@@ -41,6 +46,8 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
     static final List<String> QUICK_KERNELS = List.of("scalar", "128", "256", "512");
     static final List<String> FULL_KERNELS = List.of("scalar", "128", "256", "512", "preferred");
     static final List<String> ALL_KERNELS = FULL_KERNELS;
+    /** The step features of the quick sweep: all but unscaling alone (its check is the skip policy's). */
+    static final List<String> QUICK_FEATURES = StepFeaturesBenchmark.FEATURES.stream().filter(f -> !f.equals("unscale")).toList();
     /** Largest size × threads: the heap loop's four float[] per thread must fit the forks' 4 GiB heap. */
     static final int MAX_ELEMENTS = 1 << 27;
     static final int FORKS = 1;
@@ -57,6 +64,10 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
     static final Duration FORK_OVERHEAD = Duration.ofMillis(500);
     /** Set-up cost per element per thread: filling four buffers with seeded values. */
     static final double SETUP_NANOS_PER_ELEMENT = 30;
+    /** The thread-scaling benchmark's size: 64M fp32 elements, in DRAM (its @Param default). */
+    static final int SCALING_ELEMENTS = 1 << 26;
+    /** Set-up cost per element of the scale benchmarks (a cheap pattern fill, and state allocation). */
+    static final double SCALE_SETUP_NANOS_PER_ELEMENT = 8;
 
     public SweepPlan {
         sizes = List.copyOf(sizes);
@@ -79,7 +90,8 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
         List<String> kernels = null;
         List<Numerics> numerics = null;
         List<String> optimizers = OptimizerStepBenchmark.FAMILY.keysView().toSortedList();
-        boolean features = true;
+        List<String> features = null;
+        boolean scale = false;
         Integer warmup = null, measure = null;
         int threads = 1;
         Path out = Path.of("report");
@@ -87,6 +99,10 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
             String a = args.get(i);
             if (a.equals("--full")) {
                 full = true;
+                continue;
+            }
+            if (a.equals("--scale")) {
+                scale = true;
                 continue;
             }
             if (a.equals("--dry-run")) {
@@ -113,9 +129,9 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                 case "--optimizers" -> optimizers = value.equals("none") ? List.of()
                         : list(option, value).stream().map(v -> optimizer(option, v)).toList();
                 case "--features" -> features = switch (value) {
-                    case "all" -> true;
-                    case "none" -> false;
-                    default -> throw new IllegalArgumentException("invalid --features '" + value + "' (expected all or none)");
+                    case "all" -> StepFeaturesBenchmark.FEATURES;
+                    case "none" -> List.of();
+                    default -> list(option, value).stream().map(v -> feature(option, v)).toList();
                 };
                 case "--threads" -> threads = integer(option, value, 1, 256);
                 case "--warmup" -> warmup = integer(option, value, 0, 100);
@@ -160,7 +176,8 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
             }
         }
         return new SweepPlan(name, sizes, distinct(kernels), distinct(numerics != null ? numerics : List.of(Numerics.values())),
-                distinct(optimizers), features, threads,
+                distinct(optimizers), distinct(features != null ? features : full ? StepFeaturesBenchmark.FEATURES : QUICK_FEATURES),
+                scale || full, Runtime.getRuntime().availableProcessors(), threads,
                 warmup != null ? warmup : full ? 3 : 2, full ? Duration.ofSeconds(1) : QUICK_ITERATION,
                 measure != null ? measure : full ? 5 : 3, full ? Duration.ofSeconds(1) : QUICK_ITERATION,
                 out, dryRun, notes);
@@ -191,11 +208,26 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                         params("backend", backend, "elements", FAMILY_ELEMENTS, "optimizer", optimizer)));
             }
         }
-        // what clipping (by norm and by value), unscaling and the skip policy cost around one AdamW step
-        if (features) {
-            for (String feature : List.of("clip", "clip+unscale", "plain", "skip-policy", "unscale", "value-clip")) {
-                all.add(new Configuration(StepFeaturesBenchmark.class.getSimpleName(),
-                        params("elements", FAMILY_ELEMENTS, "feature", feature)));
+        // what clipping (by norm and by value), unscaling, the skip policy and monitoring cost around one AdamW step
+        for (String feature : features) {
+            all.add(new Configuration(StepFeaturesBenchmark.class.getSimpleName(),
+                    params("elements", FAMILY_ELEMENTS, "feature", feature)));
+        }
+        // throughput at scale: a model's parameter list, many small tensors, thread scaling
+        if (scale) {
+            for (String layout : List.of("one", "separate", "flat")) {
+                for (String t : List.of("1", "0")) {
+                    all.add(new Configuration(ManyTensorsBenchmark.class.getSimpleName(),
+                            params("elements", 2048000, "layout", layout, "stepThreads", t)));
+                }
+            }
+            for (String layout : List.of("flat", "separate")) {
+                all.add(new Configuration(ModelStepBenchmark.class.getSimpleName(),
+                        params("layout", layout, "model", "gpt2-small", "stepThreads", "0")));
+            }
+            for (int t = 1; t <= scalingThreads; t++) {
+                all.add(new Configuration(ThreadScalingBenchmark.class.getSimpleName(),
+                        params("elements", SCALING_ELEMENTS, "threadCount", t)));
             }
         }
         return all;
@@ -206,10 +238,17 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
         Duration iterations = warmupTime.multipliedBy(warmupIterations).plus(measurementTime.multipliedBy(measurementIterations));
         Duration total = Duration.ZERO;
         for (Configuration c : configurations()) {
-            long setupNanos = (long) (SETUP_NANOS_PER_ELEMENT * c.size() * threads);
+            long setupNanos = c.benchmark().equals(ModelStepBenchmark.class.getSimpleName())
+                    ? (long) (SCALE_SETUP_NANOS_PER_ELEMENT * ModelStepBenchmark.GPT2_SMALL_ELEMENTS * threads)
+                    : (long) ((scaleBenchmark(c) ? SCALE_SETUP_NANOS_PER_ELEMENT : SETUP_NANOS_PER_ELEMENT) * c.size() * threads);
             total = total.plus(iterations.plus(FORK_OVERHEAD).plusNanos(setupNanos).multipliedBy(FORKS));
         }
         return total;
+    }
+
+    private static boolean scaleBenchmark(Configuration c) {
+        return c.benchmark().equals(ManyTensorsBenchmark.class.getSimpleName())
+                || c.benchmark().equals(ThreadScalingBenchmark.class.getSimpleName());
     }
 
     /** One line: the name, what runs, and the iteration settings. */
@@ -217,7 +256,8 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
         return name + " sweep: sizes " + join(sizes) + "; kernels " + String.join(", ", kernels) + "; numerics "
                 + String.join(", ", numerics.stream().map(n -> n.name().toLowerCase(Locale.ROOT)).toList())
                 + "; optimizer family " + (optimizers.isEmpty() ? "none" : String.join(", ", optimizers))
-                + "; step features " + (features ? "all" : "none")
+                + "; step features " + (features.isEmpty() ? "none" : String.join(",", features))
+                + "; scale " + (scale ? "GPT-2 small, 2000 tensors, threads 1.." + scalingThreads : "none")
                 + "; warmup " + warmupIterations + " × " + millis(warmupTime) + ", measurement " + measurementIterations
                 + " × " + millis(measurementTime) + ", " + FORKS + " fork, " + threads + " thread" + (threads == 1 ? "" : "s");
     }
@@ -229,8 +269,12 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
         if (!optimizers.isEmpty()) {
             classes.add(OptimizerStepBenchmark.class.getName());
         }
-        if (features) {
+        if (!features.isEmpty()) {
             classes.add(StepFeaturesBenchmark.class.getName());
+        }
+        if (scale) {
+            classes.addAll(List.of(ManyTensorsBenchmark.class.getName(), ModelStepBenchmark.class.getName(),
+                    ThreadScalingBenchmark.class.getName()));
         }
         ChainedOptionsBuilder b = new OptionsBuilder()
                 .include("^(" + String.join("|", classes.stream().map(Pattern::quote).toList()) + ")\\.")
@@ -238,6 +282,8 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                 .param("kernel", kernels.toArray(String[]::new))
                 .param("numerics", numerics.stream().map(Numerics::name).toArray(String[]::new))
                 .param("optimizer", optimizers.isEmpty() ? new String[] {"adam"} : optimizers.toArray(String[]::new))
+                .param("threadCount", java.util.stream.IntStream.rangeClosed(1, scalingThreads)
+                        .mapToObj(String::valueOf).toArray(String[]::new))
                 // forks take their flags from BenchmarkDefaults' @Fork only, not also from this JVM's
                 .jvmArgs("-Djava.awt.headless=true")
                 .threads(threads)
@@ -286,6 +332,14 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
             return value;
         }
         throw new IllegalArgumentException("invalid " + option + " '" + value + "' (expected " + String.join(", ", ALL_KERNELS) + ")");
+    }
+
+    private static String feature(String option, String value) {
+        if (!StepFeaturesBenchmark.FEATURES.contains(value)) {
+            throw new IllegalArgumentException("invalid " + option + " '" + value + "' (expected all, none or some of "
+                    + String.join(", ", StepFeaturesBenchmark.FEATURES) + ")");
+        }
+        return value;
     }
 
     private static String optimizer(String option, String value) {

@@ -1,6 +1,7 @@
 package dev.adamant.bench.run;
 
 import dev.adamant.bench.OptimizerStepBenchmark;
+import dev.adamant.bench.StepFeaturesBenchmark;
 import dev.adamant.kernel.Numerics;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.runner.options.Options;
@@ -12,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,8 +30,9 @@ class SweepPlanTest {
         SweepPlan quick = parse();
         int family = 2 * OptimizerStepBenchmark.FAMILY.size();
         // AdamW: 4 kernels × 2 numerics × 4 sizes; heap loop: 2 × 4; stream probe: 4; each optimizer: reference and
-        // vector; the step features: 6
-        assertEquals(32 + 8 + 4 + family + 6, quick.configurations().size());
+        // vector; the step features: all but unscaling alone
+        assertEquals(32 + 8 + 4 + family + 7, quick.configurations().size());
+        assertEquals(StepFeaturesBenchmark.FEATURES.size() - 1, quick.features().size());
         assertEquals(List.of(4096, 65536, 1048576, 16777216), quick.sizes());
         assertEquals(List.of("scalar", "128", "256", "512"), quick.kernels());
         assertEquals(List.of(Numerics.EXACT, Numerics.FAST), quick.numerics());
@@ -38,7 +41,7 @@ class SweepPlanTest {
         assertEquals("StreamProbe size=16777216", quick.configurations().get(43).label());
         assertTrue(quick.configurations().get(43 + family).label().startsWith("OptimizerStep backend="));
         assertTrue(quick.configurations().getLast().label().startsWith("StepFeatures "), quick.configurations().getLast().label());
-        // "about three minutes" (README); the value-clip feature took the estimate to 3 min 1 s
+        // "about three minutes" (README); the value-clip and monitoring features took the estimate to about 3 min 5 s
         assertTrue(quick.estimate().compareTo(Duration.ofMinutes(3).plusSeconds(10)) <= 0, "quick sweep estimated at " + quick.estimate());
     }
 
@@ -46,10 +49,27 @@ class SweepPlanTest {
     void fullSweepAddsSizesThePreferredKernelAndLongerIterations() {
         SweepPlan full = parse("--full");
         assertEquals(7, full.sizes().size());
-        assertEquals(5 * 2 * 7 + 2 * 7 + 7 + 2 * OptimizerStepBenchmark.FAMILY.size() + 6, full.configurations().size());
+        int scale = 6 + 2 + Runtime.getRuntime().availableProcessors();
+        assertEquals(5 * 2 * 7 + 2 * 7 + 7 + 2 * OptimizerStepBenchmark.FAMILY.size() + StepFeaturesBenchmark.FEATURES.size() + scale, full.configurations().size());
+        assertTrue(full.scale());
         assertTrue(full.kernels().contains("preferred"));
         assertTrue(full.measurementTime().compareTo(parse().measurementTime()) > 0);
         assertTrue(full.measurementIterations() > parse().measurementIterations());
+    }
+
+    @Test
+    void scaleAddsTheModelTheSmallTensorsAndThreadScaling() {
+        SweepPlan plan = parse("--scale", "--optimizers", "none", "--features", "none");
+        int threads = Runtime.getRuntime().availableProcessors();
+        assertFalse(parse().scale(), "the quick sweep stays within three minutes without it");
+        assertEquals(32 + 8 + 4 + 6 + 2 + threads, plan.configurations().size());
+        assertEquals("ManyTensors elements=2048000 layout=one stepThreads=1", plan.configurations().get(44).label());
+        assertEquals("ModelStep layout=flat model=gpt2-small stepThreads=0", plan.configurations().get(50).label());
+        assertEquals("ThreadScaling elements=67108864 threadCount=" + threads, plan.configurations().getLast().label());
+        assertTrue(plan.describe().contains("scale GPT-2 small"), plan.describe());
+        var options = plan.jmhOptions(Path.of("x.json"));
+        assertTrue(options.getIncludes().getFirst().contains("ModelStepBenchmark"), options.getIncludes().toString());
+        assertEquals(threads, options.getParameter("threadCount").get().size());
     }
 
     @Test
@@ -59,7 +79,7 @@ class SweepPlanTest {
         assertEquals(1 + 1 + 1, smoke.configurations().size());
         assertEquals(1 + 1 + 1 + 2, parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--optimizers", "lion",
                 "--features", "none").configurations().size());
-        assertEquals(1 + 1 + 1 + 6, parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--optimizers", "none")
+        assertEquals(1 + 1 + 1 + 7, parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--optimizers", "none")
                 .configurations().size());
         assertEquals("custom (quick settings)", smoke.name());
         assertEquals("quick", parse().name());
@@ -118,5 +138,13 @@ class SweepPlanTest {
     private static void assertMessage(String expected, String... args) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse(args));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    @Test
+    void featuresCanBeListed() {
+        assertEquals(List.of("monitor", "plain"), parse("--features", "monitor,plain").features());
+        assertEquals(StepFeaturesBenchmark.FEATURES, parse("--features", "all").features());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse("--features", "monitr"));
+        assertTrue(e.getMessage().contains("'monitr'"), e.getMessage());
     }
 }

@@ -1,0 +1,32 @@
+package dev.adamant.simd;
+
+import dev.adamant.kernel.Backend;
+import dev.adamant.kernel.Backends;
+import dev.adamant.kernel.Numerics;
+import dev.adamant.optim.Monitoring;
+import dev.adamant.optim.MonitoringTest;
+import dev.adamant.tensor.DType;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.stream.Stream;
+
+/** Core's monitoring checks, on the vector kernels of every lane width. */
+class MonitoringOnVectorBackendsTest {
+
+    static Stream<Arguments> cases() {
+        return MonitoringTest.cases().flatMap(c -> Stream.of(DType.FLOAT32, DType.FLOAT64).map(t -> Arguments.of(c, t)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void figuresMatchTheTensorsAtEveryWidth(MonitoringTest.Case c, DType dtype) {
+        Simd.assumeSimd();
+        for (int bits : Backends.laneWidths().toArray()) {
+            Backend backend = Backends.vector(bits, Numerics.EXACT).orElseThrow();
+            MonitoringTest.checkFigures(c, dtype, backend, Monitoring.PER_TENSOR);
+            MonitoringTest.checkFigures(c, dtype, backend, Monitoring.PER_GROUP);
+        }
+    }
+}
