@@ -286,20 +286,28 @@ public final class Checkpoints {
      * @throws CheckpointException naming the problem if the file is malformed, corrupt or does not fit
      */
     public static void load(Optimizer<?, ?> opt, Path file) throws IOException {
+        load(opt, file, LoadMode.READ);
+    }
+
+    /**
+     * As {@link #load(Optimizer, Path)}, reading the file as {@code mode} says: {@link LoadMode#MAP}
+     * maps it and copies the tensors straight from the mapping. Validation, the checksum and the
+     * all-or-nothing install are the same in both modes.
+     */
+    public static void load(Optimizer<?, ?> opt, Path file, LoadMode mode) throws IOException {
         Objects.requireNonNull(opt, "opt");
         Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(mode, "mode");
         List<Parameter> params = new ArrayList<>();
         opt.parameters().forEach(params::add);
         Map<String, Tensor> loaded = new LinkedHashMap<>();
         boolean installed = false;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long fileSize = ch.size();
+        try (CheckpointSource source = CheckpointSource.open(file, mode)) {
+            long fileSize = source.size();
             if (fileSize < 8) {
                 throw new CheckpointException("truncated file: " + fileSize + " bytes, less than the 8-byte header length");
             }
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, 0);
-            long headerLen = lenBuf.flip().getLong();
+            long headerLen = ByteBuffer.wrap(source.bytes(0, 8)).order(ByteOrder.LITTLE_ENDIAN).getLong();
             if (headerLen < 2 || headerLen > MAX_HEADER_BYTES) {
                 throw new CheckpointException("header length " + Long.toUnsignedString(headerLen)
                         + " is absurd (expected 2 to " + MAX_HEADER_BYTES + " bytes)");
@@ -308,11 +316,9 @@ public final class Checkpoints {
                 throw new CheckpointException("header length " + headerLen + " exceeds the file ("
                         + fileSize + " bytes): truncated file?");
             }
-            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
-            readFully(ch, headerBuf, 8);
             JsonNode header;
             try {
-                header = JSON.readTree(headerBuf.array());
+                header = JSON.readTree(source.bytes(8, (int) headerLen));
             } catch (JsonProcessingException e) {
                 throw new CheckpointException("header is not valid JSON: " + e.getOriginalMessage(), e);
             } catch (IOException e) { // e.g. CharConversionException: not UTF-8
@@ -402,25 +408,12 @@ public final class Checkpoints {
 
             // --- read every tensor into new memory, checking the checksum over the data section
             CRC32C crc = new CRC32C();
-            ByteBuffer staging = ByteBuffer.allocateDirect(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-            MemorySegment stage = MemorySegment.ofBuffer(staging);
             List<TensorSpec> ordered = new ArrayList<>(specs.values());
             ordered.sort(Comparator.comparingLong(TensorSpec::begin));
             for (TensorSpec spec : ordered) {
                 Tensor t = Tensor.allocate(spec.dtype(), spec.numel());
                 loaded.put(spec.name(), t);
-                ValueLayout nat = spec.dtype().layout();
-                ValueLayout le = nat.withOrder(ByteOrder.LITTLE_ENDIAN);
-                long esize = spec.dtype().byteSize();
-                long perChunk = CHUNK / esize;
-                for (long i = 0; i < spec.numel(); i += perChunk) {
-                    long n = Math.min(perChunk, spec.numel() - i);
-                    staging.clear().limit((int) (n * esize));
-                    readFully(ch, staging, dataStart + spec.begin() + i * esize);
-                    staging.flip();
-                    crc.update(staging);
-                    MemorySegment.copy(stage, le, 0, t.segment(), nat, i * esize, n);
-                }
+                source.copyInto(t, dataStart + spec.begin(), crc);
             }
             String checksum = String.format("crc32c:%08x", crc.getValue());
             require(checksum.equals(meta.get("checksum")), "checksum mismatch: the data section has "
@@ -457,17 +450,6 @@ public final class Checkpoints {
                     e.getValue().close();
                 }
             }
-        }
-    }
-
-    private static void readFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
-        long pos = position;
-        while (b.hasRemaining()) {
-            int n = ch.read(b, pos);
-            if (n < 0) {
-                throw new CheckpointException("truncated file: unexpected end at byte " + pos);
-            }
-            pos += n;
         }
     }
 
