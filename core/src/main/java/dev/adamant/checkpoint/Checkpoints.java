@@ -43,6 +43,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 
@@ -356,6 +357,8 @@ public final class Checkpoints {
             Map<Integer, Long> steps = new TreeMap<>();
             Map<Integer, Map<String, Double>> scalars = new HashMap<>();
             Map<Integer, List<String>> slotNames = new HashMap<>();
+            Set<String> knownSlots = CheckpointAccess.slotNames(opt);
+            Set<String> knownScalars = CheckpointAccess.scalarNames(opt);
             if (includeParams) {
                 for (int i = 0; i < params.size(); i++) {
                     expected.put("param." + i, params.get(i));
@@ -378,6 +381,8 @@ public final class Checkpoints {
                     require(n.isTextual() && SLOT_NAME.matcher(n.textValue()).matches(),
                             "state of parameter " + i + ": bad slot name " + n);
                     require(!names.contains(n.textValue()), "state of parameter " + i + ": slot " + n + " twice");
+                    require(knownSlots.contains(n.textValue()), "state of parameter " + i + ": " + type
+                            + " has no slot " + n + " (its slots: " + new TreeSet<>(knownSlots) + ")");
                     names.add(n.textValue());
                     expected.put("state." + i + "." + n.textValue(), params.get(i));
                 }
@@ -389,6 +394,8 @@ public final class Checkpoints {
                     for (Iterator<Map.Entry<String, JsonNode>> si = sc.fields(); si.hasNext(); ) {
                         Map.Entry<String, JsonNode> v = si.next();
                         require(SLOT_NAME.matcher(v.getKey()).matches(), "bad scalar name " + quote(v.getKey()));
+                        require(knownScalars.contains(v.getKey()), "state of parameter " + i + ": " + type
+                                + " has no scalar state " + quote(v.getKey()) + " (its scalars: " + new TreeSet<>(knownScalars) + ")");
                         values.put(v.getKey(), readDouble(v.getValue(), "scalar " + v.getKey() + " of parameter " + i));
                     }
                 }

@@ -3,6 +3,8 @@ package dev.adamant.optim;
 import dev.adamant.kernel.Backend;
 import dev.adamant.tensor.Tensor;
 
+import java.util.Set;
+
 /**
  * An optimizer whose state is a set of {@link Slot}s per parameter: it names the slots a config
  * needs and does one step; allocation, the step count and the all-or-nothing rule are here.
@@ -18,6 +20,17 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
 
     /** The slots a step under {@code config} needs; missing ones are created before any update. */
     protected abstract Iterable<Slot> slots(C config);
+
+    /**
+     * Every slot name this optimizer's states can hold, under any config: a checkpoint naming another
+     * slot is for another optimizer and is rejected.
+     */
+    protected abstract Set<String> slotNames();
+
+    /** Every scalar state name (NAdam's {@code mu_product}); none by default. */
+    protected Set<String> scalarNames() {
+        return Set.of();
+    }
 
     /**
      * Updates {@code p} and its state; {@code state.step()} already counts this step, and

@@ -326,6 +326,18 @@ class HostileFileTest {
     }
 
     @Test
+    void aSlotOrScalarStateTheOptimizerDoesNotHave() throws Exception {
+        String state = meta.get("state").textValue();
+        assertTrue(state.contains("\"slots\":[\"momentum_buffer\"]"), state);
+        tensors.put("state.0.exp_avg", new byte[16]);
+        meta.put("state", state.replaceFirst("\"slots\":\\[\"momentum_buffer\"]", "\"slots\":[\"exp_avg\",\"momentum_buffer\"]"));
+        assertRejected(file(header()), "dev.adamant.optim.Sgd has no slot \"exp_avg\" (its slots: [momentum_buffer])");
+        tensors.remove("state.0.exp_avg");
+        meta.put("state", state.replaceFirst("\"scalars\":\\{}", "\"scalars\":{\"mu_product\":0.5}"));
+        assertRejected(file(header()), "has no scalar state 'mu_product'");
+    }
+
+    @Test
     void anotherFormatVersion() throws Exception {
         meta.put("format_version", "99");
         assertRejected(file(header()), "unsupported format version '99'");
