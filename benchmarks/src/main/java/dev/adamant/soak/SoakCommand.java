@@ -49,9 +49,9 @@ import java.util.function.Function;
  * beside the scalar reference of the same numerics, checking after every step that parameters, state
  * tensors, step counts and scalar state are bit-identical (no drift), and at every tenth of a run
  * that the engine's off-heap memory ({@link Tensor#ownedBytes()}) has not moved and the heap used
- * after a GC has not grown. Two phases: the selected optimizers (default AdamW) over a small float32
- * and a small float64 tensor for 10^6 steps; then the large-phase optimizers (default AdamW) over
- * one float32 tensor of 16M elements for 10^3 steps.
+ * after a GC has not grown. Two phases: the selected optimizers (default: the whole family) over a
+ * small float32 and a small float64 tensor for 10^6 steps; then the large-phase optimizers (default
+ * AdamW) over one float32 tensor of 16M elements for 10^3 steps.
  */
 public final class SoakCommand {
     /** Heap growth after GC tolerated from the first checkpoint to the end of a run. */
@@ -86,8 +86,7 @@ public final class SoakCommand {
     public static Options parse(List<String> args) {
         long smallSteps = 1_000_000, largeSteps = 1_000;
         int smallSize = 1021, largeSize = 1 << 24, width = 0;
-        // the whole family for 10^6 steps takes a quarter of an hour on 2 shared cores: AdamW by default
-        List<String> optimizers = List.of("adamw"), largeOptimizers = List.of("adamw");
+        List<String> optimizers = List.copyOf(FAMILY.keySet()), largeOptimizers = List.of("adamw");
         Numerics numerics = Numerics.EXACT;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
@@ -185,12 +184,12 @@ public final class SoakCommand {
         long start = System.nanoTime();
         List<String> failures = new ArrayList<>();
         int runs = 0;
-        for (String name : o.optimizers()) {
+        for (String name : o.smallSteps() == 0 ? List.<String>of() : o.optimizers()) {
             runs++;
             new Run(name, new int[] {o.smallSize(), o.smallSize()}, o.smallSteps(), tested, reference, out).execute()
                     .ifPresent(f -> failures.add("small " + name + ": " + f));
         }
-        for (String name : o.largeOptimizers()) {
+        for (String name : o.largeSteps() == 0 ? List.<String>of() : o.largeOptimizers()) {
             runs++;
             new Run(name, new int[] {o.largeSize()}, o.largeSteps(), tested, reference, out).execute()
                     .ifPresent(f -> failures.add("large " + name + ": " + f));

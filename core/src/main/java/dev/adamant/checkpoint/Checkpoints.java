@@ -57,8 +57,9 @@ import java.util.zip.CRC32C;
  *
  * <p>{@link #save} is crash-safe: it writes a temporary file in the target's directory, forces it
  * to disk and renames it over the target atomically. {@link #load} validates everything (structure,
- * checksum, optimizer type, parameter and group counts, each tensor's dtype and size) and builds the
- * whole new state before installing any of it: a rejected file changes nothing.
+ * checksum, optimizer type, parameter and group counts, each tensor's dtype and size, the slot and
+ * scalar names) and builds the whole new state before installing any of it: a rejected file changes
+ * nothing. It reads the file through a staging buffer or maps it ({@link LoadMode}).
  */
 public final class Checkpoints {
     /** The format version written to and required in {@code __metadata__}. */

@@ -32,7 +32,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
@@ -564,8 +563,4 @@ class LoaderFuzzTest {
             }
         };
     }
-
-    // a map view keeps the imports honest when the generator grows
-    @SuppressWarnings("unused")
-    private static final Map<String, String> NOTHING = Map.of();
 }
