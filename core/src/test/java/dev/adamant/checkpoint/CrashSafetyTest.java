@@ -45,7 +45,7 @@ class CrashSafetyTest {
      * takes 20-100 ms here, most of it in writing and forcing the temporary file.
      */
     static final long KILL_WINDOW_MS = 40;
-    /** Each kill costs a JVM start (about 1.5 s on a loaded 2-core machine); at least 3 kills must fit. */
+    /** Each kill costs a JVM start (1.5 to 5 s on a loaded 2-core machine): more kills only while this lasts. */
     static final long BUDGET_MS = 10_000;
     static final int MIN_KILLS = 3;
 
@@ -63,7 +63,8 @@ class CrashSafetyTest {
         java.util.Set<Path> seen = new java.util.HashSet<>();
         StringBuilder steps = new StringBuilder();
         try (Optimizer<?, ?> reference = crashOptimizer(refParams)) {
-            while (kills < KILLS && elapsedMs(start) < BUDGET_MS) {
+            // at least MIN_KILLS however slow the machine; more while the budget lasts
+            while (kills < MIN_KILLS || (kills < KILLS && elapsedMs(start) < BUDGET_MS)) {
                 Process child = new ProcessBuilder(TrainingCases.childCommand("save-loop", file.toString(),
                         Integer.toString(SIZE), Long.toString(Long.MAX_VALUE)))
                         .redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -104,7 +105,6 @@ class CrashSafetyTest {
         } finally {
             closeAll(refParams);
         }
-        assertTrue(kills >= MIN_KILLS, "only " + kills + " kills within the budget of " + BUDGET_MS + " ms");
         System.out.println("CrashSafetyTest: " + kills + " kills in " + elapsedMs(start) + " ms, "
                 + litter + " temporary files left by kills; steps on disk after each kill:" + steps);
     }
