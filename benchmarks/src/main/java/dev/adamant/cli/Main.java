@@ -10,6 +10,7 @@ import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
 import dev.adamant.kernel.Numerics;
 import dev.adamant.report.ReportCommand;
+import dev.adamant.soak.SoakCommand;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -24,8 +25,8 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * The {@code adamant} command line: {@code bench}, {@code report}, {@code conformance}, {@code info}
- * and {@code help}.
+ * The {@code adamant} command line: {@code bench}, {@code report}, {@code conformance}, {@code soak},
+ * {@code info} and {@code help}.
  *
  * <p>All logic is in {@link #run}, which returns the exit code and writes to the given streams,
  * so tests drive it in-process; only {@link #main} calls {@link System#exit}.
@@ -64,6 +65,18 @@ public final class Main {
                   Replays golden PyTorch cases (files, or directories of *.json) on each selected
                   backend and prints PASS/FAIL/SKIP per case. Defaults: all kernels, all available
                   widths, exact numerics. Exit code 0 if all pass, 1 if any fail, 2 on usage errors.
+              soak [--small-steps N] [--small-size N] [--optimizers LIST|all|none]
+                   [--large-steps N] [--size N] [--large-optimizers LIST|all|none]
+                   [--width preferred|128|256|512] [--numerics exact|fast]
+                  Long runs through the public API, the vector backend beside the scalar
+                  reference: after every step parameters and state must be bit-identical, and at
+                  every tenth of a run the off-heap memory must not have moved and the heap after
+                  GC must not have grown. Small phase: every optimizer of the family (each with
+                  the options that keep the most state) over a float32 and a float64 tensor of
+                  1021 elements for 1000000 steps; large phase: adamw over 16777216 float32
+                  elements for 1000 steps. About 6 minutes on 2 cores. A phase with 0 steps or
+                  the optimizer list none is skipped. Prints progress and a verdict; exit code 0
+                  if every run passed, 1 if one failed, 2 on bad options or without SIMD.
               info
                   Default backend, available lane widths, JDK, and why SIMD is off if it is.
               help
@@ -103,6 +116,7 @@ public final class Main {
                 case "conformance" -> conformance(rest, out);
                 case "bench" -> BenchCommand.run(checked(() -> SweepPlan.parse(rest, BenchCommand.availableWidths())), out, err);
                 case "report" -> ReportCommand.run(checked(() -> ReportCommand.parse(rest)), out);
+                case "soak" -> SoakCommand.run(checked(() -> SoakCommand.parse(rest)), out);
                 default -> throw new UsageException("unknown command '" + args[0] + "'");
             };
         } catch (UsageException e) {

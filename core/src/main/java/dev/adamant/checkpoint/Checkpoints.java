@@ -43,6 +43,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 
@@ -56,8 +57,9 @@ import java.util.zip.CRC32C;
  *
  * <p>{@link #save} is crash-safe: it writes a temporary file in the target's directory, forces it
  * to disk and renames it over the target atomically. {@link #load} validates everything (structure,
- * checksum, optimizer type, parameter and group counts, each tensor's dtype and size) and builds the
- * whole new state before installing any of it: a rejected file changes nothing.
+ * checksum, optimizer type, parameter and group counts, each tensor's dtype and size, the slot and
+ * scalar names) and builds the whole new state before installing any of it: a rejected file changes
+ * nothing. It reads the file through a staging buffer or maps it ({@link LoadMode}).
  */
 public final class Checkpoints {
     /** The format version written to and required in {@code __metadata__}. */
@@ -286,20 +288,28 @@ public final class Checkpoints {
      * @throws CheckpointException naming the problem if the file is malformed, corrupt or does not fit
      */
     public static void load(Optimizer<?, ?> opt, Path file) throws IOException {
+        load(opt, file, LoadMode.READ);
+    }
+
+    /**
+     * As {@link #load(Optimizer, Path)}, reading the file as {@code mode} says: {@link LoadMode#MAP}
+     * maps it and copies the tensors straight from the mapping. Validation, the checksum and the
+     * all-or-nothing install are the same in both modes.
+     */
+    public static void load(Optimizer<?, ?> opt, Path file, LoadMode mode) throws IOException {
         Objects.requireNonNull(opt, "opt");
         Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(mode, "mode");
         List<Parameter> params = new ArrayList<>();
         opt.parameters().forEach(params::add);
         Map<String, Tensor> loaded = new LinkedHashMap<>();
         boolean installed = false;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long fileSize = ch.size();
+        try (CheckpointSource source = CheckpointSource.open(file, mode)) {
+            long fileSize = source.size();
             if (fileSize < 8) {
                 throw new CheckpointException("truncated file: " + fileSize + " bytes, less than the 8-byte header length");
             }
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, 0);
-            long headerLen = lenBuf.flip().getLong();
+            long headerLen = ByteBuffer.wrap(source.bytes(0, 8)).order(ByteOrder.LITTLE_ENDIAN).getLong();
             if (headerLen < 2 || headerLen > MAX_HEADER_BYTES) {
                 throw new CheckpointException("header length " + Long.toUnsignedString(headerLen)
                         + " is absurd (expected 2 to " + MAX_HEADER_BYTES + " bytes)");
@@ -308,11 +318,9 @@ public final class Checkpoints {
                 throw new CheckpointException("header length " + headerLen + " exceeds the file ("
                         + fileSize + " bytes): truncated file?");
             }
-            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
-            readFully(ch, headerBuf, 8);
             JsonNode header;
             try {
-                header = JSON.readTree(headerBuf.array());
+                header = JSON.readTree(source.bytes(8, (int) headerLen));
             } catch (JsonProcessingException e) {
                 throw new CheckpointException("header is not valid JSON: " + e.getOriginalMessage(), e);
             } catch (IOException e) { // e.g. CharConversionException: not UTF-8
@@ -350,6 +358,8 @@ public final class Checkpoints {
             Map<Integer, Long> steps = new TreeMap<>();
             Map<Integer, Map<String, Double>> scalars = new HashMap<>();
             Map<Integer, List<String>> slotNames = new HashMap<>();
+            Set<String> knownSlots = CheckpointAccess.slotNames(opt);
+            Set<String> knownScalars = CheckpointAccess.scalarNames(opt);
             if (includeParams) {
                 for (int i = 0; i < params.size(); i++) {
                     expected.put("param." + i, params.get(i));
@@ -372,6 +382,8 @@ public final class Checkpoints {
                     require(n.isTextual() && SLOT_NAME.matcher(n.textValue()).matches(),
                             "state of parameter " + i + ": bad slot name " + n);
                     require(!names.contains(n.textValue()), "state of parameter " + i + ": slot " + n + " twice");
+                    require(knownSlots.contains(n.textValue()), "state of parameter " + i + ": " + type
+                            + " has no slot " + n + " (its slots: " + new TreeSet<>(knownSlots) + ")");
                     names.add(n.textValue());
                     expected.put("state." + i + "." + n.textValue(), params.get(i));
                 }
@@ -383,6 +395,8 @@ public final class Checkpoints {
                     for (Iterator<Map.Entry<String, JsonNode>> si = sc.fields(); si.hasNext(); ) {
                         Map.Entry<String, JsonNode> v = si.next();
                         require(SLOT_NAME.matcher(v.getKey()).matches(), "bad scalar name " + quote(v.getKey()));
+                        require(knownScalars.contains(v.getKey()), "state of parameter " + i + ": " + type
+                                + " has no scalar state " + quote(v.getKey()) + " (its scalars: " + new TreeSet<>(knownScalars) + ")");
                         values.put(v.getKey(), readDouble(v.getValue(), "scalar " + v.getKey() + " of parameter " + i));
                     }
                 }
@@ -402,25 +416,12 @@ public final class Checkpoints {
 
             // --- read every tensor into new memory, checking the checksum over the data section
             CRC32C crc = new CRC32C();
-            ByteBuffer staging = ByteBuffer.allocateDirect(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-            MemorySegment stage = MemorySegment.ofBuffer(staging);
             List<TensorSpec> ordered = new ArrayList<>(specs.values());
             ordered.sort(Comparator.comparingLong(TensorSpec::begin));
             for (TensorSpec spec : ordered) {
                 Tensor t = Tensor.allocate(spec.dtype(), spec.numel());
                 loaded.put(spec.name(), t);
-                ValueLayout nat = spec.dtype().layout();
-                ValueLayout le = nat.withOrder(ByteOrder.LITTLE_ENDIAN);
-                long esize = spec.dtype().byteSize();
-                long perChunk = CHUNK / esize;
-                for (long i = 0; i < spec.numel(); i += perChunk) {
-                    long n = Math.min(perChunk, spec.numel() - i);
-                    staging.clear().limit((int) (n * esize));
-                    readFully(ch, staging, dataStart + spec.begin() + i * esize);
-                    staging.flip();
-                    crc.update(staging);
-                    MemorySegment.copy(stage, le, 0, t.segment(), nat, i * esize, n);
-                }
+                source.copyInto(t, dataStart + spec.begin(), crc);
             }
             String checksum = String.format("crc32c:%08x", crc.getValue());
             require(checksum.equals(meta.get("checksum")), "checksum mismatch: the data section has "
@@ -457,17 +458,6 @@ public final class Checkpoints {
                     e.getValue().close();
                 }
             }
-        }
-    }
-
-    private static void readFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
-        long pos = position;
-        while (b.hasRemaining()) {
-            int n = ch.read(b, pos);
-            if (n < 0) {
-                throw new CheckpointException("truncated file: unexpected end at byte " + pos);
-            }
-            pos += n;
         }
     }
 

@@ -7,6 +7,7 @@ import dev.adamant.kernel.Backends;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Adagrad, as {@code torch.optim.Adagrad} (dense gradients): a running sum of squared gradients
@@ -45,6 +46,11 @@ public class Adagrad extends SlotOptimizer<AdagradConfig, AdagradState, AdagradC
     @Override
     protected Iterable<Slot> slots(AdagradConfig config) {
         return List.of(new Slot(AdagradState.SUM, config.initialAccumulatorValue()));
+    }
+
+    @Override
+    protected Set<String> slotNames() {
+        return Set.of(AdagradState.SUM);
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.adamant.kernel.Backends;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Adam, as {@code torch.optim.Adam}: L2 weight decay added to the gradient, optional amsgrad and
@@ -59,6 +60,11 @@ public class Adam extends SlotOptimizer<AdamConfig, AdamState, AdamCoefficients>
         // amsgrad switched on later: the running max starts from zero, i.e. from v itself
         return config.amsgrad() ? List.of(AdamState.EXP_AVG, AdamState.EXP_AVG_SQ, AdamState.MAX_EXP_AVG_SQ)
                 : List.of(AdamState.EXP_AVG, AdamState.EXP_AVG_SQ);
+    }
+
+    @Override
+    protected Set<String> slotNames() {
+        return Set.of(AdamState.EXP_AVG.name(), AdamState.EXP_AVG_SQ.name(), AdamState.MAX_EXP_AVG_SQ.name());
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * Adamax, as {@code torch.optim.Adamax}: Adam's first moment with an exponentially weighted
@@ -40,6 +41,11 @@ public class Adamax extends SlotOptimizer<AdamaxConfig, AdamaxState, AdamaxCoeff
     @Override
     protected Iterable<Slot> slots(AdamaxConfig config) {
         return SLOTS;
+    }
+
+    @Override
+    protected Set<String> slotNames() {
+        return Set.of(AdamaxState.EXP_AVG.name(), AdamaxState.EXP_INF.name());
     }
 
     @Override

@@ -8,6 +8,7 @@ import org.eclipse.collections.api.list.MutableList;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * <b>Internal, not API</b>: the hooks {@code dev.adamant.checkpoint} needs to export and install
@@ -50,6 +51,16 @@ public final class CheckpointAccess {
         tensors.forEach(state::restore);
         scalars.forEach(state::setScalar);
         return state;
+    }
+
+    /** Every slot name {@code opt}'s states can hold, under any config. */
+    public static Set<String> slotNames(Optimizer<?, ?> opt) {
+        return opt instanceof SlotOptimizer<?, ?, ?> slots ? slots.slotNames() : Set.of();
+    }
+
+    /** Every scalar state name {@code opt}'s states can hold. */
+    public static Set<String> scalarNames(Optimizer<?, ?> opt) {
+        return opt instanceof SlotOptimizer<?, ?, ?> slots ? slots.scalarNames() : Set.of();
     }
 
     /** Validates {@code config} as a group config of {@code opt} (the record's and the optimizer's checks). */

@@ -6,6 +6,7 @@ import dev.adamant.kernel.LambCoefficients;
 import dev.adamant.kernel.LambKernel;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * LAMB (layer-wise adaptive moments), You et al. 2020, as NVIDIA apex's FusedLAMB in AdamW mode:
@@ -38,6 +39,11 @@ public final class Lamb extends SlotOptimizer<LambConfig, SlotState, LambCoeffic
     @Override
     protected Iterable<Slot> slots(LambConfig config) {
         return List.of(EXP_AVG, EXP_AVG_SQ);
+    }
+
+    @Override
+    protected Set<String> slotNames() {
+        return Set.of(EXP_AVG.name(), EXP_AVG_SQ.name());
     }
 
     @Override

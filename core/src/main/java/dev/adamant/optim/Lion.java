@@ -6,6 +6,7 @@ import dev.adamant.kernel.LionCoefficients;
 import dev.adamant.kernel.LionKernel;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * Lion (EvoLved Sign Momentum), Chen et al. 2023: a sign update of an interpolation of momentum
@@ -35,6 +36,11 @@ public final class Lion extends SlotOptimizer<LionConfig, SlotState, LionCoeffic
     @Override
     protected Iterable<Slot> slots(LionConfig config) {
         return List.of(EXP_AVG);
+    }
+
+    @Override
+    protected Set<String> slotNames() {
+        return Set.of(EXP_AVG.name());
     }
 
     @Override

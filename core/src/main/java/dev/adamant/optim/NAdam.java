@@ -6,6 +6,7 @@ import dev.adamant.kernel.NAdamCoefficients;
 import dev.adamant.kernel.NAdamKernel;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * NAdam, as {@code torch.optim.NAdam} in torch ≥ 2.0 (L2 weight decay added to the gradient,
@@ -48,6 +49,16 @@ public class NAdam extends SlotOptimizer<NAdamConfig, NAdamState, NAdamCoefficie
     @Override
     protected Iterable<Slot> slots(NAdamConfig config) {
         return List.of(NAdamState.EXP_AVG, NAdamState.EXP_AVG_SQ);
+    }
+
+    @Override
+    protected Set<String> slotNames() {
+        return Set.of(NAdamState.EXP_AVG.name(), NAdamState.EXP_AVG_SQ.name());
+    }
+
+    @Override
+    protected Set<String> scalarNames() {
+        return Set.of(NAdamState.MU_PRODUCT);
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.adamant.kernel.RAdamCoefficients;
 import dev.adamant.kernel.RAdamKernel;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * RAdam, as {@code torch.optim.RAdam} (L2 weight decay added to the gradient; the variance is
@@ -45,6 +46,11 @@ public class RAdam extends SlotOptimizer<RAdamConfig, RAdamState, RAdamCoefficie
     @Override
     protected Iterable<Slot> slots(RAdamConfig config) {
         return List.of(RAdamState.EXP_AVG, RAdamState.EXP_AVG_SQ);
+    }
+
+    @Override
+    protected Set<String> slotNames() {
+        return Set.of(RAdamState.EXP_AVG.name(), RAdamState.EXP_AVG_SQ.name());
     }
 
     @Override

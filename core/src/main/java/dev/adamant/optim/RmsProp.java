@@ -8,6 +8,7 @@ import dev.adamant.kernel.RmsPropKernel;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * RMSprop, as {@code torch.optim.RMSprop}: optional L2 weight decay, momentum, centering and
@@ -61,6 +62,11 @@ public final class RmsProp extends SlotOptimizer<RmsPropConfig, RmsPropState, Rm
         if (config.momentum() > 0) slots.add(RmsPropState.MOMENTUM_BUFFER);
         if (config.centered()) slots.add(RmsPropState.GRAD_AVG);
         return slots;
+    }
+
+    @Override
+    protected Set<String> slotNames() {
+        return Set.of(RmsPropState.SQUARE_AVG.name(), RmsPropState.MOMENTUM_BUFFER.name(), RmsPropState.GRAD_AVG.name());
     }
 
     @Override

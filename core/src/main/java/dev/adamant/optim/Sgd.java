@@ -7,6 +7,7 @@ import dev.adamant.kernel.SgdKernel;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Stochastic gradient descent, as {@code torch.optim.SGD}: optional L2 weight decay, momentum
@@ -55,6 +56,11 @@ public final class Sgd extends SlotOptimizer<SgdConfig, SgdState, SgdCoefficient
     @Override
     protected Iterable<Slot> slots(SgdConfig config) {
         return config.momentum() != 0 ? List.of(SgdState.MOMENTUM_BUFFER) : List.of();
+    }
+
+    @Override
+    protected Set<String> slotNames() {
+        return Set.of(SgdState.MOMENTUM_BUFFER.name());
     }
 
     @Override

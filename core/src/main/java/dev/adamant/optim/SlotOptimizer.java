@@ -12,6 +12,8 @@ import org.eclipse.collections.api.list.MutableList;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
+import java.util.Set;
+
 /**
  * An optimizer whose state is a set of {@link Slot}s per parameter: it names the slots a config
  * needs, computes a step's kernel coefficients and runs its kernel over an element range;
@@ -53,6 +55,17 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
 
     /** The slots a step under {@code config} needs; missing ones are created before any update. */
     protected abstract Iterable<Slot> slots(C config);
+
+    /**
+     * Every slot name this optimizer's states can hold, under any config: a checkpoint naming another
+     * slot is for another optimizer and is rejected.
+     */
+    protected abstract Set<String> slotNames();
+
+    /** Every scalar state name (NAdam's {@code mu_product}); none by default. */
+    protected Set<String> scalarNames() {
+        return Set.of();
+    }
 
     /**
      * The kernel coefficients of this step for a parameter with {@code state}; {@code state.step()}

@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A flat, off-heap array of float32 or float64 elements.
@@ -24,6 +25,9 @@ public final class Tensor implements AutoCloseable {
     private final long size;
     private final Arena owner; // null when the memory belongs to the caller
     private final AtomicBoolean closing = new AtomicBoolean(); // close() may race; the arena closes once
+    /** Owned tensors not closed yet, and their bytes: the engine's whole off-heap use (leak checks). */
+    private static final AtomicLong OWNED_COUNT = new AtomicLong();
+    private static final AtomicLong OWNED_BYTES = new AtomicLong();
 
     private Tensor(MemorySegment segment, DType dtype, Arena owner) {
         this.segment = segment;
@@ -37,12 +41,30 @@ public final class Tensor implements AutoCloseable {
         Objects.requireNonNull(dtype, "dtype");
         checkSize(dtype, size);
         Arena arena = Arena.ofShared();
+        Tensor t;
         try {
-            return new Tensor(arena.allocate(size * dtype.byteSize(), ALIGNMENT), dtype, arena);
+            t = new Tensor(arena.allocate(size * dtype.byteSize(), ALIGNMENT), dtype, arena);
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
         }
+        OWNED_COUNT.incrementAndGet();
+        OWNED_BYTES.addAndGet(t.segment.byteSize());
+        return t;
+    }
+
+    /**
+     * Tensors allocated with {@link #allocate(DType, long)} (and the {@code of...} factories) that are
+     * not closed yet. Every state tensor the engine creates is one, so this counts all its off-heap
+     * memory; a number that grows over a long run is a leak.
+     */
+    public static long ownedCount() {
+        return OWNED_COUNT.get();
+    }
+
+    /** The bytes of the tensors {@link #ownedCount()} counts. */
+    public static long ownedBytes() {
+        return OWNED_BYTES.get();
     }
 
     /** A zeroed tensor allocated from the caller's arena; closing the tensor leaves the arena alone. */
@@ -180,6 +202,8 @@ public final class Tensor implements AutoCloseable {
     public void close() {
         if (owner != null && closing.compareAndSet(false, true)) {
             owner.close();
+            OWNED_COUNT.decrementAndGet();
+            OWNED_BYTES.addAndGet(-segment.byteSize());
         }
     }
 

@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Hostile and mismatched files, each built by hand from bytes: every one is rejected with a message
- * naming the problem, and the optimizer it was loaded into is left exactly as it was.
+ * naming the problem, in both load modes, and the optimizer it was loaded into is left exactly as it was.
  */
 class HostileFileTest {
     static final Backend BACKEND = Backends.scalar(Numerics.EXACT);
@@ -167,8 +167,11 @@ class HostileFileTest {
         List<ParameterState> statesBefore = ps.stream().map(p -> (ParameterState) opt.state(p).orElse(null)).toList();
         List<Map<String, float[]>> valuesBefore = statesBefore.stream().map(HostileFileTest::values).toList();
 
-        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.load(opt, file));
-        assertTrue(e.getMessage().contains(expected), "message '" + e.getMessage() + "' should mention '" + expected + "'");
+        for (LoadMode mode : LoadMode.values()) {
+            CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.load(opt, file, mode));
+            assertTrue(e.getMessage().contains(expected),
+                    mode + ": message '" + e.getMessage() + "' should mention '" + expected + "'");
+        }
 
         assertEquals(stepBefore, opt.stepCount());
         assertEquals(configsBefore, opt.paramGroups().collect(g -> (Object) g.config()).toList());
@@ -320,6 +323,18 @@ class HostileFileTest {
             sgd.addParamGroup(targetParams);
             assertRejected(sgd, targetParams, file(header()), "wrong group count");
         }
+    }
+
+    @Test
+    void aSlotOrScalarStateTheOptimizerDoesNotHave() throws Exception {
+        String state = meta.get("state").textValue();
+        assertTrue(state.contains("\"slots\":[\"momentum_buffer\"]"), state);
+        tensors.put("state.0.exp_avg", new byte[16]);
+        meta.put("state", state.replaceFirst("\"slots\":\\[\"momentum_buffer\"]", "\"slots\":[\"exp_avg\",\"momentum_buffer\"]"));
+        assertRejected(file(header()), "dev.adamant.optim.Sgd has no slot \"exp_avg\" (its slots: [momentum_buffer])");
+        tensors.remove("state.0.exp_avg");
+        meta.put("state", state.replaceFirst("\"scalars\":\\{}", "\"scalars\":{\"mu_product\":0.5}"));
+        assertRejected(file(header()), "has no scalar state 'mu_product'");
     }
 
     @Test

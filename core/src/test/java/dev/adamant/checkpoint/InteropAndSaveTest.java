@@ -4,10 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.adamant.kernel.Backends;
 import dev.adamant.kernel.Numerics;
+import dev.adamant.optim.Adam;
+import dev.adamant.optim.AdamConfig;
+import dev.adamant.optim.AdamState;
 import dev.adamant.optim.NAdam;
 import dev.adamant.optim.NAdamConfig;
 import dev.adamant.optim.NAdamState;
 import dev.adamant.optim.Parameter;
+import dev.adamant.tensor.DType;
 import dev.adamant.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -109,8 +114,110 @@ class InteropAndSaveTest {
         });
     }
 
+    /**
+     * A checkpoint written by Python with numpy, json and struct only (no safetensors package), laid
+     * out as the safetensors library would and not as Adamant does: tensors in another order, 2-D
+     * shapes, an unpadded header with spaces. It loads, in both modes, with the values the script wrote.
+     */
+    @Test
+    void aCheckpointWrittenByPythonLoads() throws Exception {
+        assumeTrue(numpyAvailable(), "python3 with numpy is not available: interop test skipped");
+        Path file = dir.resolve("from-python.safetensors");
+        Path script = dir.resolve("write.py");
+        Files.writeString(script, """
+                import json, struct, sys
+                import numpy as np
+
+                def crc32c(data):  # Castagnoli, reflected, as java.util.zip.CRC32C
+                    table = []
+                    for n in range(256):
+                        c = n
+                        for _ in range(8):
+                            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+                        table.append(c)
+                    crc = 0xFFFFFFFF
+                    for b in data:
+                        crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8)
+                    return crc ^ 0xFFFFFFFF
+
+                def values(n, dtype, k):  # dyadic fractions: exact in float32 and float64
+                    return (np.arange(n, dtype=np.float64) * 0.25 - k).astype(dtype)
+
+                f32, f64 = np.dtype('<f4'), np.dtype('<f8')
+                tensors = [  # reversed order, parameters last
+                    ('state.1.max_exp_avg_sq', values(4, f64, -3)),
+                    ('state.1.exp_avg_sq', values(4, f64, -2)),
+                    ('state.1.exp_avg', values(4, f64, 1)),
+                    ('state.0.exp_avg_sq', values(6, f32, -1)),
+                    ('state.0.exp_avg', values(6, f32, 2).reshape(2, 3)),
+                    ('param.1', values(4, f64, 5)),
+                    ('param.0', values(6, f32, 4).reshape(3, 2)),
+                ]
+                header, data, offset = {}, b'', 0
+                for name, a in tensors:
+                    raw = a.tobytes()
+                    header[name] = {'dtype': 'F32' if a.dtype == f32 else 'F64', 'shape': list(a.shape),
+                                    'data_offsets': [offset, offset + len(raw)]}
+                    data += raw
+                    offset += len(raw)
+                config = lambda lr, amsgrad: {'lr': lr, 'beta1': 0.9, 'beta2': 0.999, 'eps': 1e-8, 'weightDecay': 0.0,
+                                              'amsgrad': amsgrad, 'maximize': False, 'decoupledWeightDecay': False}
+                header['__metadata__'] = {
+                    'format': 'adamant-optimizer', 'format_version': '1',
+                    'optimizer': 'dev.adamant.optim.Adam', 'torch_optimizer': 'Adam',
+                    'step_count': '5', 'param_count': '2', 'params_included': 'true',
+                    'param_groups': json.dumps([{'params': [0], 'config': config(0.01, False)},
+                                                {'params': [1], 'config': config(0.001, True)}]),
+                    'state': json.dumps({'0': {'step': 5, 'slots': ['exp_avg', 'exp_avg_sq'], 'scalars': {}},
+                                         '1': {'step': 3, 'slots': ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq']}}),
+                    'checksum': 'crc32c:%08x' % crc32c(data),
+                }
+                h = json.dumps(header).encode('utf-8')
+                with open(sys.argv[1], 'wb') as f:
+                    f.write(struct.pack('<Q', len(h)) + h + data)
+                """);
+        Process p = new ProcessBuilder("python3", script.toString(), file.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+
+        for (LoadMode mode : LoadMode.values()) {
+            try (Tensor w = Tensor.allocate(DType.FLOAT32, 6);
+                 Tensor b = Tensor.allocate(DType.FLOAT64, 4);
+                 Adam opt = new Adam(AdamConfig.adam(), Backends.scalar(Numerics.EXACT))) {
+                Parameter pw = Parameter.of(w), pb = Parameter.of(b);
+                opt.addParamGroup(List.of(pw));
+                opt.addParamGroup(List.of(pb));
+                Checkpoints.load(opt, file, mode);
+
+                assertEquals(5, opt.stepCount(), mode.name());
+                assertEquals(AdamConfig.adam().withLr(0.01), opt.paramGroups().get(0).config());
+                assertEquals(AdamConfig.adam().withLr(0.001).withAmsgrad(true), opt.paramGroups().get(1).config());
+                AdamState sw = opt.state(pw).orElseThrow(), sb = opt.state(pb).orElseThrow();
+                assertEquals(5, sw.step());
+                assertEquals(3, sb.step());
+                assertArrayEquals(pythonValues(6, 4), toDoubles(w.toFloatArray()), mode + " param.0");
+                assertArrayEquals(pythonValues(4, 5), b.toDoubleArray(), mode + " param.1");
+                assertArrayEquals(pythonValues(6, 2), toDoubles(sw.expAvg().toFloatArray()), mode + " state.0.exp_avg");
+                assertArrayEquals(pythonValues(6, -1), toDoubles(sw.expAvgSq().toFloatArray()), mode + " state.0.exp_avg_sq");
+                assertArrayEquals(pythonValues(4, 1), sb.expAvg().toDoubleArray(), mode + " state.1.exp_avg");
+                assertArrayEquals(pythonValues(4, -2), sb.expAvgSq().toDoubleArray(), mode + " state.1.exp_avg_sq");
+                assertArrayEquals(pythonValues(4, -3), sb.maxExpAvgSq().toDoubleArray(), mode + " state.1.max_exp_avg_sq");
+            }
+        }
+    }
+
+    /** The script's {@code values(n, dtype, k)}: exact in both dtypes. */
+    static double[] pythonValues(int n, int k) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = i * 0.25 - k;
+        }
+        return v;
+    }
+
     static void assertValues(Tensor t, JsonNode values) {
-        double[] expected = t.dtype() == dev.adamant.tensor.DType.FLOAT32
+        double[] expected = t.dtype() == DType.FLOAT32
                 ? toDoubles(t.toFloatArray()) : t.toDoubleArray();
         assertEquals(expected.length, values.size());
         for (int i = 0; i < expected.length; i++) {

@@ -205,4 +205,20 @@ class TensorTest {
             assertArrayEquals(new float[3], b.toFloatArray());
         }
     }
+
+    @Test
+    void ownedTensorsAreCountedUntilClosedOnce() {
+        long count = Tensor.ownedCount(), bytes = Tensor.ownedBytes();
+        Tensor t = Tensor.allocate(DType.FLOAT64, 5);
+        assertEquals(count + 1, Tensor.ownedCount());
+        assertEquals(bytes + 40, Tensor.ownedBytes());
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor.allocate(arena, DType.FLOAT32, 7).close(); // the caller's memory: not counted
+            assertEquals(count + 1, Tensor.ownedCount());
+        }
+        t.close();
+        t.close();
+        assertEquals(count, Tensor.ownedCount());
+        assertEquals(bytes, Tensor.ownedBytes());
+    }
 }

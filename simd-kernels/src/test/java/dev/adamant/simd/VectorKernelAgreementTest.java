@@ -239,7 +239,7 @@ class VectorKernelAgreementTest {
         return (t, previous) -> config.coefficients(t);
     }
 
-    private static void callAdam(AdamKernel k, AdamCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
+    static void callAdam(AdamKernel k, AdamCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
         MemorySegment max = c.amsgrad() ? b[4] : null;
         switch (dtype) {
             case FLOAT32 -> k.updateFloats(c, b[0], b[1], b[2], b[3], max, from, to);
@@ -247,7 +247,7 @@ class VectorKernelAgreementTest {
         }
     }
 
-    private static void callSgd(SgdKernel k, SgdCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
+    static void callSgd(SgdKernel k, SgdCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
         MemorySegment buf = c.useMomentum() ? b[2] : null;
         switch (dtype) {
             case FLOAT32 -> k.updateFloats(c, b[0], b[1], buf, from, to);
@@ -255,7 +255,7 @@ class VectorKernelAgreementTest {
         }
     }
 
-    private static void callRmsProp(RmsPropKernel k, RmsPropCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
+    static void callRmsProp(RmsPropKernel k, RmsPropCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
         MemorySegment gradAvg = c.centered() ? b[3] : null, buf = c.useMomentum() ? b[4] : null;
         switch (dtype) {
             case FLOAT32 -> k.updateFloats(c, b[0], b[1], b[2], gradAvg, buf, from, to);
@@ -263,42 +263,42 @@ class VectorKernelAgreementTest {
         }
     }
 
-    private static void callAdagrad(AdagradKernel k, AdagradCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
+    static void callAdagrad(AdagradKernel k, AdagradCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
         switch (dtype) {
             case FLOAT32 -> k.updateFloats(c, b[0], b[1], b[2], from, to);
             case FLOAT64 -> k.updateDoubles(c, b[0], b[1], b[2], from, to);
         }
     }
 
-    private static void callAdamax(AdamaxKernel k, AdamaxCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
+    static void callAdamax(AdamaxKernel k, AdamaxCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
         switch (dtype) {
             case FLOAT32 -> k.updateFloats(c, b[0], b[1], b[2], b[3], from, to);
             case FLOAT64 -> k.updateDoubles(c, b[0], b[1], b[2], b[3], from, to);
         }
     }
 
-    private static void callNAdam(NAdamKernel k, NAdamCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
+    static void callNAdam(NAdamKernel k, NAdamCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
         switch (dtype) {
             case FLOAT32 -> k.updateFloats(c, b[0], b[1], b[2], b[3], from, to);
             case FLOAT64 -> k.updateDoubles(c, b[0], b[1], b[2], b[3], from, to);
         }
     }
 
-    private static void callRAdam(RAdamKernel k, RAdamCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
+    static void callRAdam(RAdamKernel k, RAdamCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
         switch (dtype) {
             case FLOAT32 -> k.updateFloats(c, b[0], b[1], b[2], b[3], from, to);
             case FLOAT64 -> k.updateDoubles(c, b[0], b[1], b[2], b[3], from, to);
         }
     }
 
-    private static void callLion(LionKernel k, LionCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
+    static void callLion(LionKernel k, LionCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
         switch (dtype) {
             case FLOAT32 -> k.updateFloats(c, b[0], b[1], b[2], from, to);
             case FLOAT64 -> k.updateDoubles(c, b[0], b[1], b[2], from, to);
         }
     }
 
-    private static void callLamb(LambKernel k, LambCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
+    static void callLamb(LambKernel k, LambCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
         switch (dtype) {
             case FLOAT32 -> k.applyFloats(c, c.ratio(k.momentsFloats(c, b[0], b[1], b[2], b[3], from, to)), b[0], b[2], b[3], from, to);
             case FLOAT64 -> k.applyDoubles(c, c.ratio(k.momentsDoubles(c, b[0], b[1], b[2], b[3], from, to)), b[0], b[2], b[3], from, to);
