@@ -67,26 +67,21 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     }
 
     /** The step's float32 constants, broadcast once. */
-    private record Constants(FloatVector beta1, FloatVector oneMinusBeta1, FloatVector beta2, FloatVector oneMinusBeta2,
-                             FloatVector wd, FloatVector decay, FloatVector negStep, FloatVector eps,
-                             FloatVector sqrtBc2, FloatVector gradScale,
-                             boolean l2, boolean decoupled, boolean maximize, boolean scaled) {
-        static Constants of(AdamCoefficients c) {
-            return new Constants(
-                    FloatVector.broadcast(F, (float) c.beta1()), FloatVector.broadcast(F, (float) c.oneMinusBeta1()),
-                    FloatVector.broadcast(F, (float) c.beta2()), FloatVector.broadcast(F, (float) c.oneMinusBeta2()),
-                    FloatVector.broadcast(F, (float) c.l2WeightDecay()), FloatVector.broadcast(F, (float) c.decayFactor()),
-                    FloatVector.broadcast(F, (float) (FAST ? c.fastNegStepSize() : c.negStepSize())),
-                    FloatVector.broadcast(F, (float) (FAST ? c.fastEps() : c.eps())),
-                    FloatVector.broadcast(F, (float) c.sqrtBiasCorrection2()),
-                    FloatVector.broadcast(F, (float) c.gradScale()),
-                    c.l2WeightDecay() != 0, c.decayFactor() != 1, c.maximize(), c.gradScale() != 1);
-        }
+    private static AdamBroadcasts broadcasts(AdamCoefficients c) {
+        return new AdamBroadcasts(
+                FloatVector.broadcast(F, (float) c.beta1()), FloatVector.broadcast(F, (float) c.oneMinusBeta1()),
+                FloatVector.broadcast(F, (float) c.beta2()), FloatVector.broadcast(F, (float) c.oneMinusBeta2()),
+                FloatVector.broadcast(F, (float) c.l2WeightDecay()), FloatVector.broadcast(F, (float) c.decayFactor()),
+                FloatVector.broadcast(F, (float) (FAST ? c.fastNegStepSize() : c.negStepSize())),
+                FloatVector.broadcast(F, (float) (FAST ? c.fastEps() : c.eps())),
+                FloatVector.broadcast(F, (float) c.sqrtBiasCorrection2()),
+                FloatVector.broadcast(F, (float) c.gradScale()),
+                c.l2WeightDecay() != 0, c.decayFactor() != 1, c.maximize(), c.gradScale() != 1);
     }
 
     private static void unquantized(MixedLayout layout, AdamCoefficients c, long noiseKey, MixedAdamBuffers b,
                                     long from, long upper) {
-        final Constants k = Constants.of(c);
+        final AdamBroadcasts k = broadcasts(c);
         final boolean bf16State = layout.state() == StateFormat.BF16;
         final MemorySegment expAvg = b.expAvg(), expAvgSq = b.expAvgSq();
         for (long i = from; i < upper; i += F.length()) {
@@ -94,12 +89,12 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             FloatVector v = bf16State ? decodeBf16(expAvgSq, i) : FloatVector.fromMemorySegment(F, expAvgSq, i * 4, ORDER);
             FloatVector p = loadParam(layout, b, i);
             FloatVector g = load(layout.grad(), b.grad(), i);
-            if (k.scaled) g = g.mul(k.gradScale);
-            if (k.maximize) g = g.neg();
-            if (k.l2) g = p.fma(k.wd, g);
-            if (k.decoupled && !FAST) p = p.mul(k.decay);
-            m = g.fma(k.oneMinusBeta1, m.mul(k.beta1));
-            v = k.oneMinusBeta2.mul(g).fma(g, v.mul(k.beta2));
+            if (k.scaled()) g = g.mul(k.gradScale());
+            if (k.maximize()) g = g.neg();
+            if (k.l2()) g = p.fma(k.wd(), g);
+            if (k.decoupled() && !FAST) p = p.mul(k.decay());
+            m = g.fma(k.oneMinusBeta1(), m.mul(k.beta1()));
+            v = k.oneMinusBeta2().mul(g).fma(g, v.mul(k.beta2()));
             if (bf16State) {
                 encodeBf16(m).intoMemorySegment(expAvg, i * 2, ORDER);
                 encodeBf16(v).intoMemorySegment(expAvgSq, i * 2, ORDER);
@@ -114,7 +109,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     /** Whole blocks [from, upper): the update with the new moments kept in scratch, then their codes. */
     private static void quantizedBlocks(MixedLayout layout, AdamCoefficients c, long noiseKey, MixedAdamBuffers b,
                                         long from, long upper) {
-        final Constants k = Constants.of(c);
+        final AdamBroadcasts k = broadcasts(c);
         final MemorySegment expAvg = b.expAvg(), expAvgSq = b.expAvgSq();
         final float[] newM = new float[BLOCK], newV = new float[BLOCK];
         for (long start = from; start < upper; start += BLOCK) {
@@ -126,12 +121,12 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                 long i = start + j;
                 FloatVector p = loadParam(layout, b, i);
                 FloatVector g = load(layout.grad(), b.grad(), i);
-                if (k.scaled) g = g.mul(k.gradScale);
-                if (k.maximize) g = g.neg();
-                if (k.l2) g = p.fma(k.wd, g);
-                if (k.decoupled && !FAST) p = p.mul(k.decay);
-                FloatVector m = g.fma(k.oneMinusBeta1, decodeCode(expAvg, i, true).mul(mScale).mul(k.beta1));
-                FloatVector v = k.oneMinusBeta2.mul(g).fma(g, decodeCode(expAvgSq, i, false).mul(vScale).mul(k.beta2));
+                if (k.scaled()) g = g.mul(k.gradScale());
+                if (k.maximize()) g = g.neg();
+                if (k.l2()) g = p.fma(k.wd(), g);
+                if (k.decoupled() && !FAST) p = p.mul(k.decay());
+                FloatVector m = g.fma(k.oneMinusBeta1(), decodeCode(expAvg, i, true).mul(mScale).mul(k.beta1()));
+                FloatVector v = k.oneMinusBeta2().mul(g).fma(g, decodeCode(expAvgSq, i, false).mul(vScale).mul(k.beta2()));
                 m.intoArray(newM, j);
                 v.intoArray(newV, j);
                 mMax = mMax.max(m.abs());
@@ -144,12 +139,12 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     }
 
     /** The parameter after the step, from the moments (AdamKernel's exact or fast formula). */
-    private static FloatVector step(Constants k, FloatVector p, FloatVector m, FloatVector v) {
+    private static FloatVector step(AdamBroadcasts k, FloatVector p, FloatVector m, FloatVector v) {
         if (FAST) {
-            FloatVector update = k.negStep.mul(m).div(v.sqrt().add(k.eps));
-            return k.decoupled ? p.fma(k.decay, update) : p.add(update);
+            FloatVector update = k.negStep().mul(m).div(v.sqrt().add(k.eps()));
+            return k.decoupled() ? p.fma(k.decay(), update) : p.add(update);
         }
-        return p.add(k.negStep.mul(m).div(v.sqrt().div(k.sqrtBc2).add(k.eps)));
+        return p.add(k.negStep().mul(m).div(v.sqrt().div(k.sqrtBc2()).add(k.eps())));
     }
 
     private static FloatVector loadParam(MixedLayout layout, MixedAdamBuffers b, long i) {
