@@ -65,6 +65,48 @@ public record MixedLayout(FloatFormat param, boolean master, FloatFormat grad, S
         return param.byteSize() + (master ? 4 : 0) + grad.byteSize() + 2 * state.bytesPerElement();
     }
 
+    /**
+     * Bytes one step moves per element: it reads every buffer once and writes every buffer but the
+     * gradient once (28 for all-fp32 AdamW, as the fp32 benchmarks count).
+     */
+    public double bytesMovedPerElement() {
+        return 2 * bytesPerElement() - grad.byteSize();
+    }
+
+    /**
+     * The layout named {@code param[+master]/grad/state[+sr]}, formats {@code fp32}, {@code bf16},
+     * {@code fp16}, states {@code fp32}, {@code bf16}, {@code 8bit}: the inverse of {@link #toString()}.
+     */
+    public static MixedLayout parse(String text) {
+        String[] parts = text.trim().toLowerCase(java.util.Locale.ROOT).split("/");
+        if (parts.length != 3) {
+            throw new IllegalArgumentException("Invalid layout '" + text + "' (expected param[+master]/grad/state[+sr],"
+                    + " e.g. bf16+master/bf16/8bit)");
+        }
+        boolean master = parts[0].endsWith("+master");
+        boolean stochastic = parts[2].endsWith("+sr");
+        FloatFormat param = format(parts[0].replace("+master", ""), text);
+        FloatFormat grad = format(parts[1], text);
+        StateFormat state = switch (parts[2].replace("+sr", "")) {
+            case "fp32" -> StateFormat.FP32;
+            case "bf16" -> StateFormat.BF16;
+            case "8bit" -> StateFormat.BLOCKWISE_8BIT;
+            default -> throw new IllegalArgumentException("Invalid state format '" + parts[2] + "' in layout '" + text
+                    + "' (expected fp32, bf16 or 8bit)");
+        };
+        return new MixedLayout(param, master, grad, state, stochastic);
+    }
+
+    private static FloatFormat format(String name, String text) {
+        return switch (name) {
+            case "fp32" -> FloatFormat.FP32;
+            case "bf16" -> FloatFormat.BF16;
+            case "fp16" -> FloatFormat.FP16;
+            default -> throw new IllegalArgumentException("Invalid format '" + name + "' in layout '" + text
+                    + "' (expected fp32, bf16 or fp16)");
+        };
+    }
+
     /** {@code bf16+master/fp16/8bit+sr} style. */
     @Override
     public String toString() {

@@ -28,13 +28,15 @@ import java.nio.ByteOrder;
  * {@link ScalarMixedAdamKernel}: the same float32 operations lane by lane, and conversions made of
  * the same integer and float steps as {@code Bf16}, {@code Fp16}, {@code BlockCode} and
  * {@code RoundingNoise} (each step is exact or correctly rounded per lane, so the bits agree).
- * 16-bit buffers are read as shorts widened to ints, 8-bit codes as bytes; at 128 bits a float
- * vector has 4 lanes but the smallest byte vector 8, so byte accesses there are masked to 4 lanes.
  *
- * <p>8-bit state goes block by block: the update of a full block keeps its new moments in two
- * 256-float scratch arrays (in L1) while it takes their absolute maximum, then encodes them with
- * the new scale. The last, partial block of a buffer, and the tail of unquantized state, run on the
- * scalar reference, which processes them in the same order.
+ * <p>It works chunk by chunk ({@link BlockCode#BLOCK} elements), in stages: decode the chunk's
+ * non-fp32 inputs into float32 scratch, run the fp32 Adam loop on it (fp32 buffers are updated in
+ * place), then encode the scratch into the buffers (8-bit: the block's absolute maximum first).
+ * Every buffer is still read and written once from memory; the scratch stays in L1. Why stages:
+ * one loop doing every conversion of a layout is too large for C2 to inline its vector helpers,
+ * and a vector that is not inlined is boxed, 30 times slower; each stage is a small loop C2
+ * compiles whole. The tail that does not fill a vector, and with 8-bit state the last, partial
+ * block, run on the scalar reference, which processes them in the same order.
  *
  * <p>A template, copied per lane width and numerics mode by {@link KernelCopies}.
  */
@@ -44,25 +46,91 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_128.withShape(F.vectorShape());
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_64.withShape(VectorShape.forBitSize(F.vectorBitSize() / 2));
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_64.withShape(VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 4)));
-    /** The byte lanes that belong to one float vector (all of them above 128 bits). */
+    /** At 128 bits a float vector has 4 lanes but the smallest byte vector 8: byte accesses are masked. */
+    private static final boolean MASKED_BYTES = B.length() != F.length();
     private static final VectorMask<Byte> BYTE_LANES = B.indexInRange(0, F.length());
     private static final boolean FAST = SPEC.numerics() == Numerics.FAST;
     private static final ScalarMixedAdamKernel REFERENCE = ScalarMixedAdamKernel.of(SPEC.numerics());
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    private static final int BLOCK = BlockCode.BLOCK;
+    private static final int CHUNK = BlockCode.BLOCK;
+    private static final long CHUNK_BYTES = 4L * CHUNK;
+    /** Four float32 chunks: param, grad, exp_avg, exp_avg_sq. */
+    private static final Scratch SCRATCH = new Scratch(4 * CHUNK_BYTES);
 
     @Override
     public void update(MixedLayout layout, AdamCoefficients c, long noiseKey, MixedAdamBuffers b, long from, long to) {
-        if (layout.state() == StateFormat.BLOCKWISE_8BIT) {
-            long fullBlocksEnd = to - (to - from) % BLOCK;
-            if (fullBlocksEnd > from) {
-                quantizedBlocks(layout, c, noiseKey, b, from, fullBlocksEnd);
+        // 8-bit state: whole blocks only (the scale needs the block); otherwise whole vectors
+        long upper = layout.quantized() ? to - (to - from) % CHUNK : from + F.loopBound(to - from);
+        if (upper > from) {
+            chunks(layout, c, noiseKey, b, from, upper);
+        }
+        REFERENCE.update(layout, c, noiseKey, b, upper, to);
+    }
+
+    private static void chunks(MixedLayout layout, AdamCoefficients c, long noiseKey, MixedAdamBuffers b,
+                               long from, long upper) {
+        final AdamBroadcasts k = broadcasts(c);
+        final MemorySegment scratch = SCRATCH.get();
+        final FloatFormat paramFormat = layout.param(), gradFormat = layout.grad();
+        final StateFormat state = layout.state();
+        final boolean master = layout.master();
+        for (long start = from; start < upper; start += CHUNK) {
+            final int n = (int) Math.min(CHUNK, upper - start);
+            // where each float32 operand of the Adam stage lives: its own buffer when fp32, else scratch
+            MemorySegment p, g, m, v;
+            long pAt, gAt, mAt, vAt;
+            if (master) {
+                p = b.master();
+                pAt = start * 4;
+            } else if (paramFormat == FloatFormat.FP32) {
+                p = b.param();
+                pAt = start * 4;
+            } else {
+                p = scratch;
+                pAt = 0;
+                decode(paramFormat, b.param(), start, scratch, 0, n);
             }
-            REFERENCE.update(layout, c, noiseKey, b, fullBlocksEnd, to);
-        } else {
-            long upper = from + F.loopBound(to - from);
-            unquantized(layout, c, noiseKey, b, from, upper);
-            REFERENCE.update(layout, c, noiseKey, b, upper, to);
+            if (gradFormat == FloatFormat.FP32) {
+                g = b.grad();
+                gAt = start * 4;
+            } else {
+                g = scratch;
+                gAt = CHUNK_BYTES;
+                decode(gradFormat, b.grad(), start, scratch, CHUNK_BYTES, n);
+            }
+            if (state == StateFormat.FP32) {
+                m = b.expAvg();
+                v = b.expAvgSq();
+                mAt = start * 4;
+                vAt = start * 4;
+            } else {
+                m = scratch;
+                v = scratch;
+                mAt = 2 * CHUNK_BYTES;
+                vAt = 3 * CHUNK_BYTES;
+                if (state == StateFormat.BF16) {
+                    decode(FloatFormat.BF16, b.expAvg(), start, scratch, mAt, n);
+                    decode(FloatFormat.BF16, b.expAvgSq(), start, scratch, vAt, n);
+                } else {
+                    long block = start / CHUNK;
+                    dequantize(true, b.expAvg(), start, b.expAvgScale().getAtIndex(ValueLayout.JAVA_FLOAT, block), scratch, mAt);
+                    dequantize(false, b.expAvgSq(), start, b.expAvgSqScale().getAtIndex(ValueLayout.JAVA_FLOAT, block), scratch, vAt);
+                }
+            }
+            adam(k, p, pAt, g, gAt, m, mAt, v, vAt, n);
+            if (layout.stochasticRounding()) {
+                encodeBf16Stochastic(p, pAt, b.param(), start, n, noiseKey);
+            } else if (master || paramFormat != FloatFormat.FP32) {
+                encode(paramFormat, p, pAt, b.param(), start, n);
+            }
+            if (state == StateFormat.BF16) {
+                encode(FloatFormat.BF16, scratch, mAt, b.expAvg(), start, n);
+                encode(FloatFormat.BF16, scratch, vAt, b.expAvgSq(), start, n);
+            } else if (state == StateFormat.BLOCKWISE_8BIT) {
+                long block = start / CHUNK;
+                quantize(true, scratch, mAt, b.expAvg(), start, b.expAvgScale(), block);
+                quantize(false, scratch, vAt, b.expAvgSq(), start, b.expAvgSqScale(), block);
+            }
         }
     }
 
@@ -79,117 +147,68 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                 c.l2WeightDecay() != 0, c.decayFactor() != 1, c.maximize(), c.gradScale() != 1);
     }
 
-    private static void unquantized(MixedLayout layout, AdamCoefficients c, long noiseKey, MixedAdamBuffers b,
-                                    long from, long upper) {
-        final AdamBroadcasts k = broadcasts(c);
-        final boolean bf16State = layout.state() == StateFormat.BF16;
-        final MemorySegment expAvg = b.expAvg(), expAvgSq = b.expAvgSq();
-        for (long i = from; i < upper; i += F.length()) {
-            FloatVector m = bf16State ? decodeBf16(expAvg, i) : FloatVector.fromMemorySegment(F, expAvg, i * 4, ORDER);
-            FloatVector v = bf16State ? decodeBf16(expAvgSq, i) : FloatVector.fromMemorySegment(F, expAvgSq, i * 4, ORDER);
-            FloatVector p = loadParam(layout, b, i);
-            FloatVector g = load(layout.grad(), b.grad(), i);
+    /** AdamKernel's float32 update of n elements, in place; operands at byte offsets. */
+    private static void adam(AdamBroadcasts k, MemorySegment ps, long pAt, MemorySegment gs, long gAt,
+                             MemorySegment ms, long mAt, MemorySegment vs, long vAt, int n) {
+        for (int j = 0; j < n; j += F.length()) {
+            long o = 4L * j;
+            FloatVector p = FloatVector.fromMemorySegment(F, ps, pAt + o, ORDER);
+            FloatVector g = FloatVector.fromMemorySegment(F, gs, gAt + o, ORDER);
             if (k.scaled()) g = g.mul(k.gradScale());
             if (k.maximize()) g = g.neg();
             if (k.l2()) g = p.fma(k.wd(), g);
             if (k.decoupled() && !FAST) p = p.mul(k.decay());
-            m = g.fma(k.oneMinusBeta1(), m.mul(k.beta1()));
-            v = k.oneMinusBeta2().mul(g).fma(g, v.mul(k.beta2()));
-            if (bf16State) {
-                encodeBf16(m).intoMemorySegment(expAvg, i * 2, ORDER);
-                encodeBf16(v).intoMemorySegment(expAvgSq, i * 2, ORDER);
+            FloatVector m = g.fma(k.oneMinusBeta1(), FloatVector.fromMemorySegment(F, ms, mAt + o, ORDER).mul(k.beta1()));
+            FloatVector v = k.oneMinusBeta2().mul(g).fma(g, FloatVector.fromMemorySegment(F, vs, vAt + o, ORDER).mul(k.beta2()));
+            m.intoMemorySegment(ms, mAt + o, ORDER);
+            v.intoMemorySegment(vs, vAt + o, ORDER);
+            if (FAST) {
+                FloatVector update = k.negStep().mul(m).div(v.sqrt().add(k.eps()));
+                p = k.decoupled() ? p.fma(k.decay(), update) : p.add(update);
             } else {
-                m.intoMemorySegment(expAvg, i * 4, ORDER);
-                v.intoMemorySegment(expAvgSq, i * 4, ORDER);
+                p = p.add(k.negStep().mul(m).div(v.sqrt().div(k.sqrtBc2()).add(k.eps())));
             }
-            storeParam(layout, b, i, noiseKey, step(k, p, m, v));
+            p.intoMemorySegment(ps, pAt + o, ORDER);
         }
     }
 
-    /** Whole blocks [from, upper): the update with the new moments kept in scratch, then their codes. */
-    private static void quantizedBlocks(MixedLayout layout, AdamCoefficients c, long noiseKey, MixedAdamBuffers b,
-                                        long from, long upper) {
-        final AdamBroadcasts k = broadcasts(c);
-        final MemorySegment expAvg = b.expAvg(), expAvgSq = b.expAvgSq();
-        final float[] newM = new float[BLOCK], newV = new float[BLOCK];
-        for (long start = from; start < upper; start += BLOCK) {
-            final long block = start / BLOCK;
-            final FloatVector mScale = FloatVector.broadcast(F, b.expAvgScale().getAtIndex(ValueLayout.JAVA_FLOAT, block));
-            final FloatVector vScale = FloatVector.broadcast(F, b.expAvgSqScale().getAtIndex(ValueLayout.JAVA_FLOAT, block));
-            FloatVector mMax = FloatVector.zero(F), vMax = FloatVector.zero(F);
-            for (int j = 0; j < BLOCK; j += F.length()) {
-                long i = start + j;
-                FloatVector p = loadParam(layout, b, i);
-                FloatVector g = load(layout.grad(), b.grad(), i);
-                if (k.scaled()) g = g.mul(k.gradScale());
-                if (k.maximize()) g = g.neg();
-                if (k.l2()) g = p.fma(k.wd(), g);
-                if (k.decoupled() && !FAST) p = p.mul(k.decay());
-                FloatVector m = g.fma(k.oneMinusBeta1(), decodeCode(expAvg, i, true).mul(mScale).mul(k.beta1()));
-                FloatVector v = k.oneMinusBeta2().mul(g).fma(g, decodeCode(expAvgSq, i, false).mul(vScale).mul(k.beta2()));
-                m.intoArray(newM, j);
-                v.intoArray(newV, j);
-                mMax = mMax.max(m.abs());
-                vMax = vMax.max(v.abs());
-                storeParam(layout, b, i, noiseKey, step(k, p, m, v));
+    // ---- 16-bit formats: Bf16 and Fp16 lane-wise, a chunk at a time
+
+    /** Elements [start, start+n) of a 16-bit buffer, decoded into float32 at byte offset {@code to}. */
+    private static void decode(FloatFormat format, MemorySegment src, long start, MemorySegment dst, long to, int n) {
+        if (format == FloatFormat.BF16) {
+            for (int j = 0; j < n; j += F.length()) {
+                widen(src, start + j).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+                        .intoMemorySegment(dst, to + 4L * j, ORDER);
             }
-            encodeBlock(newM, true, mMax.reduceLanes(VectorOperators.MAX), expAvg, b.expAvgScale(), start, block);
-            encodeBlock(newV, false, vMax.reduceLanes(VectorOperators.MAX), expAvgSq, b.expAvgSqScale(), start, block);
-        }
-    }
-
-    /** The parameter after the step, from the moments (AdamKernel's exact or fast formula). */
-    private static FloatVector step(AdamBroadcasts k, FloatVector p, FloatVector m, FloatVector v) {
-        if (FAST) {
-            FloatVector update = k.negStep().mul(m).div(v.sqrt().add(k.eps()));
-            return k.decoupled() ? p.fma(k.decay(), update) : p.add(update);
-        }
-        return p.add(k.negStep().mul(m).div(v.sqrt().div(k.sqrtBc2()).add(k.eps())));
-    }
-
-    private static FloatVector loadParam(MixedLayout layout, MixedAdamBuffers b, long i) {
-        return layout.master() ? FloatVector.fromMemorySegment(F, b.master(), i * 4, ORDER) : load(layout.param(), b.param(), i);
-    }
-
-    private static void storeParam(MixedLayout layout, MixedAdamBuffers b, long i, long noiseKey, FloatVector p) {
-        if (layout.master()) {
-            p.intoMemorySegment(b.master(), i * 4, ORDER);
-        }
-        if (layout.stochasticRounding()) {
-            encodeBf16Stochastic(p, noiseKey, i).intoMemorySegment(b.param(), i * 2, ORDER);
         } else {
-            switch (layout.param()) {
-                case FP32 -> p.intoMemorySegment(b.param(), i * 4, ORDER);
-                case BF16 -> encodeBf16(p).intoMemorySegment(b.param(), i * 2, ORDER);
-                case FP16 -> encodeFp16(p).intoMemorySegment(b.param(), i * 2, ORDER);
+            for (int j = 0; j < n; j += F.length()) {
+                decodeFp16(widen(src, start + j).and(0xFFFF)).intoMemorySegment(dst, to + 4L * j, ORDER);
             }
         }
     }
 
-    private static FloatVector load(FloatFormat format, MemorySegment s, long i) {
-        return switch (format) {
-            case FP32 -> FloatVector.fromMemorySegment(F, s, i * 4, ORDER);
-            case BF16 -> decodeBf16(s, i);
-            case FP16 -> decodeFp16(s, i);
-        };
+    /** n float32 values at byte offset {@code at}, rounded into elements [start, start+n) of a 16-bit buffer. */
+    private static void encode(FloatFormat format, MemorySegment src, long at, MemorySegment dst, long start, int n) {
+        if (format == FloatFormat.BF16) {
+            for (int j = 0; j < n; j += F.length()) {
+                IntVector bits = FloatVector.fromMemorySegment(F, src, at + 4L * j, ORDER).reinterpretAsInts();
+                narrow(roundBf16(bits)).intoMemorySegment(dst, 2 * (start + j), ORDER);
+            }
+        } else {
+            for (int j = 0; j < n; j += F.length()) {
+                FloatVector f = FloatVector.fromMemorySegment(F, src, at + 4L * j, ORDER);
+                narrow(encodeFp16(f)).intoMemorySegment(dst, 2 * (start + j), ORDER);
+            }
+        }
     }
 
-    private static IntVector widenShorts(MemorySegment s, long i) {
-        return (IntVector) ShortVector.fromMemorySegment(S, s, i * 2, ORDER).convertShape(VectorOperators.S2I, I, 0);
+    private static IntVector widen(MemorySegment s, long i) {
+        return (IntVector) ShortVector.fromMemorySegment(S, s, 2 * i, ORDER).castShape(I, 0);
     }
 
-    private static ShortVector narrowToShorts(IntVector x) {
-        return (ShortVector) x.convertShape(VectorOperators.I2S, S, 0);
-    }
-
-    // ---- bf16: Bf16.toFloat / fromFloat / fromFloatStochastic, lane-wise
-
-    private static FloatVector decodeBf16(MemorySegment s, long i) {
-        return widenShorts(s, i).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    private static ShortVector encodeBf16(FloatVector f) {
-        return narrowToShorts(roundBf16(f.reinterpretAsInts()));
+    private static ShortVector narrow(IntVector x) {
+        return (ShortVector) x.castShape(S, 0);
     }
 
     /** Float bits to bf16 bits (in the low half), nearest even; NaN made quiet. */
@@ -200,23 +219,24 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
         return rounded.blend(high.or(0x0040), nan);
     }
 
-    private static ShortVector encodeBf16Stochastic(FloatVector f, long noiseKey, long i) {
-        IntVector bits = f.reinterpretAsInts();
-        IntVector stochastic = bits.add(noise(noiseKey, i).and(0xFFFF)).lanewise(VectorOperators.LSHR, 16);
-        // infinities and NaN round to nearest: adding noise would turn an infinity into a NaN
-        VectorMask<Integer> nonFinite = bits.and(0x7F80_0000).compare(VectorOperators.EQ, 0x7F80_0000);
-        return narrowToShorts(stochastic.blend(roundBf16(bits), nonFinite));
+    private static void encodeBf16Stochastic(MemorySegment src, long at, MemorySegment dst, long start, int n, long noiseKey) {
+        for (int j = 0; j < n; j += F.length()) {
+            IntVector bits = FloatVector.fromMemorySegment(F, src, at + 4L * j, ORDER).reinterpretAsInts();
+            IntVector stochastic = bits.add(noise(noiseKey, start + j).and(0xFFFF)).lanewise(VectorOperators.LSHR, 16);
+            // infinities and NaN round to nearest: adding noise would turn an infinity into a NaN
+            VectorMask<Integer> nonFinite = bits.and(0x7F80_0000).compare(VectorOperators.EQ, 0x7F80_0000);
+            narrow(stochastic.blend(roundBf16(bits), nonFinite)).intoMemorySegment(dst, 2 * (start + j), ORDER);
+        }
     }
 
     /** RoundingNoise.bits(noiseKey, i + lane) for each lane. */
     private static IntVector noise(long noiseKey, long i) {
-        IntVector iota = (IntVector) I.iotaShuffle(0, 1, false).toVector();
-        IntVector low = iota.add((int) i);
+        IntVector low = ((IntVector) I.iotaShuffle(0, 1, false).toVector()).add((int) i);
         // the high word steps up in the lanes whose low word wrapped around past 2^32
-        IntVector high = IntVector.broadcast(I, (int) (i >>> 32))
-                .blend(IntVector.broadcast(I, (int) (i >>> 32) + 1), low.compare(VectorOperators.ULT, (int) i));
+        int high = (int) (i >>> 32);
+        IntVector highs = IntVector.broadcast(I, high).blend(high + 1, low.compare(VectorOperators.ULT, (int) i));
         IntVector h = fmix32(low.lanewise(VectorOperators.XOR, (int) noiseKey));
-        return fmix32(h.lanewise(VectorOperators.XOR, high).lanewise(VectorOperators.XOR, (int) (noiseKey >>> 32)));
+        return fmix32(h.lanewise(VectorOperators.XOR, highs).lanewise(VectorOperators.XOR, (int) (noiseKey >>> 32)));
     }
 
     private static IntVector fmix32(IntVector h) {
@@ -225,10 +245,8 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
         return h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16));
     }
 
-    // ---- fp16: Fp16.toFloat / fromFloat, lane-wise
-
-    private static FloatVector decodeFp16(MemorySegment s, long i) {
-        IntVector h = widenShorts(s, i).and(0xFFFF);
+    /** Fp16.toFloat of the low 16 bits of each lane. */
+    private static FloatVector decodeFp16(IntVector h) {
         IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
         IntVector magnitude = h.and(0x7FFF);
         IntVector normal = magnitude.lanewise(VectorOperators.LSHL, 13).add((127 - 15) << 23);
@@ -241,7 +259,8 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
         return result.or(sign).reinterpretAsFloats();
     }
 
-    private static ShortVector encodeFp16(FloatVector f) {
+    /** Fp16.fromFloat of each lane, in the low 16 bits. */
+    private static IntVector encodeFp16(FloatVector f) {
         IntVector bits = f.reinterpretAsInts();
         IntVector sign = bits.lanewise(VectorOperators.LSHR, 16).and(0x8000);
         IntVector magnitude = bits.and(0x7FFF_FFFF);
@@ -250,41 +269,49 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
         IntVector rounded = exponent.add(0x0780_0000).reinterpretAsFloats().add(base).reinterpretAsInts();
         IntVector result = rounded.lanewise(VectorOperators.LSHR, 13).and(0x7C00).add(rounded.and(0x0FFF))
                 .blend(0x7E00, magnitude.compare(VectorOperators.GT, 0x7F80_0000));
-        return narrowToShorts(result.or(sign));
+        return result.or(sign);
     }
 
-    // ---- 8-bit codes: BlockCode.decode / encode, lane-wise
+    // ---- 8-bit codes: BlockCode.decode / encode lane-wise, a block at a time
 
-    /** The code values in [-1, 1] (before the scale) of one float vector's worth of codes. */
-    private static FloatVector decodeCode(MemorySegment codes, long i, boolean signed) {
+    /** Block {@code [start, start+BLOCK)} of codes with scale {@code scale}, decoded into float32 at byte offset {@code to}. */
+    private static void dequantize(boolean signed, MemorySegment codes, long start, float scale, MemorySegment dst, long to) {
         BlockCode code = signed ? BlockCode.SIGNED : BlockCode.UNSIGNED;
-        IntVector c = ((IntVector) ByteVector.fromMemorySegment(B, codes, i, ORDER, BYTE_LANES)
-                .convertShape(VectorOperators.B2I, I, 0)).and(0xFF);
-        IntVector magnitude = signed ? c.and(0x7F) : c;
-        IntVector normal = magnitude.lanewise(VectorOperators.LSHL, 20).add(code.rebias());
-        IntVector subnormal = ((FloatVector) magnitude.convert(VectorOperators.I2F, 0)).mul(code.subnormalStep()).reinterpretAsInts();
-        IntVector value = normal.blend(subnormal, magnitude.compare(VectorOperators.LT, 8));
-        if (signed) value = value.or(c.and(0x80).lanewise(VectorOperators.LSHL, 24));
-        return value.reinterpretAsFloats();
+        FloatVector scales = FloatVector.broadcast(F, scale);
+        for (int j = 0; j < CHUNK; j += F.length()) {
+            ByteVector bytes = MASKED_BYTES ? ByteVector.fromMemorySegment(B, codes, start + j, ORDER, BYTE_LANES)
+                    : ByteVector.fromMemorySegment(B, codes, start + j, ORDER);
+            IntVector c = ((IntVector) bytes.castShape(I, 0)).and(0xFF);
+            IntVector magnitude = signed ? c.and(0x7F) : c;
+            IntVector normal = magnitude.lanewise(VectorOperators.LSHL, 20).add(code.rebias());
+            IntVector subnormal = ((FloatVector) magnitude.convert(VectorOperators.I2F, 0)).mul(code.subnormalStep()).reinterpretAsInts();
+            IntVector value = normal.blend(subnormal, magnitude.compare(VectorOperators.LT, 8));
+            if (signed) value = value.or(c.and(0x80).lanewise(VectorOperators.LSHL, 24));
+            value.reinterpretAsFloats().mul(scales).intoMemorySegment(dst, to + 4L * j, ORDER);
+        }
     }
 
-    /** Stores block {@code block}: its scale, then the codes of {@code values} (BLOCK of them). */
-    private static void encodeBlock(float[] values, boolean signed, float absMax, MemorySegment codes,
-                                    MemorySegment scales, long start, long block) {
+    /** The float32 block at byte offset {@code at}: its scale (the absolute maximum), then its codes. */
+    private static void quantize(boolean signed, MemorySegment src, long at, MemorySegment codes, long start,
+                                 MemorySegment scales, long block) {
         BlockCode code = signed ? BlockCode.SIGNED : BlockCode.UNSIGNED;
-        float scale = BlockCode.scaleOf(absMax);
+        FloatVector max = FloatVector.zero(F);
+        for (int j = 0; j < CHUNK; j += F.length()) {
+            max = max.max(FloatVector.fromMemorySegment(F, src, at + 4L * j, ORDER).abs());
+        }
+        float scale = BlockCode.scaleOf(max.reduceLanes(VectorOperators.MAX));
         float inverse = BlockCode.inverseOf(scale);
         scales.setAtIndex(ValueLayout.JAVA_FLOAT, block, scale);
         if (inverse == 0) {
-            codes.asSlice(start, BLOCK).fill((byte) 0);
+            codes.asSlice(start, CHUNK).fill((byte) 0);
             return;
         }
         FloatVector inv = FloatVector.broadcast(F, inverse);
         FloatVector minNormal = FloatVector.broadcast(F, code.minNormal());
         FloatVector rounder = FloatVector.broadcast(F, code.subnormalRounder());
         int rounderBits = Float.floatToRawIntBits(code.subnormalRounder());
-        for (int j = 0; j < BLOCK; j += F.length()) {
-            FloatVector value = FloatVector.fromArray(F, values, j);
+        for (int j = 0; j < CHUNK; j += F.length()) {
+            FloatVector value = FloatVector.fromMemorySegment(F, src, at + 4L * j, ORDER);
             FloatVector magnitude = value.abs().mul(inv);
             IntVector bits = magnitude.reinterpretAsInts();
             IntVector normal = bits.add(0x7FFFF).add(bits.lanewise(VectorOperators.LSHR, 20).and(1))
@@ -292,7 +319,12 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             IntVector subnormal = magnitude.add(rounder).reinterpretAsInts().sub(rounderBits);
             IntVector c = normal.blend(subnormal, magnitude.compare(VectorOperators.LT, minNormal).cast(I)).min(code.maxMagnitude());
             if (signed) c = c.or(value.reinterpretAsInts().lanewise(VectorOperators.LSHR, 24).and(0x80));
-            ((ByteVector) c.convertShape(VectorOperators.I2B, B, 0)).intoMemorySegment(codes, start + j, ORDER, BYTE_LANES);
+            ByteVector bytes = (ByteVector) c.castShape(B, 0);
+            if (MASKED_BYTES) {
+                bytes.intoMemorySegment(codes, start + j, ORDER, BYTE_LANES);
+            } else {
+                bytes.intoMemorySegment(codes, start + j, ORDER);
+            }
         }
     }
 }
