@@ -29,14 +29,17 @@ import java.nio.ByteOrder;
  * the same integer and float steps as {@code Bf16}, {@code Fp16}, {@code BlockCode} and
  * {@code RoundingNoise} (each step is exact or correctly rounded per lane, so the bits agree).
  *
- * <p>It works chunk by chunk ({@link BlockCode#BLOCK} elements), in stages: decode the chunk's
- * non-fp32 inputs into float32 scratch, run the fp32 Adam loop on it (fp32 buffers are updated in
- * place), then encode the scratch into the buffers (8-bit: the block's absolute maximum first).
- * Every buffer is still read and written once from memory; the scratch stays in L1. Why stages:
- * one loop doing every conversion of a layout is too large for C2 to inline its vector helpers,
- * and a vector that is not inlined is boxed, 30 times slower; each stage is a small loop C2
- * compiles whole. The tail that does not fill a vector, and with 8-bit state the last, partial
- * block, run on the scalar reference, which processes them in the same order.
+ * <p>It works chunk by chunk ({@link BlockCode#BLOCK} elements), in stages: a bf16/fp16 parameter
+ * or gradient is first decoded into float32 scratch; then the Adam loop runs on float32 parameter
+ * and gradient (their own buffers when fp32, else the scratch), with the moments read and written
+ * in their own format inside the loop (fp32, bf16), or for 8-bit state decoded inside the loop and
+ * kept in scratch until the block's new scale is known; then the parameter is encoded from the
+ * scratch or the master copy, and the 8-bit moments are requantized. Every buffer is still read and
+ * written once from memory; the scratch stays in L1. Why stages: one loop doing every conversion of
+ * every layout is too large for C2 to inline its vector helpers, and a vector that is not inlined
+ * is boxed (measured about ten times slower); each stage is a small loop C2 compiles whole. The
+ * tail that does not fill a vector, and with 8-bit state the last, partial block, run on the
+ * scalar reference, which processes them in the same order.
  *
  * <p>A template, copied per lane width and numerics mode by {@link KernelCopies}.
  */
@@ -54,7 +57,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final int CHUNK = BlockCode.BLOCK;
     private static final long CHUNK_BYTES = 4L * CHUNK;
-    /** Four float32 chunks: param, grad, exp_avg, exp_avg_sq. */
+    /** Four float32 chunks: param, grad, and the new exp_avg and exp_avg_sq of 8-bit state. */
     private static final Scratch SCRATCH = new Scratch(4 * CHUNK_BYTES);
 
     @Override
@@ -77,8 +80,8 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
         for (long start = from; start < upper; start += CHUNK) {
             final int n = (int) Math.min(CHUNK, upper - start);
             // where each float32 operand of the Adam stage lives: its own buffer when fp32, else scratch
-            MemorySegment p, g, m, v;
-            long pAt, gAt, mAt, vAt;
+            MemorySegment p, g;
+            long pAt, gAt;
             if (master) {
                 p = b.master();
                 pAt = start * 4;
@@ -98,38 +101,26 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                 gAt = CHUNK_BYTES;
                 decode(gradFormat, b.grad(), start, scratch, CHUNK_BYTES, n);
             }
-            if (state == StateFormat.FP32) {
-                m = b.expAvg();
-                v = b.expAvgSq();
-                mAt = start * 4;
-                vAt = start * 4;
-            } else {
-                m = scratch;
-                v = scratch;
-                mAt = 2 * CHUNK_BYTES;
-                vAt = 3 * CHUNK_BYTES;
-                if (state == StateFormat.BF16) {
-                    decode(FloatFormat.BF16, b.expAvg(), start, scratch, mAt, n);
-                    decode(FloatFormat.BF16, b.expAvgSq(), start, scratch, vAt, n);
-                } else {
+            switch (state) {
+                case FP32 -> adam(k, p, pAt, g, gAt, b.expAvg(), start * 4, b.expAvgSq(), start * 4, n);
+                // the moments go straight between their 16-bit buffers and registers
+                case BF16 -> adamBf16State(k, p, pAt, g, gAt, b.expAvg(), b.expAvgSq(), start, n);
+                case BLOCKWISE_8BIT -> {
+                    // dequantized in the loop; the new moments wait in scratch for the block's new scales
                     long block = start / CHUNK;
-                    dequantize(true, b.expAvg(), start, b.expAvgScale().getAtIndex(ValueLayout.JAVA_FLOAT, block), scratch, mAt);
-                    dequantize(false, b.expAvgSq(), start, b.expAvgSqScale().getAtIndex(ValueLayout.JAVA_FLOAT, block), scratch, vAt);
+                    adamQuantized(k, p, pAt, g, gAt, b.expAvg(), b.expAvgScale().getAtIndex(ValueLayout.JAVA_FLOAT, block),
+                            b.expAvgSq(), b.expAvgSqScale().getAtIndex(ValueLayout.JAVA_FLOAT, block), start, scratch);
                 }
             }
-            adam(k, p, pAt, g, gAt, m, mAt, v, vAt, n);
             if (layout.stochasticRounding()) {
                 encodeBf16Stochastic(p, pAt, b.param(), start, n, noiseKey);
             } else if (master || paramFormat != FloatFormat.FP32) {
                 encode(paramFormat, p, pAt, b.param(), start, n);
             }
-            if (state == StateFormat.BF16) {
-                encode(FloatFormat.BF16, scratch, mAt, b.expAvg(), start, n);
-                encode(FloatFormat.BF16, scratch, vAt, b.expAvgSq(), start, n);
-            } else if (state == StateFormat.BLOCKWISE_8BIT) {
+            if (state == StateFormat.BLOCKWISE_8BIT) {
                 long block = start / CHUNK;
-                quantize(true, scratch, mAt, b.expAvg(), start, b.expAvgScale(), block);
-                quantize(false, scratch, vAt, b.expAvgSq(), start, b.expAvgSqScale(), block);
+                quantize(true, scratch, 2 * CHUNK_BYTES, b.expAvg(), start, b.expAvgScale(), block);
+                quantize(false, scratch, 3 * CHUNK_BYTES, b.expAvgSq(), start, b.expAvgSqScale(), block);
             }
         }
     }
@@ -162,6 +153,63 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             FloatVector v = k.oneMinusBeta2().mul(g).fma(g, FloatVector.fromMemorySegment(F, vs, vAt + o, ORDER).mul(k.beta2()));
             m.intoMemorySegment(ms, mAt + o, ORDER);
             v.intoMemorySegment(vs, vAt + o, ORDER);
+            if (FAST) {
+                FloatVector update = k.negStep().mul(m).div(v.sqrt().add(k.eps()));
+                p = k.decoupled() ? p.fma(k.decay(), update) : p.add(update);
+            } else {
+                p = p.add(k.negStep().mul(m).div(v.sqrt().div(k.sqrtBc2()).add(k.eps())));
+            }
+            p.intoMemorySegment(ps, pAt + o, ORDER);
+        }
+    }
+
+    /** {@link #adam} with bf16 moments read and written in their buffers, elements [start, start+n). */
+    private static void adamBf16State(AdamBroadcasts k, MemorySegment ps, long pAt, MemorySegment gs, long gAt,
+                                      MemorySegment expAvg, MemorySegment expAvgSq, long start, int n) {
+        for (int j = 0; j < n; j += F.length()) {
+            long o = 4L * j, i = start + j;
+            FloatVector p = FloatVector.fromMemorySegment(F, ps, pAt + o, ORDER);
+            FloatVector g = FloatVector.fromMemorySegment(F, gs, gAt + o, ORDER);
+            if (k.scaled()) g = g.mul(k.gradScale());
+            if (k.maximize()) g = g.neg();
+            if (k.l2()) g = p.fma(k.wd(), g);
+            if (k.decoupled() && !FAST) p = p.mul(k.decay());
+            FloatVector m0 = widen(expAvg, i).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector v0 = widen(expAvgSq, i).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector m = g.fma(k.oneMinusBeta1(), m0.mul(k.beta1()));
+            FloatVector v = k.oneMinusBeta2().mul(g).fma(g, v0.mul(k.beta2()));
+            narrow(roundBf16(m.reinterpretAsInts())).intoMemorySegment(expAvg, 2 * i, ORDER);
+            narrow(roundBf16(v.reinterpretAsInts())).intoMemorySegment(expAvgSq, 2 * i, ORDER);
+            if (FAST) {
+                FloatVector update = k.negStep().mul(m).div(v.sqrt().add(k.eps()));
+                p = k.decoupled() ? p.fma(k.decay(), update) : p.add(update);
+            } else {
+                p = p.add(k.negStep().mul(m).div(v.sqrt().div(k.sqrtBc2()).add(k.eps())));
+            }
+            p.intoMemorySegment(ps, pAt + o, ORDER);
+        }
+    }
+
+    /**
+     * {@link #adam} on one block with 8-bit moments decoded in the loop (code × block scale); the
+     * new moments go to scratch (first moment at 2, second at 3 chunks) for {@link #quantize}.
+     */
+    private static void adamQuantized(AdamBroadcasts k, MemorySegment ps, long pAt, MemorySegment gs, long gAt,
+                                      MemorySegment expAvg, float expAvgScale, MemorySegment expAvgSq, float expAvgSqScale,
+                                      long start, MemorySegment scratch) {
+        FloatVector mScale = FloatVector.broadcast(F, expAvgScale), vScale = FloatVector.broadcast(F, expAvgSqScale);
+        for (int j = 0; j < CHUNK; j += F.length()) {
+            long o = 4L * j, i = start + j;
+            FloatVector p = FloatVector.fromMemorySegment(F, ps, pAt + o, ORDER);
+            FloatVector g = FloatVector.fromMemorySegment(F, gs, gAt + o, ORDER);
+            if (k.scaled()) g = g.mul(k.gradScale());
+            if (k.maximize()) g = g.neg();
+            if (k.l2()) g = p.fma(k.wd(), g);
+            if (k.decoupled() && !FAST) p = p.mul(k.decay());
+            FloatVector m = g.fma(k.oneMinusBeta1(), decodeCode(true, expAvg, i).mul(mScale).mul(k.beta1()));
+            FloatVector v = k.oneMinusBeta2().mul(g).fma(g, decodeCode(false, expAvgSq, i).mul(vScale).mul(k.beta2()));
+            m.intoMemorySegment(scratch, 2 * CHUNK_BYTES + o, ORDER);
+            v.intoMemorySegment(scratch, 3 * CHUNK_BYTES + o, ORDER);
             if (FAST) {
                 FloatVector update = k.negStep().mul(m).div(v.sqrt().add(k.eps()));
                 p = k.decoupled() ? p.fma(k.decay(), update) : p.add(update);
@@ -274,21 +322,18 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
 
     // ---- 8-bit codes: BlockCode.decode / encode lane-wise, a block at a time
 
-    /** Block {@code [start, start+BLOCK)} of codes with scale {@code scale}, decoded into float32 at byte offset {@code to}. */
-    private static void dequantize(boolean signed, MemorySegment codes, long start, float scale, MemorySegment dst, long to) {
+    /** BlockCode.decode of one vector of codes at element {@code i}, before the scale: values in [-1, 1]. */
+    private static FloatVector decodeCode(boolean signed, MemorySegment codes, long i) {
         BlockCode code = signed ? BlockCode.SIGNED : BlockCode.UNSIGNED;
-        FloatVector scales = FloatVector.broadcast(F, scale);
-        for (int j = 0; j < CHUNK; j += F.length()) {
-            ByteVector bytes = MASKED_BYTES ? ByteVector.fromMemorySegment(B, codes, start + j, ORDER, BYTE_LANES)
-                    : ByteVector.fromMemorySegment(B, codes, start + j, ORDER);
-            IntVector c = ((IntVector) bytes.castShape(I, 0)).and(0xFF);
-            IntVector magnitude = signed ? c.and(0x7F) : c;
-            IntVector normal = magnitude.lanewise(VectorOperators.LSHL, 20).add(code.rebias());
-            IntVector subnormal = ((FloatVector) magnitude.convert(VectorOperators.I2F, 0)).mul(code.subnormalStep()).reinterpretAsInts();
-            IntVector value = normal.blend(subnormal, magnitude.compare(VectorOperators.LT, 8));
-            if (signed) value = value.or(c.and(0x80).lanewise(VectorOperators.LSHL, 24));
-            value.reinterpretAsFloats().mul(scales).intoMemorySegment(dst, to + 4L * j, ORDER);
-        }
+        ByteVector bytes = MASKED_BYTES ? ByteVector.fromMemorySegment(B, codes, i, ORDER, BYTE_LANES)
+                : ByteVector.fromMemorySegment(B, codes, i, ORDER);
+        IntVector c = ((IntVector) bytes.castShape(I, 0)).and(0xFF);
+        IntVector magnitude = signed ? c.and(0x7F) : c;
+        IntVector normal = magnitude.lanewise(VectorOperators.LSHL, 20).add(code.rebias());
+        IntVector subnormal = ((FloatVector) magnitude.convert(VectorOperators.I2F, 0)).mul(code.subnormalStep()).reinterpretAsInts();
+        IntVector value = normal.blend(subnormal, magnitude.compare(VectorOperators.LT, 8));
+        if (signed) value = value.or(c.and(0x80).lanewise(VectorOperators.LSHL, 24));
+        return value.reinterpretAsFloats();
     }
 
     /** The float32 block at byte offset {@code at}: its scale (the absolute maximum), then its codes. */
