@@ -25,7 +25,8 @@ package dev.adamant.precision;
  *
  * <p>A block whose maximum is not finite (a NaN or an infinity reached the moment) stores the
  * scale NaN and zero codes: the whole block decodes to NaN, as in bitsandbytes' 8-bit optimizers,
- * where one non-finite value spoils its block's absmax. A block of zeros stores scale 0.
+ * where one non-finite value spoils its block's absmax. A block of zeros, or whose maximum is below
+ * 2^-100, stores scale 0 and zero codes.
  */
 public enum BlockCode {
     SIGNED(4),
@@ -84,10 +85,17 @@ public enum BlockCode {
         return (elements + BLOCK - 1) / BLOCK;
     }
 
-    /** The scale a block with absolute maximum {@code absMax} stores: itself, or NaN when not finite. */
+    /**
+     * The scale a block with absolute maximum {@code absMax} stores: itself; NaN when not finite; 0
+     * below {@link #SMALLEST_SCALE}, where 1 / scale would overflow or lose precision (such a block
+     * is stored as zeros: a moment under 2^-100 is nothing next to any epsilon).
+     */
     public static float scaleOf(float absMax) {
-        return Float.isFinite(absMax) ? absMax : Float.NaN;
+        return !Float.isFinite(absMax) ? Float.NaN : absMax < SMALLEST_SCALE ? 0f : absMax;
     }
+
+    /** Blocks whose maximum is below this are stored as zeros. */
+    public static final float SMALLEST_SCALE = 0x1.0p-100f;
 
     /**
      * The multiplier that maps a block's values into [-1, 1]: 1 / scale, or 0 when the scale is 0

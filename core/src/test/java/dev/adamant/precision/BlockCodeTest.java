@@ -114,6 +114,11 @@ class BlockCodeTest {
         assertEquals(0f, BlockCode.inverseOf(0f));
         assertEquals(0, BlockCode.SIGNED.encode(Float.NaN, 0f));
         assertTrue(Float.isNaN(BlockCode.UNSIGNED.decode((byte) 0, Float.NaN)), "a non-finite block decodes to NaN");
+        // a block whose maximum is subnormal would overflow 1 / scale (0 × ∞ = NaN for its zeros): stored as zeros
+        assertEquals(0f, BlockCode.scaleOf(1e-40f));
+        assertEquals(0f, BlockCode.scaleOf(Math.nextDown(0x1.0p-100f)));
+        assertEquals(0x1.0p-100f, BlockCode.scaleOf(0x1.0p-100f));
+        assertTrue(Float.isFinite(BlockCode.inverseOf(0x1.0p-100f)));
         assertEquals(2, BlockCode.blocks(257));
         assertEquals(1, BlockCode.blocks(256));
         assertEquals(0, BlockCode.blocks(0));

@@ -56,6 +56,8 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     private static final ScalarMixedAdamKernel REFERENCE = ScalarMixedAdamKernel.of(SPEC.numerics());
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final int CHUNK = BlockCode.BLOCK;
+    private static final int SIGNED_REBIAS = BlockCode.SIGNED.rebias(), UNSIGNED_REBIAS = BlockCode.UNSIGNED.rebias();
+    private static final float SIGNED_STEP = BlockCode.SIGNED.subnormalStep(), UNSIGNED_STEP = BlockCode.UNSIGNED.subnormalStep();
     private static final long CHUNK_BYTES = 4L * CHUNK;
     /** Four float32 chunks: param, grad, and the new exp_avg and exp_avg_sq of 8-bit state. */
     private static final Scratch SCRATCH = new Scratch(4 * CHUNK_BYTES);
@@ -64,7 +66,20 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     public void update(MixedLayout layout, AdamCoefficients c, long noiseKey, MixedAdamBuffers b, long from, long to) {
         // 8-bit state: whole blocks only (the scale needs the block); otherwise whole vectors
         long upper = layout.quantized() ? to - (to - from) % CHUNK : from + F.loopBound(to - from);
-        if (upper > from) {
+        if (upper > from && layout.grad() == FloatFormat.FP32 && (layout.master() || layout.param() == FloatFormat.FP32)
+                && !layout.quantized()) {
+            // float32 parameter and gradient in memory, moments converted in the loop: one pass, no scratch
+            MemorySegment p = layout.master() ? b.master() : b.param();
+            AdamBroadcasts k = broadcasts(c);
+            if (layout.state() == StateFormat.FP32) {
+                adam(k, p, from * 4, b.grad(), from * 4, b.expAvg(), from * 4, b.expAvgSq(), from * 4, upper - from);
+            } else {
+                adamBf16State(k, p, from * 4, b.grad(), from * 4, b.expAvg(), b.expAvgSq(), from, upper - from);
+            }
+            if (layout.master()) {
+                encodeParam(layout, b, from, upper);
+            }
+        } else if (upper > from) {
             chunks(layout, c, noiseKey, b, from, upper);
         }
         REFERENCE.update(layout, c, noiseKey, b, upper, to);
@@ -125,6 +140,13 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
         }
     }
 
+    /** The parameter rounded from its master copy, elements [from, upper). */
+    private static void encodeParam(MixedLayout layout, MixedAdamBuffers b, long from, long upper) {
+        for (long start = from; start < upper; start += CHUNK) {
+            encode(layout.param(), b.master(), start * 4, b.param(), start, (int) Math.min(CHUNK, upper - start));
+        }
+    }
+
     /** The step's float32 constants, broadcast once. */
     private static AdamBroadcasts broadcasts(AdamCoefficients c) {
         return new AdamBroadcasts(
@@ -140,8 +162,8 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
 
     /** AdamKernel's float32 update of n elements, in place; operands at byte offsets. */
     private static void adam(AdamBroadcasts k, MemorySegment ps, long pAt, MemorySegment gs, long gAt,
-                             MemorySegment ms, long mAt, MemorySegment vs, long vAt, int n) {
-        for (int j = 0; j < n; j += F.length()) {
+                             MemorySegment ms, long mAt, MemorySegment vs, long vAt, long n) {
+        for (long j = 0; j < n; j += F.length()) {
             long o = 4L * j;
             FloatVector p = FloatVector.fromMemorySegment(F, ps, pAt + o, ORDER);
             FloatVector g = FloatVector.fromMemorySegment(F, gs, gAt + o, ORDER);
@@ -165,8 +187,8 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
 
     /** {@link #adam} with bf16 moments read and written in their buffers, elements [start, start+n). */
     private static void adamBf16State(AdamBroadcasts k, MemorySegment ps, long pAt, MemorySegment gs, long gAt,
-                                      MemorySegment expAvg, MemorySegment expAvgSq, long start, int n) {
-        for (int j = 0; j < n; j += F.length()) {
+                                      MemorySegment expAvg, MemorySegment expAvgSq, long start, long n) {
+        for (long j = 0; j < n; j += F.length()) {
             long o = 4L * j, i = start + j;
             FloatVector p = FloatVector.fromMemorySegment(F, ps, pAt + o, ORDER);
             FloatVector g = FloatVector.fromMemorySegment(F, gs, gAt + o, ORDER);
@@ -174,12 +196,22 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             if (k.maximize()) g = g.neg();
             if (k.l2()) g = p.fma(k.wd(), g);
             if (k.decoupled() && !FAST) p = p.mul(k.decay());
-            FloatVector m0 = widen(expAvg, i).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector v0 = widen(expAvgSq, i).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            // widen, round and narrow written out: in a loop this large C2 stops inlining our own helpers
+            // (NodeCountInliningCutoff), and a vector passed to a call that is not inlined is boxed
+            FloatVector m0 = ((IntVector) ShortVector.fromMemorySegment(S, expAvg, 2 * i, ORDER).castShape(I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector v0 = ((IntVector) ShortVector.fromMemorySegment(S, expAvgSq, 2 * i, ORDER).castShape(I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector m = g.fma(k.oneMinusBeta1(), m0.mul(k.beta1()));
             FloatVector v = k.oneMinusBeta2().mul(g).fma(g, v0.mul(k.beta2()));
-            narrow(roundBf16(m.reinterpretAsInts())).intoMemorySegment(expAvg, 2 * i, ORDER);
-            narrow(roundBf16(v.reinterpretAsInts())).intoMemorySegment(expAvgSq, 2 * i, ORDER);
+            IntVector mBits = m.reinterpretAsInts(), mHigh = mBits.lanewise(VectorOperators.LSHR, 16);
+            ((ShortVector) mBits.add(0x7FFF).add(mHigh.and(1)).lanewise(VectorOperators.LSHR, 16)
+                    .blend(mHigh.or(0x0040), mBits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000))
+                    .castShape(S, 0)).intoMemorySegment(expAvg, 2 * i, ORDER);
+            IntVector vBits = v.reinterpretAsInts(), vHigh = vBits.lanewise(VectorOperators.LSHR, 16);
+            ((ShortVector) vBits.add(0x7FFF).add(vHigh.and(1)).lanewise(VectorOperators.LSHR, 16)
+                    .blend(vHigh.or(0x0040), vBits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000))
+                    .castShape(S, 0)).intoMemorySegment(expAvgSq, 2 * i, ORDER);
             if (FAST) {
                 FloatVector update = k.negStep().mul(m).div(v.sqrt().add(k.eps()));
                 p = k.decoupled() ? p.fma(k.decay(), update) : p.add(update);
@@ -206,8 +238,23 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             if (k.maximize()) g = g.neg();
             if (k.l2()) g = p.fma(k.wd(), g);
             if (k.decoupled() && !FAST) p = p.mul(k.decay());
-            FloatVector m = g.fma(k.oneMinusBeta1(), decodeCode(true, expAvg, i).mul(mScale).mul(k.beta1()));
-            FloatVector v = k.oneMinusBeta2().mul(g).fma(g, decodeCode(false, expAvgSq, i).mul(vScale).mul(k.beta2()));
+            // BlockCode.decode written out, as in adamBf16State: SIGNED for m, UNSIGNED for v
+            ByteVector mBytes = MASKED_BYTES ? ByteVector.fromMemorySegment(B, expAvg, i, ORDER, BYTE_LANES)
+                    : ByteVector.fromMemorySegment(B, expAvg, i, ORDER);
+            IntVector mCode = ((IntVector) mBytes.castShape(I, 0)).and(0xFF), mMagnitude = mCode.and(0x7F);
+            FloatVector m0 = mMagnitude.lanewise(VectorOperators.LSHL, 20).add(SIGNED_REBIAS)
+                    .blend(((FloatVector) mMagnitude.convert(VectorOperators.I2F, 0)).mul(SIGNED_STEP).reinterpretAsInts(),
+                            mMagnitude.compare(VectorOperators.LT, 8))
+                    .or(mCode.and(0x80).lanewise(VectorOperators.LSHL, 24)).reinterpretAsFloats();
+            ByteVector vBytes = MASKED_BYTES ? ByteVector.fromMemorySegment(B, expAvgSq, i, ORDER, BYTE_LANES)
+                    : ByteVector.fromMemorySegment(B, expAvgSq, i, ORDER);
+            IntVector vCode = ((IntVector) vBytes.castShape(I, 0)).and(0xFF);
+            FloatVector v0 = vCode.lanewise(VectorOperators.LSHL, 20).add(UNSIGNED_REBIAS)
+                    .blend(((FloatVector) vCode.convert(VectorOperators.I2F, 0)).mul(UNSIGNED_STEP).reinterpretAsInts(),
+                            vCode.compare(VectorOperators.LT, 8))
+                    .reinterpretAsFloats();
+            FloatVector m = g.fma(k.oneMinusBeta1(), m0.mul(mScale).mul(k.beta1()));
+            FloatVector v = k.oneMinusBeta2().mul(g).fma(g, v0.mul(vScale).mul(k.beta2()));
             m.intoMemorySegment(scratch, 2 * CHUNK_BYTES + o, ORDER);
             v.intoMemorySegment(scratch, 3 * CHUNK_BYTES + o, ORDER);
             if (FAST) {
@@ -322,20 +369,6 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
 
     // ---- 8-bit codes: BlockCode.decode / encode lane-wise, a block at a time
 
-    /** BlockCode.decode of one vector of codes at element {@code i}, before the scale: values in [-1, 1]. */
-    private static FloatVector decodeCode(boolean signed, MemorySegment codes, long i) {
-        BlockCode code = signed ? BlockCode.SIGNED : BlockCode.UNSIGNED;
-        ByteVector bytes = MASKED_BYTES ? ByteVector.fromMemorySegment(B, codes, i, ORDER, BYTE_LANES)
-                : ByteVector.fromMemorySegment(B, codes, i, ORDER);
-        IntVector c = ((IntVector) bytes.castShape(I, 0)).and(0xFF);
-        IntVector magnitude = signed ? c.and(0x7F) : c;
-        IntVector normal = magnitude.lanewise(VectorOperators.LSHL, 20).add(code.rebias());
-        IntVector subnormal = ((FloatVector) magnitude.convert(VectorOperators.I2F, 0)).mul(code.subnormalStep()).reinterpretAsInts();
-        IntVector value = normal.blend(subnormal, magnitude.compare(VectorOperators.LT, 8));
-        if (signed) value = value.or(c.and(0x80).lanewise(VectorOperators.LSHL, 24));
-        return value.reinterpretAsFloats();
-    }
-
     /** The float32 block at byte offset {@code at}: its scale (the absolute maximum), then its codes. */
     private static void quantize(boolean signed, MemorySegment src, long at, MemorySegment codes, long start,
                                  MemorySegment scales, long block) {
@@ -352,7 +385,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             return;
         }
         FloatVector inv = FloatVector.broadcast(F, inverse);
-        FloatVector minNormal = FloatVector.broadcast(F, code.minNormal());
+        int minNormalBits = Float.floatToRawIntBits(code.minNormal());
         FloatVector rounder = FloatVector.broadcast(F, code.subnormalRounder());
         int rounderBits = Float.floatToRawIntBits(code.subnormalRounder());
         for (int j = 0; j < CHUNK; j += F.length()) {
@@ -362,7 +395,8 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             IntVector normal = bits.add(0x7FFFF).add(bits.lanewise(VectorOperators.LSHR, 20).and(1))
                     .sub(code.rebias()).lanewise(VectorOperators.LSHR, 20);
             IntVector subnormal = magnitude.add(rounder).reinterpretAsInts().sub(rounderBits);
-            IntVector c = normal.blend(subnormal, magnitude.compare(VectorOperators.LT, minNormal).cast(I)).min(code.maxMagnitude());
+            // magnitude is >= 0 and not NaN, so comparing its bits as ints orders it as the floats
+            IntVector c = normal.blend(subnormal, bits.compare(VectorOperators.LT, minNormalBits)).min(code.maxMagnitude());
             if (signed) c = c.or(value.reinterpretAsInts().lanewise(VectorOperators.LSHR, 24).and(0x80));
             ByteVector bytes = (ByteVector) c.castShape(B, 0);
             if (MASKED_BYTES) {
