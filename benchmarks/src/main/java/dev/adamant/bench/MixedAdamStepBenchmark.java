@@ -37,8 +37,8 @@ public class MixedAdamStepBenchmark extends BenchmarkDefaults {
     @Param({"67108864"})
     public int size;
 
-    @Param({"fp32/fp32/fp32", "fp32/fp32/bf16", "fp32/fp32/8bit", "fp32/bf16/fp32", "bf16/bf16/bf16",
-            "bf16+master/bf16/8bit", "bf16/bf16/8bit+sr"})
+    @Param({"fp32/fp32/fp32", "fp32/fp32/bf16", "fp32/fp32/8bit", "fp32/bf16/fp32", "bf16+master/bf16/bf16",
+            "bf16+master/bf16/8bit", "bf16/bf16/bf16+sr"})
     public String layout;
 
     private Arena arena;
