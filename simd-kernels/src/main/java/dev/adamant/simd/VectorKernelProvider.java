@@ -8,6 +8,7 @@ import dev.adamant.kernel.KernelKind;
 import dev.adamant.kernel.KernelProvider;
 import dev.adamant.kernel.LambKernel;
 import dev.adamant.kernel.LionKernel;
+import dev.adamant.kernel.MixedAdamKernel;
 import dev.adamant.kernel.NAdamKernel;
 import dev.adamant.kernel.Numerics;
 import dev.adamant.kernel.RAdamKernel;
@@ -39,6 +40,7 @@ public final class VectorKernelProvider implements KernelProvider {
             .withKeyValue(GradNormKernel.KIND.name(), VectorGradNormKernel.class)
             .withKeyValue(LambKernel.KIND.name(), VectorLambKernel.class)
             .withKeyValue(LionKernel.KIND.name(), VectorLionKernel.class)
+            .withKeyValue(MixedAdamKernel.KIND.name(), VectorMixedAdamKernel.class)
             .withKeyValue(NAdamKernel.KIND.name(), VectorNAdamKernel.class)
             .withKeyValue(RAdamKernel.KIND.name(), VectorRAdamKernel.class)
             .withKeyValue(RmsPropKernel.KIND.name(), VectorRmsPropKernel.class)
