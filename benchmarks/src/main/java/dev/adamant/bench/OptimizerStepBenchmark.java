@@ -86,6 +86,9 @@ public class OptimizerStepBenchmark extends BenchmarkDefaults {
         Parameter p = Parameter.of(buffers.param);
         p.setGrad(buffers.grad);
         step.addParamGroup(List.of(p));
+        // one step thread: the kernel's throughput per core, comparable with AdamWStepBenchmark
+        // (ThreadScalingBenchmark measures threads)
+        step.setThreads(1);
     }
 
     @TearDown

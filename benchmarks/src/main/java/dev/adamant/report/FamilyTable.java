@@ -50,7 +50,7 @@ final class FamilyTable {
     String render(int preferredWidth) {
         StringBuilder md = new StringBuilder();
         md.append("Each optimizer's `step()` on one fp32 tensor with its default hyperparameters, through the public "
-                + "API: G elem/s on the scalar reference and on the vector kernels at the preferred width")
+                + "API on one step thread: G elem/s on the scalar reference and on the vector kernels at the preferred width")
                 .append(preferredWidth > 0 ? " (" + preferredWidth + "-bit)" : "")
                 .append(", the speed-up, and the vector kernel's memory traffic (bytes per element × elements/s).\n\n");
         md.append("| optimizer | size | bytes/elem | reference | vector | speed-up | vector GB/s |\n");

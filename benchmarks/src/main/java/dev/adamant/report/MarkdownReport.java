@@ -51,7 +51,7 @@ public final class MarkdownReport {
         }
         FeatureCostTable features = new FeatureCostTable(run);
         if (!features.isEmpty()) {
-            md.append("\n## What clipping, unscaling and the skip policy cost\n\n").append(features.render());
+            md.append("\n## What clipping, unscaling, the skip policy and monitoring cost\n\n").append(features.render());
         }
         ScaleTable scale = new ScaleTable(run);
         if (!scale.isEmpty()) {
