@@ -81,7 +81,8 @@ public final class ScalarStepStatsKernel implements StepStatsKernel {
 
     private static void second(StatsAccumulator into, double q) {
         into.secondMoment += q;
-        into.secondMomentMin = Math.min(into.secondMomentMin, q);
-        into.secondMomentMax = Math.max(into.secondMomentMax, q);
+        // NaN is in neither (it shows in the sum); vector kernels compare and blend the same way
+        if (q < into.secondMomentMin) into.secondMomentMin = q;
+        if (q > into.secondMomentMax) into.secondMomentMax = q;
     }
 }

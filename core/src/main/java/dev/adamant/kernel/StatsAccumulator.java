@@ -16,7 +16,7 @@ public final class StatsAccumulator {
     public double firstMomentAbs;
     /** Σ second moment (exp_avg_sq, square_avg, sum, exp_inf); 0 when the optimizer has none. */
     public double secondMoment;
-    /** Smallest and largest second moment (minus the centre's square where there is one). */
+    /** Smallest and largest second moment (minus the centre's square where there is one), NaN ignored. */
     public double secondMomentMin = Double.POSITIVE_INFINITY;
     public double secondMomentMax = Double.NEGATIVE_INFINITY;
     /** Gradient elements that are NaN or ±Inf (after scaling). */
@@ -37,7 +37,7 @@ public final class StatsAccumulator {
         return this;
     }
 
-    /** Adds {@code other}'s sums into this one; min and max as {@link Math#min}/{@link Math#max} (NaN wins). */
+    /** Adds {@code other}'s sums into this one. */
     public StatsAccumulator add(StatsAccumulator other) {
         gradSquares += other.gradSquares;
         updateSquares += other.updateSquares;

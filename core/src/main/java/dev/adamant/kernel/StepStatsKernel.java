@@ -11,8 +11,8 @@ import java.lang.foreign.MemorySegment;
  * as it is), {@code before = oldParam[i - from]}, {@code p = param[i]}, {@code m = firstMoment[i]},
  * {@code q = secondMoment[i] - center[i]²}. It counts the non-finite g, then clamps the finite ones to
  * {@code [-gradClamp, gradClamp]} (+∞: no clamp), which gives the gradient the step used, and adds
- * Σ g² (finite g only), Σ (p - before)², Σ p², Σ |m|, Σ q, min q, max q, the non-finite count and the
- * element count into {@code into}. Each moment segment may be null (nothing added for it).
+ * Σ g² (finite g only), Σ (p - before)², Σ p², Σ |m|, Σ q, min q and max q (ignoring NaN, which
+ * shows in Σ q), the non-finite count and the element count into {@code into}. Each moment segment may be null (nothing added for it).
  *
  * <p>These are monitoring figures, not results a step depends on: sums are accumulated in the
  * element type within short blocks and in double across blocks, and the order depends on the lane

@@ -77,8 +77,10 @@ final class VectorStepStatsKernel implements StepStatsKernel {
                     q = q.sub(c.mul(c));
                 }
                 secondSum = secondSum.add(q);
-                secondMin = secondMin.min(q);
-                secondMax = secondMax.max(q);
+                // compare and blend (NaN never wins), not min/max: Java's NaN-propagating min is
+                // several instructions on x86, and the scalar reference compares the same way
+                secondMin = secondMin.blend(q, q.compare(VectorOperators.LT, secondMin));
+                secondMax = secondMax.blend(q, q.compare(VectorOperators.GT, secondMax));
             }
         }
         into.gradSquares += gradSquares.reduceLanes(VectorOperators.ADD);
@@ -142,8 +144,10 @@ final class VectorStepStatsKernel implements StepStatsKernel {
                     q = q.sub(c.mul(c));
                 }
                 secondSum = secondSum.add(q);
-                secondMin = secondMin.min(q);
-                secondMax = secondMax.max(q);
+                // compare and blend (NaN never wins), not min/max: Java's NaN-propagating min is
+                // several instructions on x86, and the scalar reference compares the same way
+                secondMin = secondMin.blend(q, q.compare(VectorOperators.LT, secondMin));
+                secondMax = secondMax.blend(q, q.compare(VectorOperators.GT, secondMax));
             }
         }
         into.gradSquares += gradSquares.reduceLanes(VectorOperators.ADD);
