@@ -44,9 +44,9 @@ public final class Main {
                   Runs the JMH suite (AdamW step per kernel, numerics mode and size; the heap
                   float[] loop; the stream probe; each optimizer of the family at 65536
                   elements, reference against the preferred width; the cost of clipping by
-                  norm and by value, unscaling and the skip policy), one forked JVM per
-                  configuration, and writes the report folder (default ./report): jmh.json,
-                  report.md, throughput.png.
+                  norm and by value, unscaling, the skip policy and monitoring), one forked
+                  JVM per configuration, and writes the report folder (default ./report):
+                  jmh.json, report.md, throughput.png.
                   Default: the quick sweep (sizes 4096,65536,1048576,16777216; kernels
                   scalar,128,256,512; numerics exact,fast; the whole family; warmup 2 x 400 ms,
                   measurement 3 x 400 ms; about 3 minutes on 2 cores). --full: sizes 1021 to
