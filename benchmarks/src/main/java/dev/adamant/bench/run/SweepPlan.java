@@ -282,6 +282,8 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                 .param("kernel", kernels.toArray(String[]::new))
                 .param("numerics", numerics.stream().map(Numerics::name).toArray(String[]::new))
                 .param("optimizer", optimizers.isEmpty() ? new String[] {"adam"} : optimizers.toArray(String[]::new))
+                // without it JMH would run every feature the benchmark declares
+                .param("feature", features.isEmpty() ? new String[] {"plain"} : features.toArray(String[]::new))
                 .param("threadCount", java.util.stream.IntStream.rangeClosed(1, scalingThreads)
                         .mapToObj(String::valueOf).toArray(String[]::new))
                 // forks take their flags from BenchmarkDefaults' @Fork only, not also from this JVM's

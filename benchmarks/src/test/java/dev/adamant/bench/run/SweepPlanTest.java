@@ -97,6 +97,10 @@ class SweepPlanTest {
         assertEquals(List.of("4096", "65536"), List.copyOf(o.getParameter("size").get()));
         assertEquals(List.of("scalar", "256"), List.copyOf(o.getParameter("kernel").get()));
         assertEquals(List.of("EXACT", "FAST"), List.copyOf(o.getParameter("numerics").get()));
+        // the quick sweep's features, not every value StepFeaturesBenchmark declares
+        assertEquals(SweepPlan.QUICK_FEATURES, List.copyOf(o.getParameter("feature").get()));
+        assertEquals(List.of("monitor"), List.copyOf(parse("--features", "monitor").jmhOptions(Path.of("r.json"))
+                .getParameter("feature").get()));
         assertEquals(2, o.getThreads().get());
         assertEquals(1, o.getForkCount().get());
         assertEquals("r.json", o.getResult().get());
