@@ -30,7 +30,6 @@ public final class KernelRun {
     // one when the run is a whole flat group)
     int group;
     int stateIndex;
-    boolean wholeGroup;
     // what monitoring reads (see SlotOptimizer.MonitoredSlots), null where there is none
     MemorySegment firstMoment;
     MemorySegment secondMoment;

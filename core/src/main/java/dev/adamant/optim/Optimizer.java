@@ -459,14 +459,17 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
     }
 
     private long countNonFinite(Tensor g) {
-        double inv = pendingUnscale;
         long count = 0;
         for (long i = 0; i < g.size(); i++) {
-            boolean finite = g.dtype() == DType.FLOAT32 ? Float.isFinite(g.getFloat(i) * (float) inv)
-                    : Double.isFinite(g.getDouble(i) * inv);
-            if (!finite) count++;
+            if (!finiteAfterUnscale(g, i)) count++;
         }
         return count;
+    }
+
+    /** Element {@code i} of {@code g} times the pending unscale factor, in g's type, is finite (scalar: failure paths only). */
+    private boolean finiteAfterUnscale(Tensor g, long i) {
+        double inv = pendingUnscale;
+        return g.dtype() == DType.FLOAT32 ? Float.isFinite(g.getFloat(i) * (float) inv) : Double.isFinite(g.getDouble(i) * inv);
     }
 
     /** The first parameter, in update order, whose gradient has a non-finite element after unscaling; null if none. */
@@ -496,20 +499,9 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
     /** The failure path only: a scalar scan for the first offending element. */
     private NonFiniteGradientException nonFiniteException(Parameter p) {
         Tensor g = p.grad();
-        double inv = pendingUnscale;
         for (long i = 0; i < g.size(); i++) {
-            boolean finite;
-            double value;
-            if (g.dtype() == DType.FLOAT32) {
-                float v = g.getFloat(i);
-                value = v;
-                finite = Float.isFinite(v * (float) inv);
-            } else {
-                value = g.getDouble(i);
-                finite = Double.isFinite(value * inv);
-            }
-            if (!finite) {
-                return new NonFiniteGradientException(label(p), i, value);
+            if (!finiteAfterUnscale(g, i)) {
+                return new NonFiniteGradientException(label(p), i, g.dtype() == DType.FLOAT32 ? g.getFloat(i) : g.getDouble(i));
             }
         }
         throw new AssertionError("no non-finite element in " + label(p));

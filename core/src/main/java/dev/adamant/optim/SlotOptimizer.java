@@ -272,8 +272,8 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             super.updateParameters();
             return;
         }
-        buildPlan();
         monitorStep = monitoring() != Monitoring.OFF;
+        buildPlan();
         if (monitorStep) {
             ChunkWorkers workers = plan.chunkCount > 1 ? workers() : null;
             monitor.prepare(plan.pieceCount, workers == null ? 1 : workers.threads());
@@ -339,7 +339,7 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
                 for (Slot slot : slots) {
                     run.putSlot(slot.name(), flat.slotMemory(slot.name()));
                 }
-                place(run, g, first, true, config);
+                place(run, g, first, config);
                 plan.cut(run);
                 continue;
             }
@@ -365,7 +365,7 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
                     for (int i = 0; i < slots.length; i++) {
                         run.putSlot(slots[i].name(), memory[i]);
                     }
-                    place(run, g, first + k, false, config);
+                    place(run, g, first + k, config);
                     plan.cut(run);
                 }
             }
@@ -396,11 +396,10 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
     }
 
     /** Records where {@code run} came from and, when monitoring, the moments it reports. */
-    private void place(KernelRun run, int group, int stateIndex, boolean wholeGroup, C config) {
+    private void place(KernelRun run, int group, int stateIndex, C config) {
         run.group = group;
         run.stateIndex = stateIndex;
-        run.wholeGroup = wholeGroup;
-        if (monitoring() != Monitoring.OFF) {
+        if (monitorStep) {
             MonitoredSlots slots = monitoredSlots(config);
             run.firstMoment = slots.firstMoment() == null ? null : run.slot(slots.firstMoment());
             run.secondMoment = slots.secondMoment() == null ? null : run.slot(slots.secondMoment());
