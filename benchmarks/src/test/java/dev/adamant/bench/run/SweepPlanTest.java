@@ -151,4 +151,12 @@ class SweepPlanTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse("--features", "monitr"));
         assertTrue(e.getMessage().contains("'monitr'"), e.getMessage());
     }
+
+    @Test
+    void theFeatureListIsTheBenchmarksParam() throws NoSuchFieldException {
+        // JMH needs the @Param values as a constant; the sweep and report use FEATURES
+        String[] declared = StepFeaturesBenchmark.class.getField("feature")
+                .getAnnotation(org.openjdk.jmh.annotations.Param.class).value();
+        assertEquals(StepFeaturesBenchmark.FEATURES, List.of(declared));
+    }
 }
