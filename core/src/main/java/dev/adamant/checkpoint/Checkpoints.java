@@ -14,6 +14,9 @@ import dev.adamant.optim.OptimizerConfig;
 import dev.adamant.optim.ParamGroup;
 import dev.adamant.optim.Parameter;
 import dev.adamant.optim.ParameterState;
+import dev.adamant.optim.Precision;
+import dev.adamant.optim.Slot;
+import dev.adamant.precision.StateFormat;
 import dev.adamant.tensor.DType;
 import dev.adamant.tensor.Tensor;
 
@@ -243,6 +246,9 @@ public final class Checkpoints {
         return switch (d) {
             case FLOAT32 -> "F32";
             case FLOAT64 -> "F64";
+            case BFLOAT16 -> "BF16";
+            case FLOAT16 -> "F16";
+            case UINT8 -> "U8";
         };
     }
 
@@ -266,6 +272,7 @@ public final class Checkpoints {
             switch (v) {
                 case Double d -> putDouble(node, rc.getName(), d);
                 case Boolean b -> node.put(rc.getName(), b);
+                case Precision p -> node.set(rc.getName(), precisionToJson(p));
                 default -> throw new IllegalStateException("config component " + rc.getName()
                         + " of type " + rc.getType() + " cannot be saved");
             }
@@ -273,9 +280,55 @@ public final class Checkpoints {
         return node;
     }
 
+    /** {@code {"state": "bf16", "master_copy": true, "stochastic_rounding": false, "seed": "0"}} (the seed as text: a long). */
+    private static ObjectNode precisionToJson(Precision p) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("state", switch (p.state()) {
+            case FP32 -> "fp32";
+            case BF16 -> "bf16";
+            case BLOCKWISE_8BIT -> "8bit";
+        });
+        node.put("master_copy", p.masterCopy());
+        node.put("stochastic_rounding", p.stochasticRounding());
+        node.put("seed", Long.toString(p.seed()));
+        return node;
+    }
+
+    private static Precision precisionFromJson(JsonNode node, String where) throws CheckpointException {
+        require(node.isObject(), where + " is not an object: " + node);
+        Set<String> fields = Set.of("state", "master_copy", "stochastic_rounding", "seed");
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            require(fields.contains(f), where + ": unknown field " + quote(f));
+        }
+        JsonNode state = node.get("state"), master = node.get("master_copy"), sr = node.get("stochastic_rounding"),
+                seed = node.get("seed");
+        require(state != null && state.isTextual(), where + " has no state format");
+        require(master != null && master.isBoolean(), where + ": master_copy is not a boolean: " + master);
+        require(sr != null && sr.isBoolean(), where + ": stochastic_rounding is not a boolean: " + sr);
+        require(seed != null && seed.isTextual(), where + ": seed is not a string: " + seed);
+        StateFormat format = switch (state.textValue()) {
+            case "fp32" -> StateFormat.FP32;
+            case "bf16" -> StateFormat.BF16;
+            case "8bit" -> StateFormat.BLOCKWISE_8BIT;
+            default -> throw new CheckpointException(where + ": unknown state format " + state + " (fp32, bf16 or 8bit)");
+        };
+        try {
+            return new Precision(format, master.booleanValue(), sr.booleanValue(), Long.parseLong(seed.textValue()));
+        } catch (NumberFormatException e) {
+            throw new CheckpointException(where + ": seed is not an integer: " + seed, e);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(where + ": " + e.getMessage(), e);
+        }
+    }
+
     // ------------------------------------------------------------------------------------ load
 
     private record TensorSpec(String name, DType dtype, long numel, long begin, long end) {
+    }
+
+    /** What a tensor of the file must be: the parameter's dtype and size, or its slot's under the group's config. */
+    private record Expected(DType dtype, long numel, String whose) {
     }
 
     /**
@@ -354,7 +407,12 @@ public final class Checkpoints {
             require(stateMeta.isObject(), "__metadata__.state must be a JSON object");
 
             // --- the set of tensors the metadata implies, each with its dtype and size
-            Map<String, Parameter> expected = new LinkedHashMap<>();
+            Map<String, Expected> expected = new LinkedHashMap<>();
+            Map<Parameter, OptimizerConfig<?>> configOf = new HashMap<>();
+            for (int g = 0; g < configs.size(); g++) {
+                OptimizerConfig<?> c = configs.get(g);
+                opt.paramGroups().get(g).params().forEach(p -> configOf.put(p, c));
+            }
             Map<Integer, Long> steps = new TreeMap<>();
             Map<Integer, Map<String, Double>> scalars = new HashMap<>();
             Map<Integer, List<String>> slotNames = new HashMap<>();
@@ -362,7 +420,8 @@ public final class Checkpoints {
             Set<String> knownScalars = CheckpointAccess.scalarNames(opt);
             if (includeParams) {
                 for (int i = 0; i < params.size(); i++) {
-                    expected.put("param." + i, params.get(i));
+                    Tensor data = params.get(i).data();
+                    expected.put("param." + i, new Expected(data.dtype(), data.size(), "the parameter is"));
                 }
             }
             for (Iterator<Map.Entry<String, JsonNode>> it = stateMeta.fields(); it.hasNext(); ) {
@@ -385,7 +444,12 @@ public final class Checkpoints {
                     require(knownSlots.contains(n.textValue()), "state of parameter " + i + ": " + type
                             + " has no slot " + n + " (its slots: " + new TreeSet<>(knownSlots) + ")");
                     names.add(n.textValue());
-                    expected.put("state." + i + "." + n.textValue(), params.get(i));
+                    Tensor data = params.get(i).data();
+                    Slot slot = CheckpointAccess.slotOf(opt, configOf.get(params.get(i)), data, n.textValue());
+                    require(slot != null, "state of parameter " + i + ": a " + data.dtype().torchName() + " parameter of "
+                            + data.size() + " elements has no slot " + n + " under its group's saved config");
+                    expected.put("state." + i + "." + n.textValue(), new Expected(slot.storage().dtype(data.dtype()),
+                            slot.storage().size(data.size()), "the group's config keeps"));
                 }
                 slotNames.put(i, names);
                 JsonNode sc = s.get("scalars");
@@ -406,12 +470,12 @@ public final class Checkpoints {
                 require(specs.containsKey(name), "missing tensor " + name);
             }
             for (TensorSpec spec : specs.values()) {
-                Parameter p = expected.get(spec.name());
-                require(p != null, "unexpected tensor " + spec.name());
-                require(spec.dtype() == p.data().dtype(), "wrong dtype for " + spec.name() + ": "
-                        + dtypeName(spec.dtype()) + ", the parameter is " + dtypeName(p.data().dtype()));
-                require(spec.numel() == p.data().size(), "wrong shape for " + spec.name() + ": "
-                        + spec.numel() + " elements, the parameter has " + p.data().size());
+                Expected e = expected.get(spec.name());
+                require(e != null, "unexpected tensor " + spec.name());
+                require(spec.dtype() == e.dtype(), "wrong dtype for " + spec.name() + ": "
+                        + dtypeName(spec.dtype()) + ", " + e.whose() + " " + dtypeName(e.dtype()));
+                require(spec.numel() == e.numel(), "wrong shape for " + spec.name() + ": "
+                        + spec.numel() + " elements, " + e.whose() + " " + e.numel());
             }
 
             // --- read every tensor into new memory, checking the checksum over the data section
@@ -549,6 +613,9 @@ public final class Checkpoints {
             DType dtype = switch (dt.textValue()) {
                 case "F32" -> DType.FLOAT32;
                 case "F64" -> DType.FLOAT64;
+                case "BF16" -> DType.BFLOAT16;
+                case "F16" -> DType.FLOAT16;
+                case "U8" -> DType.UINT8;
                 default -> throw new CheckpointException("tensor " + name + " has unsupported dtype " + dt);
             };
             JsonNode shape = t.get("shape");
@@ -622,6 +689,11 @@ public final class Checkpoints {
             } catch (IllegalArgumentException e) {
                 throw new CheckpointException("param group " + g + ": invalid config: " + e.getMessage(), e);
             }
+            try {
+                CheckpointAccess.checkRestoredConfig(opt, group.config(), c);
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointException("param group " + g + ": " + e.getMessage(), e);
+            }
             configs.add(c);
         }
         return configs;
@@ -638,12 +710,18 @@ public final class Checkpoints {
             names.add(name);
             types[i] = rcs[i].getType();
             JsonNode v = node.get(name);
+            if (v == null && types[i] == Precision.class) {
+                args[i] = Precision.DEFAULT; // written before mixed precision existed
+                continue;
+            }
             require(v != null, where + ": config has no " + name);
             if (types[i] == double.class) {
                 args[i] = readDouble(v, where + ": " + name);
             } else if (types[i] == boolean.class) {
                 require(v.isBoolean(), where + ": " + name + " is not a boolean: " + v);
                 args[i] = v.booleanValue();
+            } else if (types[i] == Precision.class) {
+                args[i] = precisionFromJson(v, where + ": " + name);
             } else {
                 throw new CheckpointException(where + ": config component " + name + " has unsupported type " + types[i]);
             }

@@ -19,6 +19,8 @@ public final class Checks {
             boolean matches = switch (dtype) {
                 case FLOAT32 -> base instanceof float[];
                 case FLOAT64 -> base instanceof double[];
+                case BFLOAT16, FLOAT16 -> base instanceof short[];
+                case UINT8 -> base instanceof byte[];
             };
             if (!matches) {
                 throw new IllegalArgumentException(name + " is backed by a " + base.getClass().getSimpleName()

@@ -64,6 +64,7 @@ public class Adagrad extends SlotOptimizer<AdagradConfig, AdagradState, AdagradC
         switch (run.dtype()) {
             case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), sum, from, to);
             case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), sum, from, to);
+            default -> throw run.unsupported();
         }
     }
 

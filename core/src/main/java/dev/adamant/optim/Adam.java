@@ -4,6 +4,14 @@ import dev.adamant.kernel.AdamCoefficients;
 import dev.adamant.kernel.AdamKernel;
 import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
+import dev.adamant.kernel.MixedAdamBuffers;
+import dev.adamant.kernel.MixedAdamKernel;
+import dev.adamant.kernel.MixedLayout;
+import dev.adamant.precision.FloatFormat;
+import dev.adamant.precision.RoundingNoise;
+import dev.adamant.precision.StateFormat;
+import dev.adamant.tensor.DType;
+import dev.adamant.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -20,12 +28,47 @@ import java.util.Set;
  *     adam.step();
  * }
  * }</pre>
+ *
+ * <p><b>Mixed precision.</b> A parameter is updated by the fused {@link MixedAdamKernel} when it or
+ * its gradient is bfloat16 or float16, or when its group has {@link Precision} options
+ * ({@link AdamConfig#withPrecision}); otherwise by torch's Adam kernel, bit for bit as before. The
+ * parameter and gradient formats are the tensors' dtypes; the group chooses the state format
+ * (float32, bfloat16, 8-bit blockwise; tensors under {@link StateFormat#SMALL_TENSOR_THRESHOLD}
+ * elements keep float32), an fp32 master copy for 16-bit parameters and stochastic rounding for
+ * bfloat16 ones. Each mixed-precision parameter is its own run (also in flat storage: its state
+ * tensors are its own), cut into the same chunks and threads as any other, with the gradient scale
+ * of {@link #unscale} and {@link #clipGradNorm} (16-bit gradients are measured as float32). Not
+ * supported yet with mixed precision, and rejected by the step with an error naming the parameter
+ * rather than ignored: amsgrad, {@link #clipGradValue} (the mixed kernel has no clamp) and
+ * {@link #setMonitoring monitoring}. float64 parameters run only without precision options.
  */
 public class Adam extends SlotOptimizer<AdamConfig, AdamState, AdamCoefficients> {
     private static final MonitoredSlots MOMENTS = new MonitoredSlots(AdamState.EXP_AVG.name(), AdamState.EXP_AVG_SQ.name(), null);
     private static final MonitoredSlots AMSGRAD_MOMENTS =
             new MonitoredSlots(AdamState.EXP_AVG.name(), AdamState.MAX_EXP_AVG_SQ.name(), null);
+    private static final Slot MASTER = Slot.zeros(AdamState.MASTER_PARAM, Slot.Storage.MASTER_COPY);
+    // the slots of a mixed-precision parameter, by state format and master copy (one array each)
+    private static final Slot[][] MIXED_SLOTS = new Slot[StateFormat.values().length][];
+    private static final Slot[][] MIXED_SLOTS_MASTER = new Slot[StateFormat.values().length][];
+    static {
+        for (StateFormat f : StateFormat.values()) {
+            Slot[] moments = switch (f) {
+                case FP32 -> new Slot[] {Slot.zeros("exp_avg", Slot.Storage.FLOAT32), Slot.zeros("exp_avg_sq", Slot.Storage.FLOAT32)};
+                case BF16 -> new Slot[] {Slot.zeros("exp_avg", Slot.Storage.BFLOAT16), Slot.zeros("exp_avg_sq", Slot.Storage.BFLOAT16)};
+                case BLOCKWISE_8BIT -> new Slot[] {Slot.zeros("exp_avg", Slot.Storage.CODES_8BIT),
+                        Slot.zeros("exp_avg_sq", Slot.Storage.CODES_8BIT), Slot.zeros(AdamState.EXP_AVG_SCALE, Slot.Storage.BLOCK_SCALES),
+                        Slot.zeros(AdamState.EXP_AVG_SQ_SCALE, Slot.Storage.BLOCK_SCALES)};
+            };
+            Slot[] withMaster = java.util.Arrays.copyOf(moments, moments.length + 1);
+            withMaster[moments.length] = MASTER;
+            MIXED_SLOTS[f.ordinal()] = moments;
+            MIXED_SLOTS_MASTER[f.ordinal()] = withMaster;
+        }
+    }
+    private static final Set<String> TORCH_SLOTS =
+            Set.of(AdamState.EXP_AVG.name(), AdamState.EXP_AVG_SQ.name(), AdamState.MAX_EXP_AVG_SQ.name());
     private final AdamKernel kernel;
+    private final MixedAdamKernel mixedKernel;
 
     /** Adam with torch's defaults on the default backend. */
     public Adam() {
@@ -40,6 +83,7 @@ public class Adam extends SlotOptimizer<AdamConfig, AdamState, AdamCoefficients>
     public Adam(AdamConfig defaults, Backend backend) {
         super(defaults, backend);
         this.kernel = backend.kernel(AdamKernel.KIND);
+        this.mixedKernel = backend.kernel(MixedAdamKernel.KIND);
     }
 
     @Override
@@ -64,7 +108,103 @@ public class Adam extends SlotOptimizer<AdamConfig, AdamState, AdamCoefficients>
 
     @Override
     protected Set<String> slotNames() {
-        return Set.of(AdamState.EXP_AVG.name(), AdamState.EXP_AVG_SQ.name(), AdamState.MAX_EXP_AVG_SQ.name());
+        return Set.of(AdamState.EXP_AVG.name(), AdamState.EXP_AVG_SQ.name(), AdamState.MAX_EXP_AVG_SQ.name(),
+                AdamState.EXP_AVG_SCALE, AdamState.EXP_AVG_SQ_SCALE, AdamState.MASTER_PARAM);
+    }
+
+    /** True when a parameter of {@code data}'s dtype runs torch's Adam kernel under {@code config}. */
+    private static boolean plain(AdamConfig config, DType data) {
+        return config.precision().isDefault() && (data == DType.FLOAT32 || data == DType.FLOAT64);
+    }
+
+    @Override
+    protected Slot[] parameterSlots(AdamConfig config, Tensor data) {
+        if (plain(config, data.dtype()) || !data.dtype().isFloatLike()) {
+            return null; // torch's slots in the parameter's dtype (a float64 or uint8 one with options is rejected by the step)
+        }
+        Precision precision = config.precision();
+        int format = StateFormat.forTensor(precision.state(), data.size()).ordinal();
+        return precision.masterCopy() && data.dtype().isHalf() ? MIXED_SLOTS_MASTER[format] : MIXED_SLOTS[format];
+    }
+
+    /** Without parameter slots a parameter keeps torch's: no scales, no master copy. */
+    @Override
+    protected Slot slotOf(AdamConfig config, Tensor data, String name) {
+        if (parameterSlots(config, data) == null && !TORCH_SLOTS.contains(name)) {
+            return null;
+        }
+        return super.slotOf(config, data, name);
+    }
+
+    @Override
+    protected MixedLayout mixedLayout(AdamConfig config, Tensor data, Tensor grad) {
+        if (plain(config, data.dtype()) && grad.dtype() == data.dtype()) {
+            return null;
+        }
+        Precision precision = config.precision();
+        return new MixedLayout(format(data.dtype()), precision.masterCopy(), format(grad.dtype()),
+                StateFormat.forTensor(precision.state(), data.size()), precision.stochasticRounding());
+    }
+
+    private static FloatFormat format(DType dtype) {
+        return switch (dtype) {
+            case FLOAT32 -> FloatFormat.FP32;
+            case BFLOAT16 -> FloatFormat.BF16;
+            case FLOAT16 -> FloatFormat.FP16;
+            default -> throw new IllegalArgumentException("no mixed-precision format for " + dtype.torchName());
+        };
+    }
+
+    @Override
+    protected long noiseKey(AdamConfig config, AdamState state, int index) {
+        return RoundingNoise.stepKey(config.precision().seed() + index, state.step());
+    }
+
+    /**
+     * Torch's rules for float32/float64 parameters without precision options; with mixed precision,
+     * a float32/bfloat16/float16 parameter whose options apply to it, and no feature the mixed kernel
+     * lacks (amsgrad, value clipping, monitoring).
+     */
+    @Override
+    protected void checkDTypes(AdamConfig config, Parameter p, Tensor grad, String label) {
+        DType data = p.data().dtype();
+        if (plain(config, data) && grad.dtype() == data) {
+            return;
+        }
+        Precision precision = config.precision();
+        String what = label + " (" + data.torchName() + ", grad " + grad.dtype().torchName() + ", " + precision + ")";
+        if (!data.isFloatLike() || !grad.dtype().isFloatLike()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " runs mixed precision on float32, bfloat16"
+                    + " and float16 tensors: " + what);
+        }
+        if (precision.masterCopy() && !data.isHalf()) {
+            throw new IllegalArgumentException("a master copy is kept for bfloat16 and float16 parameters, but " + label
+                    + " is " + data.torchName() + ": put it in a group without masterCopy");
+        }
+        if (precision.stochasticRounding() && data != DType.BFLOAT16) {
+            throw new IllegalArgumentException("stochastic rounding writes bfloat16 parameters, but " + label + " is "
+                    + data.torchName() + ": put it in a group without stochasticRounding");
+        }
+        if (config.amsgrad()) {
+            throw new IllegalArgumentException("amsgrad=true is not supported with mixed precision yet: " + what);
+        }
+        if (pendingClipValue() != Double.POSITIVE_INFINITY) {
+            throw new IllegalStateException("clipGradValue() is not supported with mixed precision (the mixed kernel has"
+                    + " no clamp): " + what);
+        }
+        if (monitoring() != Monitoring.OFF) {
+            throw new IllegalStateException("monitoring is not supported with mixed precision yet: " + what
+                    + "; setMonitoring(Monitoring.OFF)");
+        }
+    }
+
+    /** A checkpoint's state formats must be this group's: the same state format, master copy and rounding. */
+    @Override
+    protected void checkRestoredConfig(AdamConfig current, AdamConfig restored) {
+        if (!current.precision().withoutSeed().equals(restored.precision().withoutSeed())) {
+            throw new IllegalArgumentException("the checkpoint's group keeps " + restored.precision()
+                    + " but this group's config " + current.precision() + ": state formats cannot change through a checkpoint");
+        }
     }
 
     @Override
@@ -74,12 +214,20 @@ public class Adam extends SlotOptimizer<AdamConfig, AdamState, AdamCoefficients>
 
     @Override
     protected void runKernel(AdamCoefficients c, KernelRun run, long from, long to) {
+        MixedLayout layout = run.layout();
+        if (layout != null) {
+            mixedKernel.update(layout, c, run.noiseKey(), new MixedAdamBuffers(run.param(), run.slot(AdamState.MASTER_PARAM),
+                    run.grad(), run.slot(AdamState.EXP_AVG), run.slot(AdamState.EXP_AVG_SQ),
+                    run.slot(AdamState.EXP_AVG_SCALE), run.slot(AdamState.EXP_AVG_SQ_SCALE)), from, to);
+            return;
+        }
         MemorySegment max = c.amsgrad() ? run.slot(AdamState.MAX_EXP_AVG_SQ) : null;
         switch (run.dtype()) {
             case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(AdamState.EXP_AVG),
                     run.slot(AdamState.EXP_AVG_SQ), max, from, to);
             case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(AdamState.EXP_AVG),
                     run.slot(AdamState.EXP_AVG_SQ), max, from, to);
+            default -> throw run.unsupported();
         }
     }
 

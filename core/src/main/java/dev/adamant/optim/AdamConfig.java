@@ -8,9 +8,11 @@ import dev.adamant.kernel.AdamCoefficients;
  * the record is made, with the value in the message.
  *
  * @param decoupledWeightDecay AdamW's {@code p *= 1 - lr·wd} instead of Adam's L2 term {@code g += wd·p}
+ * @param precision            mixed-precision options of the group: state format, master copy,
+ *                             stochastic rounding ({@link Precision}); {@link Precision#DEFAULT} by default
  */
 public record AdamConfig(double lr, double beta1, double beta2, double eps, double weightDecay,
-                         boolean amsgrad, boolean maximize, boolean decoupledWeightDecay)
+                         boolean amsgrad, boolean maximize, boolean decoupledWeightDecay, Precision precision)
         implements OptimizerConfig<AdamConfig> {
 
     public AdamConfig {
@@ -19,6 +21,16 @@ public record AdamConfig(double lr, double beta1, double beta2, double eps, doub
         Checks.beta(1, beta2);
         Checks.nonNegative("epsilon value", eps);
         Checks.nonNegative("weight_decay value", weightDecay);
+        java.util.Objects.requireNonNull(precision, "precision");
+        if (amsgrad && !precision.isDefault()) {
+            throw new IllegalArgumentException("amsgrad=true is not supported with mixed precision yet (" + precision + ")");
+        }
+    }
+
+    /** Without mixed-precision options ({@link Precision#DEFAULT}). */
+    public AdamConfig(double lr, double beta1, double beta2, double eps, double weightDecay,
+                      boolean amsgrad, boolean maximize, boolean decoupledWeightDecay) {
+        this(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay, Precision.DEFAULT);
     }
 
     /** torch.optim.Adam's defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 0. */
@@ -33,31 +45,39 @@ public record AdamConfig(double lr, double beta1, double beta2, double eps, doub
 
     @Override
     public AdamConfig withLr(double lr) {
-        return new AdamConfig(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay);
+        return new AdamConfig(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay, precision);
     }
 
     public AdamConfig withBetas(double beta1, double beta2) {
-        return new AdamConfig(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay);
+        return new AdamConfig(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay, precision);
     }
 
     public AdamConfig withEps(double eps) {
-        return new AdamConfig(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay);
+        return new AdamConfig(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay, precision);
     }
 
     public AdamConfig withWeightDecay(double weightDecay) {
-        return new AdamConfig(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay);
+        return new AdamConfig(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay, precision);
     }
 
     public AdamConfig withAmsgrad(boolean amsgrad) {
-        return new AdamConfig(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay);
+        return new AdamConfig(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay, precision);
     }
 
     public AdamConfig withMaximize(boolean maximize) {
-        return new AdamConfig(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay);
+        return new AdamConfig(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay, precision);
     }
 
     public AdamConfig withDecoupledWeightDecay(boolean decoupled) {
-        return new AdamConfig(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupled);
+        return new AdamConfig(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupled, precision);
+    }
+
+    /**
+     * The same config with mixed-precision options (see {@link Precision}): the state format, an fp32
+     * master copy of 16-bit parameters, stochastic rounding.
+     */
+    public AdamConfig withPrecision(Precision precision) {
+        return new AdamConfig(lr, beta1, beta2, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay, precision);
     }
 
     /** The scalars of step {@code step} (1-based), computed once, in double, as torch does. */

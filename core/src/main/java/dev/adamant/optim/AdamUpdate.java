@@ -55,6 +55,10 @@ public final class AdamUpdate {
                       MemorySegment expAvg, MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long to) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(dtype, "dtype");
+        if (dtype != DType.FLOAT32 && dtype != DType.FLOAT64) {
+            throw new IllegalArgumentException("AdamUpdate runs on float32 and float64 buffers, not " + dtype.torchName()
+                    + " (MixedAdamUpdate updates bfloat16/float16 parameters and compact state)");
+        }
         MemorySegment max = config.amsgrad() ? maxExpAvgSq : null;
         MemorySegment[] buffers = {param, grad, expAvg, expAvgSq, max};
         int count = config.amsgrad() ? 5 : 4;

@@ -60,6 +60,7 @@ public class Adamax extends SlotOptimizer<AdamaxConfig, AdamaxState, AdamaxCoeff
                     run.slot(AdamaxState.EXP_INF), from, to);
             case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(AdamaxState.EXP_AVG),
                     run.slot(AdamaxState.EXP_INF), from, to);
+            default -> throw run.unsupported();
         }
     }
 

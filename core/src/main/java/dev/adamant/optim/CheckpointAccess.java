@@ -63,6 +63,26 @@ public final class CheckpointAccess {
         return opt instanceof SlotOptimizer<?, ?, ?> slots ? slots.scalarNames() : Set.of();
     }
 
+    /**
+     * The slot {@code name} of a parameter with data {@code data} under {@code config} (its dtype and
+     * size follow from it), or null when there is no such slot.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static Slot slotOf(Optimizer<?, ?> opt, OptimizerConfig<?> config, Tensor data, String name) {
+        if (!(opt instanceof SlotOptimizer slots)) {
+            return null;
+        }
+        return slots.slotOf(config, data, name);
+    }
+
+    /** Rejects a checkpoint's group config whose state cannot continue under the group's current one. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static void checkRestoredConfig(Optimizer<?, ?> opt, OptimizerConfig<?> current, OptimizerConfig<?> restored) {
+        if (opt instanceof SlotOptimizer slots) {
+            slots.checkRestoredConfig(current, restored);
+        }
+    }
+
     /** Validates {@code config} as a group config of {@code opt} (the record's and the optimizer's checks). */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public static void checkConfig(Optimizer<?, ?> opt, OptimizerConfig<?> config) {

@@ -1,5 +1,6 @@
 package dev.adamant.optim;
 
+import dev.adamant.kernel.MixedLayout;
 import dev.adamant.tensor.DType;
 
 import java.lang.foreign.MemorySegment;
@@ -12,9 +13,13 @@ import java.lang.foreign.MemorySegment;
  * trust ratio). Runs are reused from step to step; nothing here is kept by the caller.
  */
 public final class KernelRun {
-    private static final int MAX_SLOTS = 4;
+    // mixed-precision Adam with 8-bit state and a master copy: two moments, two scales, the master
+    private static final int MAX_SLOTS = 5;
 
     DType dtype;
+    // mixed precision: the formats of the run's buffers; null for a plain run in dtype
+    MixedLayout layout;
+    long noiseKey;
     MemorySegment param;
     MemorySegment grad;
     private final String[] slotNames = new String[MAX_SLOTS];
@@ -40,6 +45,8 @@ public final class KernelRun {
 
     void reset(DType dtype, MemorySegment param, MemorySegment grad, long length, Object coefficients) {
         this.dtype = dtype;
+        this.layout = null;
+        this.noiseKey = 0;
         this.param = param;
         this.grad = grad;
         this.length = length;
@@ -61,6 +68,25 @@ public final class KernelRun {
 
     public DType dtype() {
         return dtype;
+    }
+
+    /**
+     * The formats of a mixed-precision run (parameter, master copy, gradient, state), or null for a
+     * plain run whose buffers all hold {@link #dtype()}.
+     */
+    public MixedLayout layout() {
+        return layout;
+    }
+
+    /** Mixed precision with stochastic rounding: the key of this run's noise ({@code RoundingNoise.stepKey}); 0 otherwise. */
+    public long noiseKey() {
+        return noiseKey;
+    }
+
+    /** For a kernel switch that meets a dtype it has no kernel for (the step's checks reject those first). */
+    public IllegalStateException unsupported() {
+        return new IllegalStateException("no kernel for a " + dtype.torchName() + " run"
+                + (layout == null ? "" : " with layout " + layout));
     }
 
     public MemorySegment param() {

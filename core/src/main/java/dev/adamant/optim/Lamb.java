@@ -63,6 +63,7 @@ public final class Lamb extends SlotOptimizer<LambConfig, SlotState, LambCoeffic
         LambKernel.SquaredNorms norms = switch (run.dtype()) {
             case FLOAT32 -> kernel.momentsFloats(c, run.param(), run.grad(), run.slot(EXP_AVG), run.slot(EXP_AVG_SQ), from, to);
             case FLOAT64 -> kernel.momentsDoubles(c, run.param(), run.grad(), run.slot(EXP_AVG), run.slot(EXP_AVG_SQ), from, to);
+            default -> throw run.unsupported();
         };
         partials[at] = norms.param();
         partials[at + 1] = norms.update();
@@ -79,6 +80,7 @@ public final class Lamb extends SlotOptimizer<LambConfig, SlotState, LambCoeffic
         switch (run.dtype()) {
             case FLOAT32 -> kernel.applyFloats(c, run.scalar(), run.param(), run.slot(EXP_AVG), run.slot(EXP_AVG_SQ), from, to);
             case FLOAT64 -> kernel.applyDoubles(c, run.scalar(), run.param(), run.slot(EXP_AVG), run.slot(EXP_AVG_SQ), from, to);
+            default -> throw run.unsupported();
         }
     }
 

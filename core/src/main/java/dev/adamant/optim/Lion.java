@@ -53,6 +53,7 @@ public final class Lion extends SlotOptimizer<LionConfig, SlotState, LionCoeffic
         switch (run.dtype()) {
             case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(EXP_AVG), from, to);
             case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(EXP_AVG), from, to);
+            default -> throw run.unsupported();
         }
     }
 

@@ -78,6 +78,7 @@ public class NAdam extends SlotOptimizer<NAdamConfig, NAdamState, NAdamCoefficie
                     run.slot(NAdamState.EXP_AVG_SQ), from, to);
             case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(NAdamState.EXP_AVG),
                     run.slot(NAdamState.EXP_AVG_SQ), from, to);
+            default -> throw run.unsupported();
         }
     }
 

@@ -235,7 +235,7 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
             lastStepStats = null;
             MutableList<C> scheduled = groups.collect(g -> g.scheduledConfig(stepCount + 1));
             for (int g = 0; g < groups.size(); g++) {
-                checkGroupForStep(g);
+                checkGroupForStep(g, scheduled.get(g));
             }
             if (nonFinitePolicy != NonFinitePolicy.PROPAGATE || unscalePending) {
                 Parameter bad = firstNonFinite();
@@ -469,7 +469,7 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
     /** Element {@code i} of {@code g} times the pending unscale factor, in g's type, is finite (scalar: failure paths only). */
     private boolean finiteAfterUnscale(Tensor g, long i) {
         double inv = pendingUnscale;
-        return g.dtype() == DType.FLOAT32 ? Float.isFinite(g.getFloat(i) * (float) inv) : Double.isFinite(g.getDouble(i) * inv);
+        return g.dtype() == DType.FLOAT64 ? Double.isFinite(g.getDouble(i) * inv) : Float.isFinite(g.getFloat(i) * (float) inv);
     }
 
     /** The first parameter, in update order, whose gradient has a non-finite element after unscaling; null if none. */
@@ -493,7 +493,37 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
             case FLOAT32 -> inv <= 1 ? Double.isFinite(gradNorm.sumOfSquaresFloats(g.segment(), 0, g.size()))
                     : Float.isFinite((float) (gradNorm.maxAbsFloats(g.segment(), 0, g.size()) * inv));
             case FLOAT64 -> Double.isFinite(gradNorm.maxAbsDoubles(g.segment(), 0, g.size()) * inv);
+            // the kernels decode a 16-bit gradient to float32, then scale it: as float32 above
+            case BFLOAT16, FLOAT16 -> inv <= 1 ? Double.isFinite(halfNorm(g, false))
+                    : Float.isFinite((float) (halfNorm(g, true) * inv));
+            case UINT8 -> throw new IllegalStateException("a uint8 gradient passed the step's checks");
         };
+    }
+
+    // scratch of halfNorm: the optimizer is single-entry, so one is enough
+    private float[] decoded;
+
+    /**
+     * The sum of squares (or, with {@code maxAbs}, the largest magnitude) of a bfloat16/float16
+     * gradient's values: decoded to float32 chunk by chunk and reduced by the float32 kernel, the
+     * chunks' results combined in order (the same bits on every backend).
+     */
+    private double halfNorm(Tensor g, boolean maxAbs) {
+        if (decoded == null) {
+            decoded = new float[StepPlan.CHUNK];
+        }
+        float[] chunk = decoded;
+        MemorySegment scratch = MemorySegment.ofArray(chunk);
+        double result = 0;
+        for (long from = 0; from < g.size(); from += chunk.length) {
+            int n = (int) Math.min(chunk.length, g.size() - from);
+            for (int i = 0; i < n; i++) {
+                chunk[i] = g.getFloat(from + i);
+            }
+            result = maxAbs ? Math.max(result, gradNorm.maxAbsFloats(scratch, 0, n))
+                    : result + gradNorm.sumOfSquaresFloats(scratch, 0, n);
+        }
+        return result;
     }
 
     /** The failure path only: a scalar scan for the first offending element. */
@@ -501,7 +531,7 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
         Tensor g = p.grad();
         for (long i = 0; i < g.size(); i++) {
             if (!finiteAfterUnscale(g, i)) {
-                return new NonFiniteGradientException(label(p), i, g.dtype() == DType.FLOAT32 ? g.getFloat(i) : g.getDouble(i));
+                return new NonFiniteGradientException(label(p), i, g.dtype() == DType.FLOAT64 ? g.getDouble(i) : g.getFloat(i));
             }
         }
         throw new AssertionError("no non-finite element in " + label(p));
@@ -561,7 +591,8 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
                 return 0;
             }
             double inv = pendingUnscale;
-            boolean floats = withGrad.allSatisfy(p -> p.grad().dtype() == DType.FLOAT32);
+            // 16-bit gradients are decoded to float32 (as the kernels see them) and count as float32
+            boolean floats = withGrad.allSatisfy(p -> p.grad().dtype() != DType.FLOAT64);
             boolean infinity = normType == Double.POSITIVE_INFINITY;
             // per-tensor norms rounded to the element type, then the norm of their stack
             double total = 0;
@@ -572,6 +603,9 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
                             : (float) (Math.sqrt(gradNorm.sumOfSquaresFloats(g.segment(), 0, g.size())) * inv);
                     case FLOAT64 -> infinity ? gradNorm.maxAbsDoubles(g.segment(), 0, g.size()) * inv
                             : Math.sqrt(gradNorm.sumOfSquaresDoubles(g.segment(), 0, g.size())) * inv;
+                    case BFLOAT16, FLOAT16 -> infinity ? (float) (halfNorm(g, true) * inv)
+                            : (float) (Math.sqrt(halfNorm(g, false)) * inv);
+                    case UINT8 -> throw new IllegalArgumentException("grad of " + label(p) + " is uint8");
                 };
                 total = infinity ? Math.max(total, norm) : total + norm * norm;
             }
@@ -649,7 +683,7 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
         return stepClipValue;
     }
 
-    private void checkGroupForStep(int g) {
+    private void checkGroupForStep(int g, C config) {
         ImmutableList<Parameter> params = groups.get(g).params();
         FlatGroup flat = flatGroups.get(g);
         // a flat block's own gradient views need no per-tensor checks beyond the block's
@@ -663,10 +697,19 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
             }
             if (!blockUsable || grad != flat.blockGrad(k)) {
                 checkForStep(p, grad);
+                if (flat != null && grad.dtype() != flat.block.dtype()) {
+                    throw new IllegalArgumentException("grad of " + label(p) + " is " + grad.dtype().torchName()
+                            + " but its flat block holds " + flat.block.dtype().torchName()
+                            + ": a flat group's gradients have the block's dtype");
+                }
             }
+            checkDTypes(config, p, grad, label(p));
             S state = states.get(first + k);
             if (state != null && state.step() == Long.MAX_VALUE) {
                 throw new ArithmeticException("step count of " + label(p) + " would overflow: " + state.step());
+            }
+            if (state != null) {
+                checkState(g, config, p, state, label(p));
             }
         }
     }
@@ -812,6 +855,28 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
     void checkConfig(C config) {
         Objects.requireNonNull(config, "config");
         validateConfig(config);
+    }
+
+    /**
+     * Rejects a parameter and gradient whose dtypes this optimizer cannot update under
+     * {@code config}, with a message naming {@code label} and the dtype. Called for every parameter
+     * with a gradient before anything is written. By default the kernels run on float32 and float64,
+     * gradient and parameter of one dtype; Adam and AdamW also take 16-bit tensors (mixed precision).
+     */
+    protected void checkDTypes(C config, Parameter p, Tensor grad, String label) {
+        DType dtype = p.data().dtype();
+        if (dtype != DType.FLOAT32 && dtype != DType.FLOAT64) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " runs on float32 and float64 parameters: "
+                    + label + " is " + dtype.torchName() + " (mixed precision: Adam and AdamW)");
+        }
+        if (grad.dtype() != dtype) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " needs the gradient in the parameter's dtype: "
+                    + label + " is " + dtype.torchName() + ", its grad " + grad.dtype().torchName());
+        }
+    }
+
+    /** Rejects an existing state that a step under {@code config} cannot use; called before anything is written. */
+    void checkState(int group, C config, Parameter p, S state, String label) {
     }
 
     /** Rejects a group config this optimizer cannot run (beyond the record's own checks). */

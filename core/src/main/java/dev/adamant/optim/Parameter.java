@@ -1,5 +1,6 @@
 package dev.adamant.optim;
 
+import dev.adamant.tensor.DType;
 import dev.adamant.tensor.Tensor;
 
 import java.util.Objects;
@@ -59,7 +60,11 @@ public final class Parameter {
         return grad;
     }
 
-    /** Sets (or, with null, clears) the gradient; it must match the data's type and size. */
+    /**
+     * Sets (or, with null, clears) the gradient. It must have the data's size, and the data's dtype
+     * or, for mixed precision, a float32 gradient on a bfloat16/float16 parameter or a 16-bit
+     * gradient on a float32 parameter (see {@link #gradDTypeFits}).
+     */
     public void setGrad(Tensor grad) {
         if (grad != null) {
             checkGrad(grad);
@@ -67,10 +72,22 @@ public final class Parameter {
         this.grad = grad;
     }
 
+    /**
+     * The gradient dtypes a parameter may have: its own, or float32 with a 16-bit one on either side
+     * (16-bit gradients of an fp32 model under autocast; fp32-accumulated gradients of a 16-bit
+     * model). A bfloat16 gradient on a float16 parameter (or the reverse) is rejected: no training
+     * setup produces it, so it is far more likely two tensors mixed up than a choice, and the two
+     * 16-bit formats do not even share a range. float64 pairs only with float64.
+     */
+    static boolean gradDTypeFits(DType data, DType grad) {
+        return data == grad || (data == DType.FLOAT32 && grad.isHalf()) || (data.isHalf() && grad == DType.FLOAT32);
+    }
+
     void checkGrad(Tensor g) {
-        if (g.dtype() != data.dtype()) {
+        if (!gradDTypeFits(data.dtype(), g.dtype())) {
             throw new IllegalArgumentException("grad of " + this + " is " + g.dtype().torchName()
-                    + " but the parameter is " + data.dtype().torchName());
+                    + " but the parameter is " + data.dtype().torchName()
+                    + " (a gradient has the parameter's dtype, or float32 beside a 16-bit one)");
         }
         if (g.size() != data.size()) {
             throw new IllegalArgumentException("size mismatch: grad of " + this + " has " + g.size()

@@ -65,6 +65,7 @@ public class RAdam extends SlotOptimizer<RAdamConfig, RAdamState, RAdamCoefficie
                     run.slot(RAdamState.EXP_AVG_SQ), from, to);
             case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(RAdamState.EXP_AVG),
                     run.slot(RAdamState.EXP_AVG_SQ), from, to);
+            default -> throw run.unsupported();
         }
     }
 

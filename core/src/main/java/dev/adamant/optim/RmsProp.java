@@ -83,6 +83,7 @@ public final class RmsProp extends SlotOptimizer<RmsPropConfig, RmsPropState, Rm
                     gradAvg, buf, from, to);
             case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(RmsPropState.SQUARE_AVG),
                     gradAvg, buf, from, to);
+            default -> throw run.unsupported();
         }
     }
 

@@ -74,6 +74,7 @@ public final class Sgd extends SlotOptimizer<SgdConfig, SgdState, SgdCoefficient
         switch (run.dtype()) {
             case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), buf, from, to);
             case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), buf, from, to);
+            default -> throw run.unsupported();
         }
     }
 

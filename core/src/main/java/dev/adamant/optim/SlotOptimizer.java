@@ -2,6 +2,7 @@ package dev.adamant.optim;
 
 import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.LambKernel;
+import dev.adamant.kernel.MixedLayout;
 import dev.adamant.kernel.StatsAccumulator;
 import dev.adamant.kernel.StepStatsKernel;
 import dev.adamant.tensor.Tensor;
@@ -61,6 +62,57 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
      * slot is for another optimizer and is rejected.
      */
     protected abstract Set<String> slotNames();
+
+    /**
+     * Mixed precision: the slots a parameter with data {@code data} keeps under {@code config} when
+     * they depend on the parameter (its dtype and size: compact state, master copy), or null when
+     * they are {@link #slots(OptimizerConfig) slots(config)} in the parameter's dtype (the default).
+     * Must return the same array for the same formats. A group whose parameters get their own slots
+     * keeps every state tensor per parameter, also in flat storage.
+     */
+    protected Slot[] parameterSlots(C config, Tensor data) {
+        return null;
+    }
+
+    /**
+     * Mixed precision: the formats a step under {@code config} updates a parameter in (from its data
+     * and gradient dtypes), or null for a plain update in the parameter's dtype (the default). Called
+     * only for parameters that {@link #checkDTypes} accepted; the run then carries it ({@link KernelRun#layout()}).
+     */
+    protected MixedLayout mixedLayout(C config, Tensor data, Tensor grad) {
+        return null;
+    }
+
+    /** Mixed precision with stochastic rounding: the noise key of parameter {@code index}'s step {@code state.step()}. */
+    protected long noiseKey(C config, S state, int index) {
+        return 0;
+    }
+
+    /**
+     * The slot {@code name} of a parameter with data {@code data} under {@code config}, or null when
+     * such a parameter has no slot of that name under it: checkpoints check each saved state
+     * tensor's dtype and size against it.
+     */
+    protected Slot slotOf(C config, Tensor data, String name) {
+        Slot[] own = parameterSlots(config, data);
+        if (own != null) {
+            for (Slot slot : own) {
+                if (slot.name().equals(name)) {
+                    return slot;
+                }
+            }
+            return null;
+        }
+        // under any config: a slot switched off (amsgrad) may still be held, as after a step with it
+        return slotNames().contains(name) ? Slot.zeros(name) : null;
+    }
+
+    /**
+     * Rejects a checkpoint's group config whose state cannot continue under the group's current
+     * one (mixed precision: another state format); none by default.
+     */
+    protected void checkRestoredConfig(C current, C restored) {
+    }
 
     /** Every scalar state name (NAdam's {@code mu_product}); none by default. */
     protected Set<String> scalarNames() {
@@ -128,7 +180,7 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
         for (int g = 0; g < groups.size(); g++) {
             C config = groups.get(g).config();
             Slot[] slots = slotsOf(g, config);
-            FlatGroup flat = flatGroup(g);
+            FlatGroup flat = flatState(g, config);
             if (flat != null) {
                 // every parameter already holding every slot as its view of the group's buffers: nothing to do
                 flat.preparedThisStep = flat.preparedSlots != slots || flat.preparedEpoch != stateEpoch();
@@ -142,7 +194,8 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             for (int k = 0; k < params.size(); k++) {
                 Parameter p = params.get(k);
                 if (p.grad() != null) {
-                    setStateAt(first + k, prepareState(p, stateAt(first + k), slots, flat, k));
+                    Slot[] own = parameterSlots(config, p.data());
+                    setStateAt(first + k, prepareState(p, stateAt(first + k), own == null ? slots : own, flat, k));
                 } else {
                     all = false;
                 }
@@ -150,6 +203,31 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             if (flat != null && all) {
                 flat.preparedSlots = slots;
                 flat.preparedEpoch = stateEpoch();
+            }
+        }
+    }
+
+    /** Group {@code g}'s flat layout when its state may live in the group's buffers (slots like the parameters), else null. */
+    private FlatGroup flatState(int g, C config) {
+        FlatGroup flat = flatGroup(g);
+        return flat == null || parameterSlots(config, groups().get(g).params().get(0).data()) == null ? flat : null;
+    }
+
+    /** A state's existing slots must have the formats the step's config gives them: they are never converted. */
+    @Override
+    final void checkState(int g, C config, Parameter p, S state, String label) {
+        Slot[] own = parameterSlots(config, p.data());
+        Slot[] slots = own == null ? slotsOf(g, config) : own;
+        if (state.preparedSlots == slots) {
+            return;
+        }
+        for (Slot slot : slots) {
+            Tensor t = state.tensor(slot.name());
+            if (t != null && !slot.fits(t, p.data())) {
+                throw new IllegalStateException(label + " holds " + slot.name() + " as " + t.dtype().torchName() + " of "
+                        + t.size() + " elements, but the group's config keeps it as "
+                        + slot.storage().describe(p.data().dtype()) + " of " + slot.storage().size(p.data().size())
+                        + " elements: a state's format cannot change once it exists");
             }
         }
     }
@@ -180,7 +258,8 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
 
     @Override
     protected final S prepareState(Parameter p, S existing, C config) {
-        return prepareState(p, existing, Lists.mutable.withAll(slots(config)).toArray(new Slot[0]), null, -1);
+        Slot[] own = parameterSlots(config, p.data());
+        return prepareState(p, existing, own != null ? own : Lists.mutable.withAll(slots(config)).toArray(new Slot[0]), null, -1);
     }
 
     /**
@@ -199,7 +278,7 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
                 Tensor current = state.tensor(name);
                 if (flat == null) {
                     if (current == null) {
-                        state.add(name, filled(p.data(), slot.initialValue()));
+                        state.add(name, slot.allocate(p.data()));
                     }
                     continue;
                 }
@@ -228,14 +307,6 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
         return state;
     }
 
-    private static Tensor filled(Tensor like, double value) {
-        Tensor t = Tensor.allocate(like.dtype(), like.size());
-        if (value != 0) {
-            t.fill(value);
-        }
-        return t;
-    }
-
     /** The per-tensor reference: one parameter, its whole range, one kernel call per pass. */
     @Override
     protected final void update(Parameter p, S state, C config) {
@@ -244,7 +315,9 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
         advance(state, c);
         KernelRun run = referenceRun;
         run.reset(p.data().dtype(), p.data().segment(), p.grad().segment(), p.data().size(), c);
-        for (Slot slot : slots(config)) {
+        run.stateIndex = indexOf(p);
+        mixed(run, config, state, p, run.stateIndex);
+        for (Slot slot : state.preparedSlots) {
             run.putSlot(slot.name(), state.tensor(slot.name()).segment());
         }
         long n = run.length;
@@ -325,7 +398,7 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
                     stateAt(first + k).step++;
                 }
             }
-            FlatGroup flat = flatGroup(g);
+            FlatGroup flat = flatState(g, config);
             // per-tensor figures need per-tensor runs
             if (flat != null && !hasReductionPass() && monitoring() != Monitoring.PER_TENSOR
                     && runsAsOne(flat, params, first)) {
@@ -361,9 +434,11 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
                     previous = state;
                     KernelRun run = plan.newRun();
                     run.reset(p.data().dtype(), p.data().segment(), p.grad().segment(), p.data().size(), c);
+                    mixed(run, config, state, p, first + k);
+                    Slot[] prepared = state.preparedSlots;
                     MemorySegment[] memory = state.preparedMemory;
-                    for (int i = 0; i < slots.length; i++) {
-                        run.putSlot(slots[i].name(), memory[i]);
+                    for (int i = 0; i < prepared.length; i++) {
+                        run.putSlot(prepared[i].name(), memory[i]);
                     }
                     place(run, g, first + k, config);
                     plan.cut(run);
@@ -376,6 +451,13 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             }
         }
         plan.finish();
+    }
+
+    /** Sets a parameter's run to mixed precision when its formats call for it. */
+    private void mixed(KernelRun run, C config, S state, Parameter p, int index) {
+        MixedLayout layout = mixedLayout(config, p.data(), p.grad());
+        run.layout = layout;
+        run.noiseKey = layout != null && layout.stochasticRounding() ? noiseKey(config, state, index) : 0;
     }
 
     /** True when one kernel call may cover the whole flat group: block gradients, states in step, slots in the buffers. */

@@ -59,6 +59,7 @@ final class StepMonitor implements AutoCloseable {
                     run.firstMoment, run.secondMoment, run.center, from, to, into);
             case FLOAT64 -> kernel.accumulateDoubles(scratch[worker], run.param(), run.grad(), gradScale, gradClamp,
                     run.firstMoment, run.secondMoment, run.center, from, to, into);
+            default -> throw run.unsupported();
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.adamant.tensor;
 
 import dev.adamant.internal.Checks;
+import dev.adamant.precision.Bf16;
+import dev.adamant.precision.Fp16;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -10,7 +12,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A flat, off-heap array of float32 or float64 elements.
+ * A flat, off-heap array of float32, float64, bfloat16 or float16 elements (or uint8 codes of 8-bit
+ * optimizer state). 16-bit elements are read and written as floats: {@link #getFloat} decodes them
+ * exactly, {@link #setFloat} and {@link #copyFrom(float[])} round to nearest even.
  *
  * <p>Tensors made by {@link #allocate} own their memory: it is 64-byte aligned, zeroed, shared
  * between threads and freed by {@link #close()}. Tensors made by {@link #wrap} view memory the
@@ -82,6 +86,21 @@ public final class Tensor implements AutoCloseable {
         return t;
     }
 
+    /**
+     * An owned tensor of {@code dtype} (float32, bfloat16 or float16) holding {@code values}, rounded
+     * to nearest even for the 16-bit types.
+     */
+    public static Tensor ofFloats(DType dtype, float... values) {
+        Tensor t = allocate(dtype, values.length);
+        try {
+            t.copyFrom(values);
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
+        return t;
+    }
+
     /** An owned float64 tensor holding a copy of {@code values}. */
     public static Tensor ofDoubles(double... values) {
         Tensor t = allocate(DType.FLOAT64, values.length);
@@ -129,12 +148,24 @@ public final class Tensor implements AutoCloseable {
         return segment.scope().isAlive();
     }
 
+    /** Element {@code index} of a float32, bfloat16 or float16 tensor, decoded exactly to float32. */
     public float getFloat(long index) {
-        return segment.getAtIndex(ValueLayout.JAVA_FLOAT, checkIndex(index, DType.FLOAT32));
+        long i = checkFloatIndex(index);
+        return switch (dtype) {
+            case BFLOAT16 -> Bf16.toFloat(segment.getAtIndex(ValueLayout.JAVA_SHORT, i));
+            case FLOAT16 -> Fp16.toFloat(segment.getAtIndex(ValueLayout.JAVA_SHORT, i));
+            default -> segment.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+        };
     }
 
+    /** Sets element {@code index} of a float32, bfloat16 or float16 tensor, rounded to nearest even. */
     public void setFloat(long index, float value) {
-        segment.setAtIndex(ValueLayout.JAVA_FLOAT, checkIndex(index, DType.FLOAT32), value);
+        long i = checkFloatIndex(index);
+        switch (dtype) {
+            case BFLOAT16 -> segment.setAtIndex(ValueLayout.JAVA_SHORT, i, Bf16.fromFloat(value));
+            case FLOAT16 -> segment.setAtIndex(ValueLayout.JAVA_SHORT, i, Fp16.fromFloat(value));
+            default -> segment.setAtIndex(ValueLayout.JAVA_FLOAT, i, value);
+        }
     }
 
     public double getDouble(long index) {
@@ -145,11 +176,20 @@ public final class Tensor implements AutoCloseable {
         segment.setAtIndex(ValueLayout.JAVA_DOUBLE, checkIndex(index, DType.FLOAT64), value);
     }
 
-    /** Copies {@code values} over the whole tensor; their count must equal {@link #size()}. */
+    /**
+     * Copies {@code values} over the whole tensor (float32, or bfloat16/float16 rounded to nearest
+     * even); their count must equal {@link #size()}.
+     */
     public void copyFrom(float[] values) {
-        requireType(DType.FLOAT32);
+        requireFloatLike();
         requireLength(values.length);
-        MemorySegment.copy(values, 0, segment, ValueLayout.JAVA_FLOAT, 0, values.length);
+        if (dtype == DType.FLOAT32) {
+            MemorySegment.copy(values, 0, segment, ValueLayout.JAVA_FLOAT, 0, values.length);
+        } else {
+            for (int i = 0; i < values.length; i++) {
+                setFloat(i, values[i]);
+            }
+        }
     }
 
     public void copyFrom(double[] values) {
@@ -165,9 +205,17 @@ public final class Tensor implements AutoCloseable {
         MemorySegment.copy(other.segment, 0, segment, 0, segment.byteSize());
     }
 
+    /** The elements of a float32, bfloat16 or float16 tensor as floats (16-bit ones decoded exactly). */
     public float[] toFloatArray() {
-        requireType(DType.FLOAT32);
-        return segment.toArray(ValueLayout.JAVA_FLOAT);
+        requireFloatLike();
+        if (dtype == DType.FLOAT32) {
+            return segment.toArray(ValueLayout.JAVA_FLOAT);
+        }
+        float[] values = new float[Math.toIntExact(size)];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = getFloat(i);
+        }
+        return values;
     }
 
     public double[] toDoubleArray() {
@@ -175,7 +223,10 @@ public final class Tensor implements AutoCloseable {
         return segment.toArray(ValueLayout.JAVA_DOUBLE);
     }
 
-    /** Sets every element to {@code value} (rounded to float32 for a float32 tensor). */
+    /**
+     * Sets every element to {@code value}: rounded to float32 for a float32 tensor and to nearest even
+     * for the 16-bit types; for uint8 it must be an integer in [0, 255].
+     */
     public void fill(double value) {
         switch (dtype) {
             case FLOAT32 -> {
@@ -188,6 +239,20 @@ public final class Tensor implements AutoCloseable {
                 for (long i = 0; i < size; i++) {
                     segment.setAtIndex(ValueLayout.JAVA_DOUBLE, i, value);
                 }
+            }
+            case BFLOAT16, FLOAT16 -> {
+                float f = (float) value;
+                short bits = dtype == DType.BFLOAT16 ? Bf16.fromFloat(f) : Fp16.fromFloat(f);
+                for (long i = 0; i < size; i++) {
+                    segment.setAtIndex(ValueLayout.JAVA_SHORT, i, bits);
+                }
+            }
+            case UINT8 -> {
+                if (!(value >= 0 && value <= 255 && value == Math.rint(value))) {
+                    throw new IllegalArgumentException("cannot fill a uint8 tensor with " + value
+                            + " (expected an integer in [0, 255])");
+                }
+                segment.fill((byte) value);
             }
         }
     }
@@ -215,6 +280,18 @@ public final class Tensor implements AutoCloseable {
     private long checkIndex(long index, DType expected) {
         requireType(expected);
         return Objects.checkIndex(index, size);
+    }
+
+    private long checkFloatIndex(long index) {
+        requireFloatLike();
+        return Objects.checkIndex(index, size);
+    }
+
+    private void requireFloatLike() {
+        if (!dtype.isFloatLike()) {
+            throw new IllegalArgumentException("tensor holds " + dtype.torchName()
+                    + ", not float32, bfloat16 or float16");
+        }
     }
 
     private void requireType(DType expected) {

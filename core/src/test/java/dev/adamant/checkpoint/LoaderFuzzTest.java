@@ -11,6 +11,7 @@ import dev.adamant.optim.Adam;
 import dev.adamant.optim.AdamConfig;
 import dev.adamant.optim.OptimizerConfig;
 import dev.adamant.optim.Parameter;
+import dev.adamant.optim.Precision;
 import dev.adamant.optim.ParameterState;
 import dev.adamant.tensor.DType;
 import dev.adamant.tensor.Tensor;
@@ -191,6 +192,11 @@ class LoaderFuzzTest {
             JsonNode saved = groups.get(g).get("config");
             for (RecordComponent rc : config.getClass().getRecordComponents()) {
                 Object v = rc.getAccessor().invoke(config);
+                if (v instanceof Precision) {
+                    // only these options fit the group's state: another one is rejected
+                    assertEquals(Precision.DEFAULT, v, what + ": group " + g + " precision");
+                    continue;
+                }
                 JsonNode s = saved.get(rc.getName());
                 Object expected = v instanceof Boolean ? (Object) s.booleanValue()
                         : s.isTextual() ? Double.parseDouble(s.textValue()) : (Object) s.doubleValue();

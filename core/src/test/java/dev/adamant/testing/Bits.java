@@ -1,5 +1,7 @@
 package dev.adamant.testing;
 
+import dev.adamant.precision.Bf16;
+import dev.adamant.precision.Fp16;
 import dev.adamant.tensor.DType;
 import dev.adamant.tensor.Tensor;
 
@@ -10,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Bit-for-bit comparison of buffers: raw bit equality, except that any NaN equals any NaN (NaN
- * payloads and signs are not part of the contract).
+ * payloads and signs are not part of the contract); in 16-bit buffers too, uint8 codes byte for byte.
  */
 public final class Bits {
     private Bits() {
@@ -40,6 +42,11 @@ public final class Bits {
             boolean same = switch (dtype) {
                 case FLOAT32 -> same(expected.getAtIndex(ValueLayout.JAVA_FLOAT, i), actual.getAtIndex(ValueLayout.JAVA_FLOAT, i));
                 case FLOAT64 -> same(expected.getAtIndex(ValueLayout.JAVA_DOUBLE, i), actual.getAtIndex(ValueLayout.JAVA_DOUBLE, i));
+                case BFLOAT16 -> same(Bf16.toFloat(expected.getAtIndex(ValueLayout.JAVA_SHORT, i)),
+                        Bf16.toFloat(actual.getAtIndex(ValueLayout.JAVA_SHORT, i)));
+                case FLOAT16 -> same(Fp16.toFloat(expected.getAtIndex(ValueLayout.JAVA_SHORT, i)),
+                        Fp16.toFloat(actual.getAtIndex(ValueLayout.JAVA_SHORT, i)));
+                case UINT8 -> false; // the bytes differ
             };
             if (!same) {
                 return i;
@@ -84,6 +91,12 @@ public final class Bits {
                 double d = s.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
                 yield d + " (0x" + Long.toHexString(Double.doubleToRawLongBits(d)) + ")";
             }
+            case BFLOAT16, FLOAT16 -> {
+                short bits = s.getAtIndex(ValueLayout.JAVA_SHORT, i);
+                float f = dtype == DType.BFLOAT16 ? Bf16.toFloat(bits) : Fp16.toFloat(bits);
+                yield f + " (0x" + Integer.toHexString(bits & 0xFFFF) + ")";
+            }
+            case UINT8 -> "0x" + Integer.toHexString(s.get(ValueLayout.JAVA_BYTE, i) & 0xFF);
         };
     }
 }

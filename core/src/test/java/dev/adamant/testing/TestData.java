@@ -60,8 +60,9 @@ public final class TestData {
     public static Tensor gaussianTensor(DType dtype, int n, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         return switch (dtype) {
-            case FLOAT32 -> Tensor.ofFloats(gaussianFloats(random, n, 1));
+            case FLOAT32, BFLOAT16, FLOAT16 -> Tensor.ofFloats(dtype, gaussianFloats(random, n, 1));
             case FLOAT64 -> Tensor.ofDoubles(gaussianDoubles(random, n, 1));
+            case UINT8 -> throw new IllegalArgumentException("no gaussian uint8 tensor");
         };
     }
 
@@ -80,6 +81,12 @@ public final class TestData {
                 if (specials) sprinkleSpecials(random, a, 8);
                 MemorySegment.copy(a, 0, segment, ValueLayout.JAVA_DOUBLE, 0, n);
             }
+            case BFLOAT16, FLOAT16 -> {
+                float[] a = gaussianFloats(random, n, scale);
+                if (specials) sprinkleSpecials(random, a, 8);
+                Tensor.wrap(segment, dtype).copyFrom(a);
+            }
+            case UINT8 -> throw new IllegalArgumentException("no gaussian uint8 values");
         }
     }
 
