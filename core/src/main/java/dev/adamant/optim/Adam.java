@@ -166,36 +166,40 @@ public class Adam extends SlotOptimizer<AdamConfig, AdamState, AdamCoefficients>
      * lacks (amsgrad, value clipping, monitoring).
      */
     @Override
-    protected void checkDTypes(AdamConfig config, Parameter p, Tensor grad, String label) {
+    protected void checkDTypes(AdamConfig config, Parameter p, Tensor grad) {
         DType data = p.data().dtype();
         if (plain(config, data) && grad.dtype() == data) {
             return;
         }
         Precision precision = config.precision();
-        String what = label + " (" + data.torchName() + ", grad " + grad.dtype().torchName() + ", " + precision + ")";
         if (!data.isFloatLike() || !grad.dtype().isFloatLike()) {
             throw new IllegalArgumentException(getClass().getSimpleName() + " runs mixed precision on float32, bfloat16"
-                    + " and float16 tensors: " + what);
+                    + " and float16 tensors: " + describe(p, grad, precision));
         }
         if (precision.masterCopy() && !data.isHalf()) {
-            throw new IllegalArgumentException("a master copy is kept for bfloat16 and float16 parameters, but " + label
+            throw new IllegalArgumentException("a master copy is kept for bfloat16 and float16 parameters, but " + label(p)
                     + " is " + data.torchName() + ": put it in a group without masterCopy");
         }
         if (precision.stochasticRounding() && data != DType.BFLOAT16) {
-            throw new IllegalArgumentException("stochastic rounding writes bfloat16 parameters, but " + label + " is "
+            throw new IllegalArgumentException("stochastic rounding writes bfloat16 parameters, but " + label(p) + " is "
                     + data.torchName() + ": put it in a group without stochasticRounding");
         }
         if (config.amsgrad()) {
-            throw new IllegalArgumentException("amsgrad=true is not supported with mixed precision yet: " + what);
+            throw new IllegalArgumentException("amsgrad=true is not supported with mixed precision yet: " + describe(p, grad, precision));
         }
         if (pendingClipValue() != Double.POSITIVE_INFINITY) {
             throw new IllegalStateException("clipGradValue() is not supported with mixed precision (the mixed kernel has"
-                    + " no clamp): " + what);
+                    + " no clamp): " + describe(p, grad, precision));
         }
         if (monitoring() != Monitoring.OFF) {
-            throw new IllegalStateException("monitoring is not supported with mixed precision yet: " + what
+            throw new IllegalStateException("monitoring is not supported with mixed precision yet: " + describe(p, grad, precision)
                     + "; setMonitoring(Monitoring.OFF)");
         }
+    }
+
+    /** {@code parameter #0 'w' (bfloat16, grad float32, 8bit state)}, for messages. */
+    private String describe(Parameter p, Tensor grad, Precision precision) {
+        return label(p) + " (" + p.data().dtype().torchName() + ", grad " + grad.dtype().torchName() + ", " + precision + ")";
     }
 
     /** A checkpoint's state formats must be this group's: the same state format, master copy and rounding. */

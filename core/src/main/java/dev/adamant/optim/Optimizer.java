@@ -703,13 +703,13 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
                             + ": a flat group's gradients have the block's dtype");
                 }
             }
-            checkDTypes(config, p, grad, label(p));
+            checkDTypes(config, p, grad);
             S state = states.get(first + k);
             if (state != null && state.step() == Long.MAX_VALUE) {
                 throw new ArithmeticException("step count of " + label(p) + " would overflow: " + state.step());
             }
             if (state != null) {
-                checkState(g, config, p, state, label(p));
+                checkState(g, config, p, state);
             }
         }
     }
@@ -733,7 +733,8 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
                 || a.address() + a.byteSize() <= b.address() || b.address() + b.byteSize() <= a.address());
     }
 
-    private String label(Parameter p) {
+    /** {@code parameter #3 'bias'}: how messages name a registered parameter (built on failure paths only). */
+    protected final String label(Parameter p) {
         return "parameter #" + indexOf.get(p) + (p.name().isEmpty() ? "" : " '" + p.name() + "'");
     }
 
@@ -859,24 +860,24 @@ public abstract class Optimizer<C extends OptimizerConfig<C>, S extends Paramete
 
     /**
      * Rejects a parameter and gradient whose dtypes this optimizer cannot update under
-     * {@code config}, with a message naming {@code label} and the dtype. Called for every parameter
+     * {@code config}, with a message naming the parameter ({@link #label}) and the dtype. Called for every parameter
      * with a gradient before anything is written. By default the kernels run on float32 and float64,
      * gradient and parameter of one dtype; Adam and AdamW also take 16-bit tensors (mixed precision).
      */
-    protected void checkDTypes(C config, Parameter p, Tensor grad, String label) {
+    protected void checkDTypes(C config, Parameter p, Tensor grad) {
         DType dtype = p.data().dtype();
         if (dtype != DType.FLOAT32 && dtype != DType.FLOAT64) {
             throw new IllegalArgumentException(getClass().getSimpleName() + " runs on float32 and float64 parameters: "
-                    + label + " is " + dtype.torchName() + " (mixed precision: Adam and AdamW)");
+                    + label(p) + " is " + dtype.torchName() + " (mixed precision: Adam and AdamW)");
         }
         if (grad.dtype() != dtype) {
             throw new IllegalArgumentException(getClass().getSimpleName() + " needs the gradient in the parameter's dtype: "
-                    + label + " is " + dtype.torchName() + ", its grad " + grad.dtype().torchName());
+                    + label(p) + " is " + dtype.torchName() + ", its grad " + grad.dtype().torchName());
         }
     }
 
     /** Rejects an existing state that a step under {@code config} cannot use; called before anything is written. */
-    void checkState(int group, C config, Parameter p, S state, String label) {
+    void checkState(int group, C config, Parameter p, S state) {
     }
 
     /** Rejects a group config this optimizer cannot run (beyond the record's own checks). */

@@ -215,7 +215,7 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
 
     /** A state's existing slots must have the formats the step's config gives them: they are never converted. */
     @Override
-    final void checkState(int g, C config, Parameter p, S state, String label) {
+    final void checkState(int g, C config, Parameter p, S state) {
         Slot[] own = parameterSlots(config, p.data());
         Slot[] slots = own == null ? slotsOf(g, config) : own;
         if (state.preparedSlots == slots) {
@@ -224,7 +224,7 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
         for (Slot slot : slots) {
             Tensor t = state.tensor(slot.name());
             if (t != null && !slot.fits(t, p.data())) {
-                throw new IllegalStateException(label + " holds " + slot.name() + " as " + t.dtype().torchName() + " of "
+                throw new IllegalStateException(label(p) + " holds " + slot.name() + " as " + t.dtype().torchName() + " of "
                         + t.size() + " elements, but the group's config keeps it as "
                         + slot.storage().describe(p.data().dtype()) + " of " + slot.storage().size(p.data().size())
                         + " elements: a state's format cannot change once it exists");

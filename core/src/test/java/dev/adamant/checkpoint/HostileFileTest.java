@@ -280,7 +280,9 @@ class HostileFileTest {
         tensors.put("param.0", new byte[32]);
         dtypes.put("param.0", "F64");
         assertRejected(file(header()), "wrong dtype for param.0");
-        dtypes.put("param.0", "BF16");
+        dtypes.put("param.0", "BF16");   // known since mixed precision, but not the parameter's
+        assertRejected(file(header()), "BF16 needs 8 elements but data_offsets span 32 bytes");
+        dtypes.put("param.0", "I64");
         assertRejected(file(header()), "unsupported dtype");
     }
 

@@ -1,5 +1,7 @@
 package dev.adamant.tensor;
 
+import dev.adamant.precision.Bf16;
+import dev.adamant.precision.Fp16;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -176,12 +178,21 @@ class TensorTest {
     @EnumSource(DType.class)
     void elementAccessChecksTypeAndIndex(DType dtype) {
         try (Tensor t = Tensor.allocate(dtype, 5)) {
-            if (dtype == DType.FLOAT32) {
+            if (dtype.isFloatLike()) {
                 t.setFloat(4, -0f);
                 assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(t.getFloat(4)));
                 assertThrows(IllegalArgumentException.class, () -> t.getDouble(0));
                 assertThrows(IndexOutOfBoundsException.class, () -> t.getFloat(5));
                 assertThrows(IndexOutOfBoundsException.class, () -> t.getFloat(-1));
+            } else if (dtype == DType.UINT8) {
+                var e = assertThrows(IllegalArgumentException.class, () -> t.getFloat(0));
+                assertEquals("tensor holds uint8, not float32, bfloat16 or float16", e.getMessage());
+                assertThrows(IllegalArgumentException.class, () -> t.getDouble(0));
+                assertThrows(IllegalArgumentException.class, () -> t.toFloatArray());
+                t.fill(255);
+                assertEquals((byte) 255, t.segment().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 4));
+                assertThrows(IllegalArgumentException.class, () -> t.fill(0.5));
+                assertThrows(IllegalArgumentException.class, () -> t.fill(256));
             } else {
                 t.setDouble(4, -0d);
                 assertEquals(Double.doubleToRawLongBits(-0d), Double.doubleToRawLongBits(t.getDouble(4)));
@@ -189,6 +200,46 @@ class TensorTest {
                 assertThrows(IndexOutOfBoundsException.class, () -> t.getDouble(5));
             }
         }
+    }
+
+    /**
+     * bfloat16 and float16 elements read as their exact float32 values and are written rounded to
+     * nearest even (the conversions of {@link Bf16} and {@link Fp16}), one by one, by array, by fill.
+     */
+    @Test
+    void sixteenBitElementsConvertToAndFromFloat() {
+        float[] values = {1f, 1f + 0x1.0p-8f, 1f + 0x1.8p-8f, 65504f, 65520f, 1e-8f, -3.1415927f, Float.NaN,
+                Float.NEGATIVE_INFINITY, 3e38f, Float.MIN_VALUE};
+        for (DType dtype : new DType[] {DType.BFLOAT16, DType.FLOAT16}) {
+            try (Tensor t = Tensor.ofFloats(dtype, values); Tensor one = Tensor.allocate(dtype, values.length)) {
+                assertEquals(2L * values.length, t.segment().byteSize());
+                float[] back = t.toFloatArray();
+                for (int i = 0; i < values.length; i++) {
+                    short bits = dtype == DType.BFLOAT16 ? Bf16.fromFloat(values[i]) : Fp16.fromFloat(values[i]);
+                    float expected = dtype == DType.BFLOAT16 ? Bf16.toFloat(bits) : Fp16.toFloat(bits);
+                    assertEquals(bits, t.segment().getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, i), dtype + " bits of " + values[i]);
+                    assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(back[i]), dtype + " value of " + values[i]);
+                    assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(t.getFloat(i)));
+                    one.setFloat(i, values[i]);
+                }
+                assertEquals(-1, one.segment().mismatch(t.segment()), "setFloat rounds as copyFrom");
+                try (Tensor tie = Tensor.ofFloats(dtype, 1f + 0x1.0p-12f)) {
+                    assertEquals(1f, tie.getFloat(0), "below half an ulp rounds down");
+                }
+                one.fill(0.1);
+                assertEquals(dtype == DType.BFLOAT16 ? Bf16.toFloat(Bf16.fromFloat(0.1f)) : Fp16.toFloat(Fp16.fromFloat(0.1f)),
+                        one.getFloat(3));
+                var e = assertThrows(IllegalArgumentException.class, () -> t.copyFrom(new float[3]));
+                assertTrue(e.getMessage().contains("size mismatch"), e.getMessage());
+                assertThrows(IllegalArgumentException.class, () -> t.getDouble(0));
+            }
+            // a view of caller memory: a short[] backs 16-bit elements, a float[] does not
+            short[] raw = {0x3F80, 0x4000};
+            Tensor view = Tensor.wrap(MemorySegment.ofArray(raw), dtype);
+            assertEquals(dtype == DType.BFLOAT16 ? 1f : Fp16.toFloat((short) 0x3F80), view.getFloat(0));
+            assertThrows(IllegalArgumentException.class, () -> Tensor.wrap(MemorySegment.ofArray(new float[2]), dtype));
+        }
+        assertThrows(IllegalArgumentException.class, () -> Tensor.ofFloats(DType.FLOAT64, 1f));
     }
 
     @Test
