@@ -26,7 +26,8 @@ import java.util.Set;
  * are cut into chunks of {@value StepPlan#CHUNK} elements ({@link StepPlan}) that run on the
  * optimizer's threads. An optimizer with a per-tensor reduction (LAMB's norms) gets per-parameter
  * runs and two passes: the reduction over every chunk, the partial sums combined per run in piece
- * order, then the update.
+ * order, then the update. A parameter updated in mixed precision ({@link #mixedLayout}) is a run of its
+ * own, with state tensors of its own ({@link #parameterSlots}), also in a flat group.
  *
  * @param <K> the kernel coefficients of one step of one run
  */

@@ -161,7 +161,7 @@ public final class KernelAgreement<K, C> {
             List<DynamicNode> modes = new ArrayList<>();
             for (Numerics numerics : Numerics.values()) {
                 List<DynamicNode> perDtype = new ArrayList<>();
-                for (DType dtype : DType.values()) {
+                for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) { // the fp32/fp64 kernels
                     String label = kind.name() + " " + name + ", " + bits + "-bit " + numerics.name().toLowerCase()
                             + ", " + dtype.torchName();
                     perDtype.add(DynamicTest.dynamicTest(dtype.torchName(),

@@ -41,7 +41,7 @@ class AdamUpdateAgreementTest {
     static Stream<Arguments> backendsAndTypes() {
         return Stream.of(Numerics.values())
                 .flatMap(n -> Backends.all(n).stream())
-                .flatMap(b -> Stream.of(DType.values()).flatMap(d -> CONFIGS.stream().map(c -> Arguments.of(b, d, c))));
+                .flatMap(b -> Stream.of(DType.FLOAT32, DType.FLOAT64).flatMap(d -> CONFIGS.stream().map(c -> Arguments.of(b, d, c))));
     }
 
     /** Param, exp_avg, exp_avg_sq and max_exp_avg_sq after each path, flattened to bytes. */

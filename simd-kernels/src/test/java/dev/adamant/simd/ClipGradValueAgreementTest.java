@@ -93,7 +93,7 @@ class ClipGradValueAgreementTest {
         int checked = 0, normClipped = 0;
         for (Backend backend : backends()) {
             for (Named optimizer : OPTIMIZERS) {
-                for (DType dtype : DType.values()) {
+                for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) { // the fp32/fp64 kernels
                     for (int n : SIZES) {
                         for (Order order : Order.values()) {
                             // clip 0 once per combination; specials only where unscale's overflow check would skip
@@ -116,7 +116,7 @@ class ClipGradValueAgreementTest {
     void infinityClipsNothing() {
         for (Backend backend : backends()) {
             for (Named optimizer : OPTIMIZERS) {
-                for (DType dtype : DType.values()) {
+                for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) { // the fp32/fp64 kernels
                     check(backend, optimizer, dtype, 131, Order.VALUE, Double.POSITIVE_INFINITY, true);
                     check(backend, optimizer, dtype, 131, Order.UNSCALE_THEN_VALUE, Double.POSITIVE_INFINITY, false);
                 }

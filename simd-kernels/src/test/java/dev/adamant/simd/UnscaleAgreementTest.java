@@ -53,7 +53,7 @@ class UnscaleAgreementTest {
     void fusedUnscaleEqualsDividingTheGradientsInPlace() {
         int checked = 0;
         for (Backend backend : backends()) {
-            for (DType dtype : DType.values()) {
+            for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) { // the fp32/fp64 kernels
                 for (int n : SIZES) {
                     for (double scale : new double[]{65536, 1024, 0.25, 3, 1e5}) {
                         for (int o = 0; o < OPTIMIZERS.size(); o++) {
@@ -114,7 +114,7 @@ class UnscaleAgreementTest {
     void detectionFindsEveryPositionOnEveryBackend() {
         int n = 131;
         for (Backend backend : backends()) {
-            for (DType dtype : DType.values()) {
+            for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) { // the fp32/fp64 kernels
                 for (int at : new int[]{0, 5, 63, 64, 127, 130}) {
                     for (double bad : new double[]{Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0}) {
                         SplittableRandom r = new SplittableRandom(at);
