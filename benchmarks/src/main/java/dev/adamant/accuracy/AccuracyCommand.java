@@ -5,7 +5,6 @@ import dev.adamant.kernel.Backends;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -184,8 +183,8 @@ public final class AccuracyCommand {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof UncheckedIOException u) {
-                throw u;
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
             }
             throw new IllegalStateException("a training run failed: " + e.getCause(), e.getCause());
         } finally {

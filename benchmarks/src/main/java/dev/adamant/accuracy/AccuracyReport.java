@@ -72,7 +72,7 @@ final class AccuracyReport {
                 + " bf16+master params) over %d seeds: %.4f", comparison.seeds().size(), largestClaimedDifference());
         if (claimChecked()) {
             boolean holds = largestClaimedDifference() <= AccuracyCommand.CLAIMED_MARGIN;
-            lines.add(measured + String.format(Locale.ROOT, " -> the claimed margin %.3g %s", AccuracyCommand.CLAIMED_MARGIN,
+            lines.add(measured + String.format(Locale.ROOT, " -> the claimed margin %s %s", margin(),
                     holds ? "holds" : "DOES NOT HOLD"));
         } else {
             lines.add(measured + " (the claimed margin is for " + AccuracyCommand.FULL_STEPS + "-step runs; not checked)");
@@ -167,8 +167,8 @@ final class AccuracyReport {
         md.append("## Margin\n\n");
         md.append(String.format(Locale.ROOT, "**Claim** (drawn from %d-step runs with 3 seeds, the ones committed here):"
                         + " with fp32 parameters, or bf16 parameters with an fp32 master copy, bf16 and 8-bit optimizer"
-                        + " state end within **%.3g nats** of the fp32 reference's final training loss on every seed.\n\n",
-                AccuracyCommand.FULL_STEPS, AccuracyCommand.CLAIMED_MARGIN));
+                        + " state end within **%s nats** of the fp32 reference's final training loss on every seed.\n\n",
+                AccuracyCommand.FULL_STEPS, margin()));
         for (String line : verdictLines()) {
             md.append("- ").append(line).append(".\n");
         }
@@ -238,6 +238,10 @@ final class AccuracyReport {
             md.append(" ").append(relative(row.checkpoints().getLast().errorOverTravel())).append(" |\n");
         }
         md.append("\n");
+    }
+
+    private static String margin() {
+        return java.math.BigDecimal.valueOf(AccuracyCommand.CLAIMED_MARGIN).toPlainString();
     }
 
     private static String relative(double x) {

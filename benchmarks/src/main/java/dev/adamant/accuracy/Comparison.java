@@ -1,6 +1,7 @@
 package dev.adamant.accuracy;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,7 +88,7 @@ final class Comparison {
         List<TrainingRun.Result> runs = runs(v), reference = runs(PrecisionVariant.FP32);
         for (int s = 0; s < runs.size(); s++) {
             TrainingRun.Result a = runs.get(s), b = reference.get(s);
-            if (!java.util.Arrays.equals(a.batchLoss(), b.batchLoss()) || !a.train().equals(b.train())
+            if (!Arrays.equals(a.batchLoss(), b.batchLoss()) || !a.train().equals(b.train())
                     || !a.heldOut().equals(b.heldOut())) {
                 return false;
             }

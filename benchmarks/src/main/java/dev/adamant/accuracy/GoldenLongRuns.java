@@ -80,10 +80,12 @@ final class GoldenLongRuns {
         double[] initial = c.tensors().getFirst().initial();
         int n = initial.length;
         MixedLayout layout = variant.layout().orElse(null);
+        AdamUpdate plain = AdamUpdate.withDefaultBackend();
+        MixedAdamUpdate mixed = MixedAdamUpdate.withDefaultBackend();
         List<Checkpoint> checkpoints = new ArrayList<>();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment param = floats(arena, n), grad = floats(arena, n), expAvg, expAvgSq;
-            MemorySegment max = floats(arena, n);
+            MemorySegment max = floats(arena, n); // amsgrad's max_exp_avg_sq, for the plain kernel
             MemorySegment expAvgScale = null, expAvgSqScale = null;
             if (layout == null) {
                 expAvg = floats(arena, n);
@@ -108,10 +110,10 @@ final class GoldenLongRuns {
                 }
                 try {
                     if (layout == null) {
-                        AdamUpdate.withDefaultBackend().apply(config, s.step(), DType.FLOAT32, param, grad, expAvg,
+                        plain.apply(config, s.step(), DType.FLOAT32, param, grad, expAvg,
                                 expAvgSq, max, 0, n);
                     } else {
-                        MixedAdamUpdate.withDefaultBackend().apply(config, s.step(), layout, 0, buffers, 0, n);
+                        mixed.apply(config, s.step(), layout, 0, buffers, 0, n);
                     }
                 } catch (IllegalArgumentException e) {
                     return new Row(c.name(), description, variant, List.of(), Optional.of(e.getMessage()));

@@ -55,11 +55,15 @@ final class LossCurves {
                 .yAxisTitle(difference ? "Δ train loss (nats)" : "train loss (minibatch, mean of last "
                         + Comparison.SMOOTHING_WINDOW + " steps)")
                 .build();
+        double[] reference = comparison.smoothedLoss(PrecisionVariant.FP32);
+        chart.getStyler().setXAxisMin(0.0)
+                .setXAxisMax((double) reference.length)
+                .setXAxisDecimalPattern("#")
+                .setXAxisTickMarkSpacingHint(120);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE)
                 .setPlotBackgroundColor(Color.WHITE)
                 .setChartBackgroundColor(Color.WHITE)
                 .setMarkerSize(0);
-        double[] reference = comparison.smoothedLoss(PrecisionVariant.FP32);
         int colour = 0;
         for (PrecisionVariant v : comparison.variants()) {
             if (v.label().equals("fp32/fp32/fp32")) {

@@ -143,13 +143,14 @@ final class TrainingRun {
      * layout asks ({@link StateFormat#forTensor}), as an optimizer would.
      */
     private static final class TensorSlots {
+        private static final AdamUpdate PLAIN = AdamUpdate.withDefaultBackend();
+        private static final MixedAdamUpdate MIXED = MixedAdamUpdate.withDefaultBackend();
+
         private final int size;
         private final MixedLayout layout; // null for the plain kernel
         private final long roundingSeed;
         private final MemorySegment param, master, grad, expAvg, expAvgSq;
         private final MixedAdamBuffers buffers;
-        private static final AdamUpdate PLAIN = AdamUpdate.withDefaultBackend();
-        private static final MixedAdamUpdate MIXED = MixedAdamUpdate.withDefaultBackend();
 
         TensorSlots(Arena arena, PrecisionVariant variant, float[] initial, long roundingSeed) {
             size = initial.length;

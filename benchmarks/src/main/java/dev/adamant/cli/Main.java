@@ -81,15 +81,15 @@ public final class Main {
               accuracy [--steps N] [--seeds N] [--golden DIR|none] [--out DIR] [--threads N]
                   Accuracy evidence for mixed precision and compact optimizer state: trains a
                   generated classification problem (an MLP of 26,122 parameters on 32768
-                  samples, AdamW, warmup and cosine) with the fp32 AdamW kernel and with the
+                  samples, AdamW, warmup and cosine) with the fp32 AdamUpdate kernel and the
                   mixed layouts fp32/fp32/{fp32,bf16,8bit}, bf16+master/bf16/{bf16,8bit} and
                   bf16/bf16/bf16 with and without stochastic rounding, once per seed; replays
                   the golden long runs (long_runs.json) through each state format; writes
                   report.md (final loss and accuracy against fp32, the claimed margin and
                   whether it holds, the golden runs' parameter error) and loss-curves.png to
                   --out (default docs/results/accuracy). Defaults: 3000 steps, 3 seeds,
-                  --golden ../shared/golden, one thread per processor; about 5 minutes on 2
-                  cores. Exit code 0, or 1 if the fp32 layout differs from the fp32 kernel or
+                  --golden ../shared/golden, one thread per processor; about 3 minutes on 2
+                  idle cores. Exit code 0, or 1 if the fp32 layout differs from the fp32 kernel or
                   (at 3000 steps) the claimed margin does not hold; 2 on bad options.
               info
                   Default backend, available lane widths, JDK, and why SIMD is off if it is.
