@@ -17,7 +17,12 @@ record Problem(Dataset.Split data, int[] widths) {
      * threshold, so they get the compact state and the rest stays float32.
      */
     static Problem standard() {
-        return new Problem(Dataset.teacher(20261123L, 64, 32, 10, 0.1, 32768, 4096), new int[] {64, 128, 128, 10});
+        return withSamples(32768, 4096);
+    }
+
+    /** The standard problem with fewer samples (the same teacher and model), for short runs in tests. */
+    static Problem withSamples(int train, int heldOut) {
+        return new Problem(Dataset.teacher(20261123L, 64, 32, 10, 0.1, train, heldOut), new int[] {64, 128, 128, 10});
     }
 
     Mlp model(int batch) {

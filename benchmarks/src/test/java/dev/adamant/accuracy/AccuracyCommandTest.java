@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /** {@code adamant accuracy} end to end on a short run, and its bad options. */
 class AccuracyCommandTest {
@@ -33,8 +34,10 @@ class AccuracyCommandTest {
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** Once, in the suite with SIMD: the scalar-fallback suite trains the same problem in {@link ShortTrainingTest}. */
     @Test
     void aShortRunWritesTheReportAndTheChart(@TempDir Path dir) throws IOException {
+        assumeFalse(Boolean.getBoolean("adamant.expect.scalarFallback"), "run in the SIMD suite");
         Path out = dir.resolve("accuracy");
         Run r = run("--steps", "100", "--seeds", "1", "--threads", "2", "--golden", GoldenFiles.directory().toString(),
                 "--out", out.toString());
