@@ -1,5 +1,6 @@
 package dev.adamant.cli;
 
+import dev.adamant.accuracy.AccuracyCommand;
 import dev.adamant.bench.run.BenchCommand;
 import dev.adamant.bench.run.SweepPlan;
 import dev.adamant.conformance.CaseResult;
@@ -26,7 +27,7 @@ import java.util.stream.Stream;
 
 /**
  * The {@code adamant} command line: {@code bench}, {@code report}, {@code conformance}, {@code soak},
- * {@code info} and {@code help}.
+ * {@code accuracy}, {@code info} and {@code help}.
  *
  * <p>All logic is in {@link #run}, which returns the exit code and writes to the given streams,
  * so tests drive it in-process; only {@link #main} calls {@link System#exit}.
@@ -77,6 +78,19 @@ public final class Main {
                   elements for 1000 steps. About 6 minutes on 2 cores. A phase with 0 steps or
                   the optimizer list none is skipped. Prints progress and a verdict; exit code 0
                   if every run passed, 1 if one failed, 2 on bad options or without SIMD.
+              accuracy [--steps N] [--seeds N] [--golden DIR|none] [--out DIR] [--threads N]
+                  Accuracy evidence for mixed precision and compact optimizer state: trains a
+                  generated classification problem (an MLP of 26,122 parameters on 32768
+                  samples, AdamW, warmup and cosine) with the fp32 AdamUpdate kernel and the
+                  mixed layouts fp32/fp32/{fp32,bf16,8bit}, bf16+master/bf16/{bf16,8bit} and
+                  bf16/bf16/bf16 with and without stochastic rounding, once per seed; replays
+                  the golden long runs (long_runs.json) through each state format; writes
+                  report.md (final loss and accuracy against fp32, the claimed margin and
+                  whether it holds, the golden runs' parameter error) and loss-curves.png to
+                  --out (default docs/results/accuracy). Defaults: 3000 steps, 3 seeds,
+                  --golden ../shared/golden, one thread per processor; about 3 minutes on 2
+                  idle cores. Exit code 0, or 1 if the fp32 layout differs from the fp32 kernel or
+                  (at 3000 steps) the claimed margin does not hold; 2 on bad options.
               info
                   Default backend, available lane widths, JDK, and why SIMD is off if it is.
               help
@@ -117,6 +131,7 @@ public final class Main {
                 case "bench" -> BenchCommand.run(checked(() -> SweepPlan.parse(rest, BenchCommand.availableWidths())), out, err);
                 case "report" -> ReportCommand.run(checked(() -> ReportCommand.parse(rest)), out);
                 case "soak" -> SoakCommand.run(checked(() -> SoakCommand.parse(rest)), out);
+                case "accuracy" -> AccuracyCommand.run(checked(() -> AccuracyCommand.parse(rest)), out);
                 default -> throw new UsageException("unknown command '" + args[0] + "'");
             };
         } catch (UsageException e) {
