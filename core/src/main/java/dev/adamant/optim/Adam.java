@@ -4,6 +4,7 @@ import dev.adamant.kernel.AdamCoefficients;
 import dev.adamant.kernel.AdamKernel;
 import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
+import dev.adamant.kernel.StepStatsSink;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -80,6 +81,17 @@ public class Adam extends SlotOptimizer<AdamConfig, AdamState, AdamCoefficients>
                     run.slot(AdamState.EXP_AVG_SQ), max, from, to);
             case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(AdamState.EXP_AVG),
                     run.slot(AdamState.EXP_AVG_SQ), max, from, to);
+        }
+    }
+
+    @Override
+    protected void runKernel(AdamCoefficients c, KernelRun run, long from, long to, StepStatsSink stats) {
+        MemorySegment max = c.amsgrad() ? run.slot(AdamState.MAX_EXP_AVG_SQ) : null;
+        switch (run.dtype()) {
+            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(AdamState.EXP_AVG),
+                    run.slot(AdamState.EXP_AVG_SQ), max, from, to, stats);
+            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(AdamState.EXP_AVG),
+                    run.slot(AdamState.EXP_AVG_SQ), max, from, to, stats);
         }
     }
 
