@@ -8,7 +8,6 @@ import jdk.incubator.vector.FloatVector;
 
 import java.lang.foreign.MemorySegment;
 
-import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.MAX;
 import static jdk.incubator.vector.VectorOperators.MIN;
 
@@ -38,23 +37,45 @@ final class FusedStats {
                               long start, long end, FloatVector gradSquares, FloatVector unclampedSum,
                               FloatVector updateSquares, FloatVector paramSquares, boolean first, FloatVector firstAbs,
                               boolean second, FloatVector secondSum, FloatVector secondMin, FloatVector secondMax) {
-        float blockGradSquares = gradSquares.reduceLanes(ADD);
-        if (Float.isFinite(blockGradSquares) && Float.isFinite(unclampedSum.reduceLanes(ADD))) {
+        double blockGradSquares = sum(gradSquares);
+        if (Double.isFinite(blockGradSquares) && Double.isFinite(sum(unclampedSum))) {
             into.gradSquares += blockGradSquares;
         } else {
             ScalarStepStatsKernel.gradFiguresFloats(grad, gradScale, gradClamp, start, end, into);
         }
-        into.updateSquares += updateSquares.reduceLanes(ADD);
-        into.paramSquares += paramSquares.reduceLanes(ADD);
+        into.updateSquares += sum(updateSquares);
+        into.paramSquares += sum(paramSquares);
         if (first) {
-            into.firstMomentAbs += firstAbs.reduceLanes(ADD);
+            into.firstMomentAbs += sum(firstAbs);
         }
         if (second) {
-            into.secondMoment += secondSum.reduceLanes(ADD);
+            into.secondMoment += sum(secondSum);
             into.secondMomentMin = Math.min(into.secondMomentMin, secondMin.reduceLanes(MIN));
             into.secondMomentMax = Math.max(into.secondMomentMax, secondMax.reduceLanes(MAX));
         }
         into.elements += end - start;
+    }
+
+    /**
+     * The lanes' sum in double, lane 0 first. Not {@code reduceLanes(ADD)}: its order is unspecified
+     * and differs between the interpreter and C2, so the figures would depend on when the JIT
+     * compiled the loop (and so on the thread count, which changes that).
+     */
+    static double sum(FloatVector v) {
+        double sum = 0;
+        for (int i = 0; i < v.length(); i++) {
+            sum += v.lane(i);
+        }
+        return sum;
+    }
+
+    /** {@link #sum(FloatVector)} for doubles. */
+    static double sum(DoubleVector v) {
+        double sum = 0;
+        for (int i = 0; i < v.length(); i++) {
+            sum += v.lane(i);
+        }
+        return sum;
     }
 
     /** {@link #addFloatBlock} for float64 blocks. */
@@ -62,19 +83,19 @@ final class FusedStats {
                                long start, long end, DoubleVector gradSquares, DoubleVector unclampedSum,
                                DoubleVector updateSquares, DoubleVector paramSquares, boolean first, DoubleVector firstAbs,
                                boolean second, DoubleVector secondSum, DoubleVector secondMin, DoubleVector secondMax) {
-        double blockGradSquares = gradSquares.reduceLanes(ADD);
-        if (Double.isFinite(blockGradSquares) && Double.isFinite(unclampedSum.reduceLanes(ADD))) {
+        double blockGradSquares = sum(gradSquares);
+        if (Double.isFinite(blockGradSquares) && Double.isFinite(sum(unclampedSum))) {
             into.gradSquares += blockGradSquares;
         } else {
             ScalarStepStatsKernel.gradFiguresDoubles(grad, gradScale, gradClamp, start, end, into);
         }
-        into.updateSquares += updateSquares.reduceLanes(ADD);
-        into.paramSquares += paramSquares.reduceLanes(ADD);
+        into.updateSquares += sum(updateSquares);
+        into.paramSquares += sum(paramSquares);
         if (first) {
-            into.firstMomentAbs += firstAbs.reduceLanes(ADD);
+            into.firstMomentAbs += sum(firstAbs);
         }
         if (second) {
-            into.secondMoment += secondSum.reduceLanes(ADD);
+            into.secondMoment += sum(secondSum);
             into.secondMomentMin = Math.min(into.secondMomentMin, secondMin.reduceLanes(MIN));
             into.secondMomentMax = Math.max(into.secondMomentMax, secondMax.reduceLanes(MAX));
         }

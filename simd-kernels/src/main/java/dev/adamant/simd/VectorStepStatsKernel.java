@@ -16,8 +16,9 @@ import java.nio.ByteOrder;
 /**
  * The monitoring reductions with the Vector API: lane-wise sums in the element type over blocks of
  * {@link #BLOCK} elements, each block's lanes then added into the double accumulators, which keeps
- * float32 rounding to a few hundred terms per lane while the hot loop stays in float. A template,
- * copied per lane width.
+ * float32 rounding to a few hundred terms per lane while the hot loop stays in float. Lanes are added
+ * in a fixed order ({@link FusedStats#sum}), so the figures do not depend on the JIT's state. A
+ * template, copied per lane width.
  */
 final class VectorStepStatsKernel implements StepStatsKernel {
     private static final Specialization SPEC = Specialization.of(MethodHandles.lookup());
@@ -83,16 +84,16 @@ final class VectorStepStatsKernel implements StepStatsKernel {
                 secondMax = secondMax.blend(q, q.compare(VectorOperators.GT, secondMax));
             }
         }
-        into.gradSquares += gradSquares.reduceLanes(VectorOperators.ADD);
-        into.updateSquares += updateSquares.reduceLanes(VectorOperators.ADD);
-        into.paramSquares += paramSquares.reduceLanes(VectorOperators.ADD);
+        into.gradSquares += FusedStats.sum(gradSquares);
+        into.updateSquares += FusedStats.sum(updateSquares);
+        into.paramSquares += FusedStats.sum(paramSquares);
         into.nonFiniteGrads += nonFinite;
         into.elements += end - start;
         if (first) {
-            into.firstMomentAbs += firstAbs.reduceLanes(VectorOperators.ADD);
+            into.firstMomentAbs += FusedStats.sum(firstAbs);
         }
         if (second) {
-            into.secondMoment += secondSum.reduceLanes(VectorOperators.ADD);
+            into.secondMoment += FusedStats.sum(secondSum);
             into.secondMomentMin = Math.min(into.secondMomentMin, secondMin.reduceLanes(VectorOperators.MIN));
             into.secondMomentMax = Math.max(into.secondMomentMax, secondMax.reduceLanes(VectorOperators.MAX));
         }
@@ -150,16 +151,16 @@ final class VectorStepStatsKernel implements StepStatsKernel {
                 secondMax = secondMax.blend(q, q.compare(VectorOperators.GT, secondMax));
             }
         }
-        into.gradSquares += gradSquares.reduceLanes(VectorOperators.ADD);
-        into.updateSquares += updateSquares.reduceLanes(VectorOperators.ADD);
-        into.paramSquares += paramSquares.reduceLanes(VectorOperators.ADD);
+        into.gradSquares += FusedStats.sum(gradSquares);
+        into.updateSquares += FusedStats.sum(updateSquares);
+        into.paramSquares += FusedStats.sum(paramSquares);
         into.nonFiniteGrads += nonFinite;
         into.elements += upper - from;
         if (first) {
-            into.firstMomentAbs += firstAbs.reduceLanes(VectorOperators.ADD);
+            into.firstMomentAbs += FusedStats.sum(firstAbs);
         }
         if (second && upper > from) {
-            into.secondMoment += secondSum.reduceLanes(VectorOperators.ADD);
+            into.secondMoment += FusedStats.sum(secondSum);
             into.secondMomentMin = Math.min(into.secondMomentMin, secondMin.reduceLanes(VectorOperators.MIN));
             into.secondMomentMax = Math.max(into.secondMomentMax, secondMax.reduceLanes(VectorOperators.MAX));
         }
