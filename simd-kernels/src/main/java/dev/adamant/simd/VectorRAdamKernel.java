@@ -8,6 +8,7 @@ import dev.adamant.kernel.StatsAccumulator;
 import dev.adamant.kernel.StepStatsSink;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -202,6 +203,7 @@ final class VectorRAdamKernel implements RAdamKernel {
         final FloatVector clipValue = FloatVector.broadcast(F, (float) c.clipValue());
         final FloatVector negClipValue = clipValue.neg();
         final FloatVector positiveInfinity = FloatVector.broadcast(F, Float.POSITIVE_INFINITY);
+        final float[] lanes = new float[FusedStats.SUMS * F.length()]; // a block's lane sums
         for (long block = from; block < upper; block += FusedStats.BLOCK) {
             final long end = Math.min(block + FusedStats.BLOCK, upper);
             FloatVector gradSquares = FloatVector.zero(F), unclampedSum = FloatVector.zero(F),
@@ -247,8 +249,14 @@ final class VectorRAdamKernel implements RAdamKernel {
                 secondMin = secondMin.blend(v, v.compare(LT, secondMin));
                 secondMax = secondMax.blend(v, v.compare(GT, secondMax));
             }
-            FusedStats.addFloatBlock(into, grad, c.gradScale(), c.clipValue(), block, end, gradSquares, unclampedSum,
-                    updateSquares, paramSquares, true, firstAbs, true, secondSum, secondMin, secondMax);
+            gradSquares.intoArray(lanes, 0);
+            unclampedSum.intoArray(lanes, F.length());
+            updateSquares.intoArray(lanes, 2 * F.length());
+            paramSquares.intoArray(lanes, 3 * F.length());
+            firstAbs.intoArray(lanes, 4 * F.length());
+            secondSum.intoArray(lanes, 5 * F.length());
+            FusedStats.addFloatBlock(into, grad, c.gradScale(), c.clipValue(), block, end, lanes, true, true,
+                    secondMin.reduceLanes(VectorOperators.MIN), secondMax.reduceLanes(VectorOperators.MAX));
         }
     }
 
@@ -279,6 +287,7 @@ final class VectorRAdamKernel implements RAdamKernel {
         final DoubleVector clipValue = DoubleVector.broadcast(D, c.clipValue());
         final DoubleVector negClipValue = clipValue.neg();
         final DoubleVector positiveInfinity = DoubleVector.broadcast(D, Double.POSITIVE_INFINITY);
+        final double[] lanes = new double[FusedStats.SUMS * D.length()]; // a block's lane sums
         for (long block = from; block < upper; block += FusedStats.BLOCK) {
             final long end = Math.min(block + FusedStats.BLOCK, upper);
             DoubleVector gradSquares = DoubleVector.zero(D), unclampedSum = DoubleVector.zero(D),
@@ -322,8 +331,14 @@ final class VectorRAdamKernel implements RAdamKernel {
                 secondMin = secondMin.blend(v, v.compare(LT, secondMin));
                 secondMax = secondMax.blend(v, v.compare(GT, secondMax));
             }
-            FusedStats.addDoubleBlock(into, grad, c.gradScale(), c.clipValue(), block, end, gradSquares, unclampedSum,
-                    updateSquares, paramSquares, true, firstAbs, true, secondSum, secondMin, secondMax);
+            gradSquares.intoArray(lanes, 0);
+            unclampedSum.intoArray(lanes, D.length());
+            updateSquares.intoArray(lanes, 2 * D.length());
+            paramSquares.intoArray(lanes, 3 * D.length());
+            firstAbs.intoArray(lanes, 4 * D.length());
+            secondSum.intoArray(lanes, 5 * D.length());
+            FusedStats.addDoubleBlock(into, grad, c.gradScale(), c.clipValue(), block, end, lanes, true, true,
+                    secondMin.reduceLanes(VectorOperators.MIN), secondMax.reduceLanes(VectorOperators.MAX));
         }
     }
 }

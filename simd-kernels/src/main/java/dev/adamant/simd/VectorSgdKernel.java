@@ -8,6 +8,7 @@ import dev.adamant.kernel.StatsAccumulator;
 import dev.adamant.kernel.StepStatsSink;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -164,6 +165,7 @@ final class VectorSgdKernel implements SgdKernel {
         final FloatVector clipValue = FloatVector.broadcast(F, (float) c.clipValue());
         final FloatVector negClipValue = clipValue.neg();
         final FloatVector positiveInfinity = FloatVector.broadcast(F, Float.POSITIVE_INFINITY);
+        final float[] lanes = new float[FusedStats.SUMS * F.length()]; // a block's lane sums
         for (long block = from; block < upper; block += FusedStats.BLOCK) {
             final long end = Math.min(block + FusedStats.BLOCK, upper);
             FloatVector gradSquares = FloatVector.zero(F), unclampedSum = FloatVector.zero(F),
@@ -197,8 +199,14 @@ final class VectorSgdKernel implements SgdKernel {
                 updateSquares = step.fma(step, updateSquares);
                 paramSquares = p.fma(p, paramSquares);
             }
-            FusedStats.addFloatBlock(into, grad, c.gradScale(), c.clipValue(), block, end, gradSquares, unclampedSum,
-                    updateSquares, paramSquares, useMomentum, firstAbs, false, secondSum, secondMin, secondMax);
+            gradSquares.intoArray(lanes, 0);
+            unclampedSum.intoArray(lanes, F.length());
+            updateSquares.intoArray(lanes, 2 * F.length());
+            paramSquares.intoArray(lanes, 3 * F.length());
+            firstAbs.intoArray(lanes, 4 * F.length());
+            secondSum.intoArray(lanes, 5 * F.length());
+            FusedStats.addFloatBlock(into, grad, c.gradScale(), c.clipValue(), block, end, lanes, useMomentum, false,
+                    secondMin.reduceLanes(VectorOperators.MIN), secondMax.reduceLanes(VectorOperators.MAX));
         }
     }
 
@@ -222,6 +230,7 @@ final class VectorSgdKernel implements SgdKernel {
         final DoubleVector clipValue = DoubleVector.broadcast(D, c.clipValue());
         final DoubleVector negClipValue = clipValue.neg();
         final DoubleVector positiveInfinity = DoubleVector.broadcast(D, Double.POSITIVE_INFINITY);
+        final double[] lanes = new double[FusedStats.SUMS * D.length()]; // a block's lane sums
         for (long block = from; block < upper; block += FusedStats.BLOCK) {
             final long end = Math.min(block + FusedStats.BLOCK, upper);
             DoubleVector gradSquares = DoubleVector.zero(D), unclampedSum = DoubleVector.zero(D),
@@ -254,8 +263,14 @@ final class VectorSgdKernel implements SgdKernel {
                 updateSquares = step.fma(step, updateSquares);
                 paramSquares = p.fma(p, paramSquares);
             }
-            FusedStats.addDoubleBlock(into, grad, c.gradScale(), c.clipValue(), block, end, gradSquares, unclampedSum,
-                    updateSquares, paramSquares, useMomentum, firstAbs, false, secondSum, secondMin, secondMax);
+            gradSquares.intoArray(lanes, 0);
+            unclampedSum.intoArray(lanes, D.length());
+            updateSquares.intoArray(lanes, 2 * D.length());
+            paramSquares.intoArray(lanes, 3 * D.length());
+            firstAbs.intoArray(lanes, 4 * D.length());
+            secondSum.intoArray(lanes, 5 * D.length());
+            FusedStats.addDoubleBlock(into, grad, c.gradScale(), c.clipValue(), block, end, lanes, useMomentum, false,
+                    secondMin.reduceLanes(VectorOperators.MIN), secondMax.reduceLanes(VectorOperators.MAX));
         }
     }
 }

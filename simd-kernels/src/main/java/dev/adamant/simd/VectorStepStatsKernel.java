@@ -17,7 +17,7 @@ import java.nio.ByteOrder;
  * The monitoring reductions with the Vector API: lane-wise sums in the element type over blocks of
  * {@link #BLOCK} elements, each block's lanes then added into the double accumulators, which keeps
  * float32 rounding to a few hundred terms per lane while the hot loop stays in float. Lanes are added
- * in a fixed order ({@link FusedStats#sum}), so the figures do not depend on the JIT's state. A
+ * in a fixed order ({@link #laneSum}), so the figures do not depend on the JIT's state. A
  * template, copied per lane width.
  */
 final class VectorStepStatsKernel implements StepStatsKernel {
@@ -84,19 +84,30 @@ final class VectorStepStatsKernel implements StepStatsKernel {
                 secondMax = secondMax.blend(q, q.compare(VectorOperators.GT, secondMax));
             }
         }
-        into.gradSquares += FusedStats.sum(gradSquares);
-        into.updateSquares += FusedStats.sum(updateSquares);
-        into.paramSquares += FusedStats.sum(paramSquares);
+        into.gradSquares += laneSum(gradSquares);
+        into.updateSquares += laneSum(updateSquares);
+        into.paramSquares += laneSum(paramSquares);
         into.nonFiniteGrads += nonFinite;
         into.elements += end - start;
         if (first) {
-            into.firstMomentAbs += FusedStats.sum(firstAbs);
+            into.firstMomentAbs += laneSum(firstAbs);
         }
         if (second) {
-            into.secondMoment += FusedStats.sum(secondSum);
+            into.secondMoment += laneSum(secondSum);
             into.secondMomentMin = Math.min(into.secondMomentMin, secondMin.reduceLanes(VectorOperators.MIN));
             into.secondMomentMax = Math.max(into.secondMomentMax, secondMax.reduceLanes(VectorOperators.MAX));
         }
+    }
+
+    /** The lanes added in index order (see {@link FusedStats}: not reduceLanes(ADD), whose order C2 changes). */
+    private static double laneSum(FloatVector v) {
+        float[] lanes = v.toArray();
+        return FusedStats.sum(lanes, 0, lanes.length);
+    }
+
+    private static double laneSum(DoubleVector v) {
+        double[] lanes = v.toArray();
+        return FusedStats.sum(lanes, 0, lanes.length);
     }
 
     @Override
@@ -151,16 +162,16 @@ final class VectorStepStatsKernel implements StepStatsKernel {
                 secondMax = secondMax.blend(q, q.compare(VectorOperators.GT, secondMax));
             }
         }
-        into.gradSquares += FusedStats.sum(gradSquares);
-        into.updateSquares += FusedStats.sum(updateSquares);
-        into.paramSquares += FusedStats.sum(paramSquares);
+        into.gradSquares += laneSum(gradSquares);
+        into.updateSquares += laneSum(updateSquares);
+        into.paramSquares += laneSum(paramSquares);
         into.nonFiniteGrads += nonFinite;
         into.elements += upper - from;
         if (first) {
-            into.firstMomentAbs += FusedStats.sum(firstAbs);
+            into.firstMomentAbs += laneSum(firstAbs);
         }
         if (second && upper > from) {
-            into.secondMoment += FusedStats.sum(secondSum);
+            into.secondMoment += laneSum(secondSum);
             into.secondMomentMin = Math.min(into.secondMomentMin, secondMin.reduceLanes(VectorOperators.MIN));
             into.secondMomentMax = Math.max(into.secondMomentMax, secondMax.reduceLanes(VectorOperators.MAX));
         }
