@@ -20,8 +20,8 @@ import java.util.List;
  * loss-scale unscaling (a read-only non-finite check, the factor applied inside the kernel), both,
  * the skip-on-non-finite policy alone, per-element value clipping (no extra pass at all: the
  * clamp runs inside the kernel, so this is the clamp's arithmetic and nothing else), per-group
- * monitoring (the chunk's old parameters copied to a scratch buffer and the statistics reduced
- * while the chunk is in cache), or clipping + unscaling + monitoring together. One step thread, so
+ * monitoring (the statistics computed inside the update kernel's loop, from the values it already
+ * holds), or clipping + unscaling + monitoring together. One step thread, so
  * the ratios are those of the work, not of the scheduling.
  */
 public class StepFeaturesBenchmark extends BenchmarkDefaults {
@@ -37,6 +37,13 @@ public class StepFeaturesBenchmark extends BenchmarkDefaults {
     @Param({"65536"})
     public int elements;
 
+    /**
+     * The step's numerics mode; the sweep runs EXACT only ({@code -p stepNumerics=FAST} for the other).
+     * Not named {@code numerics}: the sweep sets that parameter for every benchmark it runs.
+     */
+    @Param({"EXACT"})
+    public Numerics stepNumerics;
+
     private Buffers buffers;
     private AdamW adamW;
     private boolean clip, unscale, valueClip;
@@ -44,7 +51,7 @@ public class StepFeaturesBenchmark extends BenchmarkDefaults {
     @Setup
     public void setUp() {
         buffers = new Buffers(elements);
-        adamW = new AdamW(AdamConfig.adamW(), AdamWStepBenchmark.backend("preferred", Numerics.EXACT));
+        adamW = new AdamW(AdamConfig.adamW(), AdamWStepBenchmark.backend("preferred", stepNumerics));
         Parameter p = Parameter.of(buffers.param);
         p.setGrad(buffers.grad);
         adamW.addParamGroup(List.of(p));

@@ -35,4 +35,25 @@ public interface AdagradKernel {
     /** float64 buffers; element indices, not byte offsets. */
     void updateDoubles(AdagradCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment sum,
                        long from, long to);
+
+    /**
+     * {@link #updateFloats}, the same bits, also adding the range's monitoring figures
+     * ({@link StepStatsKernel}) into {@code stats}: no first moment, second moment {@code sum}; the gradient after the
+     * coefficients' gradScale and clipValue. The default runs the update between the two halves of
+     * the {@link StepStatsSink} fallback.
+     */
+    default void updateFloats(AdagradCoefficients c, MemorySegment param, MemorySegment grad,
+                              MemorySegment sum, long from, long to, StepStatsSink stats) {
+        stats.saveOldParams(param, from, to, Float.BYTES);
+        updateFloats(c, param, grad, sum, from, to);
+        stats.accumulateFloats(param, grad, from, to);
+    }
+
+    /** {@link #updateDoubles} with monitoring, as the float32 entry. */
+    default void updateDoubles(AdagradCoefficients c, MemorySegment param, MemorySegment grad,
+                               MemorySegment sum, long from, long to, StepStatsSink stats) {
+        stats.saveOldParams(param, from, to, Double.BYTES);
+        updateDoubles(c, param, grad, sum, from, to);
+        stats.accumulateDoubles(param, grad, from, to);
+    }
 }

@@ -43,4 +43,26 @@ public interface AdamKernel {
     /** float64 buffers; element indices, not byte offsets. */
     void updateDoubles(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
                        MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long to);
+
+    /**
+     * {@link #updateFloats}, the same bits, also adding the range's monitoring figures
+     * ({@link StepStatsKernel}) into {@code stats}: first moment {@code exp_avg}, second moment
+     * {@code v̂} ({@code max_exp_avg_sq} with amsgrad, else {@code exp_avg_sq}), the gradient after
+     * the coefficients' gradScale and clipValue. The default runs the update between the two halves
+     * of the {@link StepStatsSink} fallback.
+     */
+    default void updateFloats(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                              MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long to, StepStatsSink stats) {
+        stats.saveOldParams(param, from, to, Float.BYTES);
+        updateFloats(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, to);
+        stats.accumulateFloats(param, grad, from, to);
+    }
+
+    /** {@link #updateDoubles} with monitoring, as {@link #updateFloats(AdamCoefficients, MemorySegment, MemorySegment, MemorySegment, MemorySegment, MemorySegment, long, long, StepStatsSink)}. */
+    default void updateDoubles(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                               MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long to, StepStatsSink stats) {
+        stats.saveOldParams(param, from, to, Double.BYTES);
+        updateDoubles(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, to);
+        stats.accumulateDoubles(param, grad, from, to);
+    }
 }

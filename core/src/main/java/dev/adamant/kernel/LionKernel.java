@@ -27,4 +27,25 @@ public interface LionKernel {
 
     void updateDoubles(LionCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
                        long from, long to);
+
+    /**
+     * {@link #updateFloats}, the same bits, also adding the range's monitoring figures
+     * ({@link StepStatsKernel}) into {@code stats}: first moment the new {@code exp_avg}, no second moment; the gradient after the
+     * coefficients' gradScale and clipValue. The default runs the update between the two halves of
+     * the {@link StepStatsSink} fallback.
+     */
+    default void updateFloats(LionCoefficients c, MemorySegment param, MemorySegment grad,
+                              MemorySegment expAvg, long from, long to, StepStatsSink stats) {
+        stats.saveOldParams(param, from, to, Float.BYTES);
+        updateFloats(c, param, grad, expAvg, from, to);
+        stats.accumulateFloats(param, grad, from, to);
+    }
+
+    /** {@link #updateDoubles} with monitoring, as the float32 entry. */
+    default void updateDoubles(LionCoefficients c, MemorySegment param, MemorySegment grad,
+                               MemorySegment expAvg, long from, long to, StepStatsSink stats) {
+        stats.saveOldParams(param, from, to, Double.BYTES);
+        updateDoubles(c, param, grad, expAvg, from, to);
+        stats.accumulateDoubles(param, grad, from, to);
+    }
 }

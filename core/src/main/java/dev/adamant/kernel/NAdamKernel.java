@@ -41,4 +41,25 @@ public interface NAdamKernel {
     /** float64 buffers; element indices, not byte offsets. */
     void updateDoubles(NAdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
                        MemorySegment expAvgSq, long from, long to);
+
+    /**
+     * {@link #updateFloats}, the same bits, also adding the range's monitoring figures
+     * ({@link StepStatsKernel}) into {@code stats}: first moment {@code exp_avg}, second moment {@code exp_avg_sq}; the gradient after the
+     * coefficients' gradScale and clipValue. The default runs the update between the two halves of
+     * the {@link StepStatsSink} fallback.
+     */
+    default void updateFloats(NAdamCoefficients c, MemorySegment param, MemorySegment grad,
+                              MemorySegment expAvg, MemorySegment expAvgSq, long from, long to, StepStatsSink stats) {
+        stats.saveOldParams(param, from, to, Float.BYTES);
+        updateFloats(c, param, grad, expAvg, expAvgSq, from, to);
+        stats.accumulateFloats(param, grad, from, to);
+    }
+
+    /** {@link #updateDoubles} with monitoring, as the float32 entry. */
+    default void updateDoubles(NAdamCoefficients c, MemorySegment param, MemorySegment grad,
+                               MemorySegment expAvg, MemorySegment expAvgSq, long from, long to, StepStatsSink stats) {
+        stats.saveOldParams(param, from, to, Double.BYTES);
+        updateDoubles(c, param, grad, expAvg, expAvgSq, from, to);
+        stats.accumulateDoubles(param, grad, from, to);
+    }
 }

@@ -42,4 +42,25 @@ public interface RAdamKernel {
     /** float64 buffers; element indices, not byte offsets. */
     void updateDoubles(RAdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
                        MemorySegment expAvgSq, long from, long to);
+
+    /**
+     * {@link #updateFloats}, the same bits, also adding the range's monitoring figures
+     * ({@link StepStatsKernel}) into {@code stats}: first moment {@code exp_avg}, second moment {@code exp_avg_sq}; the gradient after the
+     * coefficients' gradScale and clipValue. The default runs the update between the two halves of
+     * the {@link StepStatsSink} fallback.
+     */
+    default void updateFloats(RAdamCoefficients c, MemorySegment param, MemorySegment grad,
+                              MemorySegment expAvg, MemorySegment expAvgSq, long from, long to, StepStatsSink stats) {
+        stats.saveOldParams(param, from, to, Float.BYTES);
+        updateFloats(c, param, grad, expAvg, expAvgSq, from, to);
+        stats.accumulateFloats(param, grad, from, to);
+    }
+
+    /** {@link #updateDoubles} with monitoring, as the float32 entry. */
+    default void updateDoubles(RAdamCoefficients c, MemorySegment param, MemorySegment grad,
+                               MemorySegment expAvg, MemorySegment expAvgSq, long from, long to, StepStatsSink stats) {
+        stats.saveOldParams(param, from, to, Double.BYTES);
+        updateDoubles(c, param, grad, expAvg, expAvgSq, from, to);
+        stats.accumulateDoubles(param, grad, from, to);
+    }
 }

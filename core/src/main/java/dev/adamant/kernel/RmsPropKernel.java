@@ -44,4 +44,25 @@ public interface RmsPropKernel {
     /** float64 buffers; element indices, not byte offsets. */
     void updateDoubles(RmsPropCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment squareAvg,
                        MemorySegment gradAvg, MemorySegment momentumBuffer, long from, long to);
+
+    /**
+     * {@link #updateFloats}, the same bits, also adding the range's monitoring figures
+     * ({@link StepStatsKernel}) into {@code stats}: first moment the momentum buffer (with momentum), second moment {@code square_avg} minus {@code grad_avg}² when centered; the gradient after the
+     * coefficients' gradScale and clipValue. The default runs the update between the two halves of
+     * the {@link StepStatsSink} fallback.
+     */
+    default void updateFloats(RmsPropCoefficients c, MemorySegment param, MemorySegment grad,
+                              MemorySegment squareAvg, MemorySegment gradAvg, MemorySegment momentumBuffer, long from, long to, StepStatsSink stats) {
+        stats.saveOldParams(param, from, to, Float.BYTES);
+        updateFloats(c, param, grad, squareAvg, gradAvg, momentumBuffer, from, to);
+        stats.accumulateFloats(param, grad, from, to);
+    }
+
+    /** {@link #updateDoubles} with monitoring, as the float32 entry. */
+    default void updateDoubles(RmsPropCoefficients c, MemorySegment param, MemorySegment grad,
+                               MemorySegment squareAvg, MemorySegment gradAvg, MemorySegment momentumBuffer, long from, long to, StepStatsSink stats) {
+        stats.saveOldParams(param, from, to, Double.BYTES);
+        updateDoubles(c, param, grad, squareAvg, gradAvg, momentumBuffer, from, to);
+        stats.accumulateDoubles(param, grad, from, to);
+    }
 }

@@ -36,4 +36,25 @@ public interface SgdKernel {
     /** float64 buffers; element indices, not byte offsets. */
     void updateDoubles(SgdCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment momentumBuffer,
                        long from, long to);
+
+    /**
+     * {@link #updateFloats}, the same bits, also adding the range's monitoring figures
+     * ({@link StepStatsKernel}) into {@code stats}: first moment the momentum buffer (with momentum), no second moment; the gradient after the
+     * coefficients' gradScale and clipValue. The default runs the update between the two halves of
+     * the {@link StepStatsSink} fallback.
+     */
+    default void updateFloats(SgdCoefficients c, MemorySegment param, MemorySegment grad,
+                              MemorySegment momentumBuffer, long from, long to, StepStatsSink stats) {
+        stats.saveOldParams(param, from, to, Float.BYTES);
+        updateFloats(c, param, grad, momentumBuffer, from, to);
+        stats.accumulateFloats(param, grad, from, to);
+    }
+
+    /** {@link #updateDoubles} with monitoring, as the float32 entry. */
+    default void updateDoubles(SgdCoefficients c, MemorySegment param, MemorySegment grad,
+                               MemorySegment momentumBuffer, long from, long to, StepStatsSink stats) {
+        stats.saveOldParams(param, from, to, Double.BYTES);
+        updateDoubles(c, param, grad, momentumBuffer, from, to);
+        stats.accumulateDoubles(param, grad, from, to);
+    }
 }

@@ -3,9 +3,12 @@ package dev.adamant.kernel;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The reductions behind step monitoring, run on a chunk right after the update kernel wrote it,
- * while it is still in cache: the memory traffic of a monitored step is that of the plain step plus
- * a copy of the chunk's old parameters into a cache-resident scratch buffer.
+ * The figures behind step monitoring, and the reduction that computes them after an update: the
+ * definition every monitored kernel entry follows (see {@link StepStatsSink}). Vector update kernels
+ * compute the same figures inside their update loop from the values in registers; this reduction is
+ * the two-pass fallback (scalar kernels, LAMB, vector tails), run on a chunk right after the update
+ * kernel wrote it, while it is still in cache, with the chunk's old parameters kept in a
+ * cache-resident scratch buffer.
  *
  * <p>Over elements {@code i} in {@code [from, to)}: {@code g = grad[i] * f(gradScale)} (1 leaves it
  * as it is), {@code before = oldParam[i - from]}, {@code p = param[i]}, {@code m = firstMoment[i]},
@@ -18,7 +21,8 @@ import java.lang.foreign.MemorySegment;
  * element type within short blocks and in double across blocks, and the order depends on the lane
  * width, so widths agree with the scalar reference to a relative 1e-5, not bit for bit. For a given
  * backend and chunking the result is deterministic. A float32 block's sum of squares overflows to
- * +∞ only when it exceeds {@code Float.MAX_VALUE} (gradients beyond about 1e19).
+ * +∞ only when it exceeds {@code Float.MAX_VALUE} (values beyond about 1e19); for Σ g², a fused
+ * kernel then redoes the block in double, as it does for a block with a non-finite gradient.
  */
 public interface StepStatsKernel {
 

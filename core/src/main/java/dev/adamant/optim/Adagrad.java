@@ -4,6 +4,7 @@ import dev.adamant.kernel.AdagradCoefficients;
 import dev.adamant.kernel.AdagradKernel;
 import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
+import dev.adamant.kernel.StepStatsSink;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -64,6 +65,16 @@ public class Adagrad extends SlotOptimizer<AdagradConfig, AdagradState, AdagradC
         switch (run.dtype()) {
             case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), sum, from, to);
             case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), sum, from, to);
+            default -> throw run.unsupported();
+        }
+    }
+
+    @Override
+    protected void runKernel(AdagradCoefficients c, KernelRun run, long from, long to, StepStatsSink stats) {
+        MemorySegment sum = run.slot(AdagradState.SUM);
+        switch (run.dtype()) {
+            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), sum, from, to, stats);
+            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), sum, from, to, stats);
             default -> throw run.unsupported();
         }
     }

@@ -7,6 +7,7 @@ import dev.adamant.kernel.Backends;
 import dev.adamant.kernel.MixedAdamBuffers;
 import dev.adamant.kernel.MixedAdamKernel;
 import dev.adamant.kernel.MixedLayout;
+import dev.adamant.kernel.StepStatsSink;
 import dev.adamant.precision.FloatFormat;
 import dev.adamant.precision.RoundingNoise;
 import dev.adamant.precision.StateFormat;
@@ -231,6 +232,18 @@ public class Adam extends SlotOptimizer<AdamConfig, AdamState, AdamCoefficients>
                     run.slot(AdamState.EXP_AVG_SQ), max, from, to);
             case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(AdamState.EXP_AVG),
                     run.slot(AdamState.EXP_AVG_SQ), max, from, to);
+            default -> throw run.unsupported();
+        }
+    }
+
+    @Override
+    protected void runKernel(AdamCoefficients c, KernelRun run, long from, long to, StepStatsSink stats) {
+        MemorySegment max = c.amsgrad() ? run.slot(AdamState.MAX_EXP_AVG_SQ) : null;
+        switch (run.dtype()) {
+            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(AdamState.EXP_AVG),
+                    run.slot(AdamState.EXP_AVG_SQ), max, from, to, stats);
+            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(AdamState.EXP_AVG),
+                    run.slot(AdamState.EXP_AVG_SQ), max, from, to, stats);
             default -> throw run.unsupported();
         }
     }

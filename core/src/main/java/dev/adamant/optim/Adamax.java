@@ -4,6 +4,7 @@ import dev.adamant.kernel.AdamaxCoefficients;
 import dev.adamant.kernel.AdamaxKernel;
 import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
+import dev.adamant.kernel.StepStatsSink;
 
 import java.util.List;
 import java.util.Set;
@@ -60,6 +61,17 @@ public class Adamax extends SlotOptimizer<AdamaxConfig, AdamaxState, AdamaxCoeff
                     run.slot(AdamaxState.EXP_INF), from, to);
             case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(AdamaxState.EXP_AVG),
                     run.slot(AdamaxState.EXP_INF), from, to);
+            default -> throw run.unsupported();
+        }
+    }
+
+    @Override
+    protected void runKernel(AdamaxCoefficients c, KernelRun run, long from, long to, StepStatsSink stats) {
+        switch (run.dtype()) {
+            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(AdamaxState.EXP_AVG),
+                    run.slot(AdamaxState.EXP_INF), from, to, stats);
+            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(AdamaxState.EXP_AVG),
+                    run.slot(AdamaxState.EXP_INF), from, to, stats);
             default -> throw run.unsupported();
         }
     }

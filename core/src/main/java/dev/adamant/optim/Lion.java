@@ -4,6 +4,7 @@ import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
 import dev.adamant.kernel.LionCoefficients;
 import dev.adamant.kernel.LionKernel;
+import dev.adamant.kernel.StepStatsSink;
 
 import java.util.List;
 import java.util.Set;
@@ -53,6 +54,15 @@ public final class Lion extends SlotOptimizer<LionConfig, SlotState, LionCoeffic
         switch (run.dtype()) {
             case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(EXP_AVG), from, to);
             case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(EXP_AVG), from, to);
+            default -> throw run.unsupported();
+        }
+    }
+
+    @Override
+    protected void runKernel(LionCoefficients c, KernelRun run, long from, long to, StepStatsSink stats) {
+        switch (run.dtype()) {
+            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(EXP_AVG), from, to, stats);
+            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(EXP_AVG), from, to, stats);
             default -> throw run.unsupported();
         }
     }

@@ -1,9 +1,12 @@
 package dev.adamant.optim;
 
 /**
- * How much a step reports about itself (see {@link Optimizer#lastStepStats()}). Statistics are
- * computed chunk by chunk right after the update kernel, while the chunk is in cache, so a monitored
- * step reads and writes main memory as often as a plain one.
+ * How much a step reports about itself (see {@link Optimizer#lastStepStats()}). The vector kernels
+ * of every optimizer but LAMB compute the statistics inside their update loop, from the values they
+ * already hold (the update is bound by its square roots and divisions, which leave room for the
+ * extra additions); the scalar kernels and LAMB compute them chunk by chunk right after the update,
+ * while the chunk is in cache. Either way a monitored step reads and writes main memory as often as
+ * a plain one, and updates the parameters and state to the same bits.
  */
 public enum Monitoring {
     /** No statistics; the step does no extra work. */

@@ -4,6 +4,7 @@ import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
 import dev.adamant.kernel.NAdamCoefficients;
 import dev.adamant.kernel.NAdamKernel;
+import dev.adamant.kernel.StepStatsSink;
 
 import java.util.List;
 import java.util.Set;
@@ -78,6 +79,17 @@ public class NAdam extends SlotOptimizer<NAdamConfig, NAdamState, NAdamCoefficie
                     run.slot(NAdamState.EXP_AVG_SQ), from, to);
             case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(NAdamState.EXP_AVG),
                     run.slot(NAdamState.EXP_AVG_SQ), from, to);
+            default -> throw run.unsupported();
+        }
+    }
+
+    @Override
+    protected void runKernel(NAdamCoefficients c, KernelRun run, long from, long to, StepStatsSink stats) {
+        switch (run.dtype()) {
+            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(NAdamState.EXP_AVG),
+                    run.slot(NAdamState.EXP_AVG_SQ), from, to, stats);
+            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(NAdamState.EXP_AVG),
+                    run.slot(NAdamState.EXP_AVG_SQ), from, to, stats);
             default -> throw run.unsupported();
         }
     }

@@ -4,6 +4,7 @@ import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
 import dev.adamant.kernel.RAdamCoefficients;
 import dev.adamant.kernel.RAdamKernel;
+import dev.adamant.kernel.StepStatsSink;
 
 import java.util.List;
 import java.util.Set;
@@ -65,6 +66,17 @@ public class RAdam extends SlotOptimizer<RAdamConfig, RAdamState, RAdamCoefficie
                     run.slot(RAdamState.EXP_AVG_SQ), from, to);
             case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(RAdamState.EXP_AVG),
                     run.slot(RAdamState.EXP_AVG_SQ), from, to);
+            default -> throw run.unsupported();
+        }
+    }
+
+    @Override
+    protected void runKernel(RAdamCoefficients c, KernelRun run, long from, long to, StepStatsSink stats) {
+        switch (run.dtype()) {
+            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(RAdamState.EXP_AVG),
+                    run.slot(RAdamState.EXP_AVG_SQ), from, to, stats);
+            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(RAdamState.EXP_AVG),
+                    run.slot(RAdamState.EXP_AVG_SQ), from, to, stats);
             default -> throw run.unsupported();
         }
     }

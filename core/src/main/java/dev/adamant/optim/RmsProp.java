@@ -4,6 +4,7 @@ import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
 import dev.adamant.kernel.RmsPropCoefficients;
 import dev.adamant.kernel.RmsPropKernel;
+import dev.adamant.kernel.StepStatsSink;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -83,6 +84,19 @@ public final class RmsProp extends SlotOptimizer<RmsPropConfig, RmsPropState, Rm
                     gradAvg, buf, from, to);
             case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(RmsPropState.SQUARE_AVG),
                     gradAvg, buf, from, to);
+            default -> throw run.unsupported();
+        }
+    }
+
+    @Override
+    protected void runKernel(RmsPropCoefficients c, KernelRun run, long from, long to, StepStatsSink stats) {
+        MemorySegment gradAvg = c.centered() ? run.slot(RmsPropState.GRAD_AVG) : null;
+        MemorySegment buf = c.useMomentum() ? run.slot(RmsPropState.MOMENTUM_BUFFER) : null;
+        switch (run.dtype()) {
+            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(RmsPropState.SQUARE_AVG),
+                    gradAvg, buf, from, to, stats);
+            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(RmsPropState.SQUARE_AVG),
+                    gradAvg, buf, from, to, stats);
             default -> throw run.unsupported();
         }
     }

@@ -4,6 +4,7 @@ import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
 import dev.adamant.kernel.SgdCoefficients;
 import dev.adamant.kernel.SgdKernel;
+import dev.adamant.kernel.StepStatsSink;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -74,6 +75,16 @@ public final class Sgd extends SlotOptimizer<SgdConfig, SgdState, SgdCoefficient
         switch (run.dtype()) {
             case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), buf, from, to);
             case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), buf, from, to);
+            default -> throw run.unsupported();
+        }
+    }
+
+    @Override
+    protected void runKernel(SgdCoefficients c, KernelRun run, long from, long to, StepStatsSink stats) {
+        MemorySegment buf = c.useMomentum() ? run.slot(SgdState.MOMENTUM_BUFFER) : null;
+        switch (run.dtype()) {
+            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), buf, from, to, stats);
+            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), buf, from, to, stats);
             default -> throw run.unsupported();
         }
     }

@@ -5,6 +5,7 @@ import dev.adamant.kernel.LambKernel;
 import dev.adamant.kernel.MixedLayout;
 import dev.adamant.kernel.StatsAccumulator;
 import dev.adamant.kernel.StepStatsKernel;
+import dev.adamant.kernel.StepStatsSink;
 import dev.adamant.tensor.Tensor;
 import org.eclipse.collections.api.factory.Lists;
 import org.eclipse.collections.api.list.ListIterable;
@@ -133,6 +134,23 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
 
     /** Runs the update over elements {@code [from, to)} of {@code run}. */
     protected abstract void runKernel(K coefficients, KernelRun run, long from, long to);
+
+    /**
+     * A monitored step's update: the same bits as {@link #runKernel(Object, KernelRun, long, long)},
+     * and the range's figures added into {@code stats}, which points at the range's accumulator and at
+     * the moments {@link #monitoredSlots} names. Optimizers pass {@code stats} to their kernel's
+     * monitored entry (vector kernels compute the figures inside the update loop); this default is
+     * that entry's two-pass fallback, for a kernel without one.
+     */
+    protected void runKernel(K coefficients, KernelRun run, long from, long to, StepStatsSink stats) {
+        stats.saveOldParams(run.param(), from, to, run.dtype().byteSize());
+        runKernel(coefficients, run, from, to);
+        switch (run.dtype()) {
+            case FLOAT32 -> stats.accumulateFloats(run.param(), run.grad(), from, to);
+            case FLOAT64 -> stats.accumulateDoubles(run.param(), run.grad(), from, to);
+            default -> throw run.unsupported();
+        }
+    }
 
     /** True for optimizers that reduce over each tensor before updating it (LAMB): per-tensor runs, two passes. */
     protected boolean hasReductionPass() {
@@ -574,12 +592,9 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             KernelRun run = p.run(p.pieceRun[piece]);
             long from = p.pieceFrom[piece], to = p.pieceTo[piece];
             if (monitored) {
-                monitor.saveOld(worker, run, from, to);
-            }
-            runKernel(coefficients(run), run, from, to);
-            if (monitored) {
-                // the piece is still in cache
-                monitor.accumulate(piece, worker, run, from, to, gradScale(), clipValue());
+                runKernel(coefficients(run), run, from, to, monitor.sink(piece, worker, run, gradScale(), clipValue()));
+            } else {
+                runKernel(coefficients(run), run, from, to);
             }
         }
     }

@@ -2,21 +2,24 @@ package dev.adamant.optim;
 
 import dev.adamant.kernel.StatsAccumulator;
 import dev.adamant.kernel.StepStatsKernel;
+import dev.adamant.kernel.StepStatsSink;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The per-chunk side of {@link Monitoring}: before the update kernel writes a piece, its old
- * parameters go to the worker's scratch buffer; right after, while the piece is still in cache,
- * {@link StepStatsKernel} adds its figures into the piece's accumulator. Pieces are combined in plan
- * order afterwards, so the figures do not depend on the thread count. Buffers grow to the largest
- * plan and are then reused: a monitored step allocates none of them.
+ * The per-chunk side of {@link Monitoring}: one {@link StepStatsSink} per worker thread, pointed at
+ * the accumulator of the piece the worker runs next. The optimizer's monitored kernel entry adds the
+ * piece's figures there, computed inside the update loop where the kernel fuses them, else by the
+ * two-pass fallback (old parameters to the worker's scratch buffer, update, then
+ * {@link StepStatsKernel} while the piece is still in cache). Pieces are combined in plan order
+ * afterwards, so the figures do not depend on the thread count. Sinks and accumulators grow to the
+ * largest plan and are then reused: a monitored step allocates none of them.
  */
 final class StepMonitor implements AutoCloseable {
     private final StepStatsKernel kernel;
     private final Arena arena = Arena.ofShared();
-    private MemorySegment[] scratch = new MemorySegment[0];
+    private StepStatsSink[] sinks = new StepStatsSink[0];
     private StatsAccumulator[] pieces = new StatsAccumulator[0];
 
     StepMonitor(StepStatsKernel kernel) {
@@ -25,13 +28,13 @@ final class StepMonitor implements AutoCloseable {
 
     /** Makes room for a plan of {@code pieceCount} pieces run by {@code workers} threads, and clears it. */
     void prepare(int pieceCount, int workers) {
-        if (scratch.length < workers) {
-            MemorySegment[] grown = java.util.Arrays.copyOf(scratch, workers);
-            for (int w = scratch.length; w < workers; w++) {
+        if (sinks.length < workers) {
+            StepStatsSink[] grown = java.util.Arrays.copyOf(sinks, workers);
+            for (int w = sinks.length; w < workers; w++) {
                 // a piece is at most one chunk; float64 is the widest element
-                grown[w] = arena.allocate((long) StepPlan.CHUNK * Double.BYTES, 64);
+                grown[w] = new StepStatsSink(kernel, arena.allocate((long) StepPlan.CHUNK * Double.BYTES, 64));
             }
-            scratch = grown;
+            sinks = grown;
         }
         if (pieces.length < pieceCount) {
             StatsAccumulator[] grown = java.util.Arrays.copyOf(pieces, Math.max(pieceCount, 2 * pieces.length));
@@ -45,22 +48,12 @@ final class StepMonitor implements AutoCloseable {
         }
     }
 
-    /** Keeps the parameters {@code [from, to)} of {@code run} as they are before the update. */
-    void saveOld(int worker, KernelRun run, long from, long to) {
-        long bytes = run.dtype().byteSize();
-        MemorySegment.copy(run.param(), from * bytes, scratch[worker], 0, (to - from) * bytes);
-    }
-
-    /** Adds the updated piece's figures into its accumulator; {@code gradClamp} is +∞ without value clipping. */
-    void accumulate(int piece, int worker, KernelRun run, long from, long to, double gradScale, double gradClamp) {
-        StatsAccumulator into = pieces[piece];
-        switch (run.dtype()) {
-            case FLOAT32 -> kernel.accumulateFloats(scratch[worker], run.param(), run.grad(), gradScale, gradClamp,
-                    run.firstMoment, run.secondMoment, run.center, from, to, into);
-            case FLOAT64 -> kernel.accumulateDoubles(scratch[worker], run.param(), run.grad(), gradScale, gradClamp,
-                    run.firstMoment, run.secondMoment, run.center, from, to, into);
-            default -> throw run.unsupported();
-        }
+    /**
+     * The worker's sink, pointed at {@code piece}'s accumulator and {@code run}'s monitored moments;
+     * {@code gradClamp} is +∞ without value clipping.
+     */
+    StepStatsSink sink(int piece, int worker, KernelRun run, double gradScale, double gradClamp) {
+        return sinks[worker].target(pieces[piece], run.firstMoment, run.secondMoment, run.center, gradScale, gradClamp);
     }
 
     StatsAccumulator piece(int index) {

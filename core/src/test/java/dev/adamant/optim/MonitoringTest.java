@@ -340,6 +340,71 @@ public class MonitoringTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("cases")
+    void figuresDoNotDependOnThreadsOnTheScalarBackend(Case c) {
+        checkThreadIndependence(c, Backends.scalar(Numerics.EXACT));
+    }
+
+    /**
+     * {@code c}'s figures on {@code backend} are the same bits on 1, 2 and 3 threads, float32 and
+     * float64, per tensor and so per group, on a second step with value clipping and a NaN and an
+     * infinity in one tensor's gradient (PROPAGATE policy).
+     */
+    public static void checkThreadIndependence(Case c, Backend backend) {
+        int[] sizes = {40_000, 1, 33_000, 3_000};
+        for (DType dtype : DType.values()) {
+            for (Monitoring monitoring : new Monitoring[] {Monitoring.PER_TENSOR}) {
+                StepStats oneThread = secondStepStats(c, backend, dtype, 1, monitoring, sizes);
+                assertEquals(2, oneThread.groups().get(1).nonFiniteGrads(), c + " " + dtype + " " + monitoring);
+                for (int threads = 2; threads <= 3; threads++) {
+                    assertEquals(oneThread, secondStepStats(c, backend, dtype, threads, monitoring, sizes),
+                            c + " " + dtype + " " + monitoring + " threads=" + threads + " on " + backend);
+                }
+            }
+        }
+    }
+
+    private static StepStats secondStepStats(Case c, Backend backend, DType dtype, int threads, Monitoring monitoring,
+                                             int[] sizes) {
+        SplittableRandom r = new SplittableRandom(33);
+        Parameter[] ps = new Parameter[sizes.length];
+        try (Optimizer<?, ?> opt = c.factory().apply(backend)) {
+            for (int i = 0; i < sizes.length; i++) {
+                ps[i] = Parameter.of(tensor(dtype, r, sizes[i]));
+                ps[i].setGrad(tensor(dtype, r, sizes[i]));
+            }
+            opt.addParamGroup(List.of(ps[0], ps[1], ps[2]));
+            opt.addParamGroup(List.of(ps[3]));
+            opt.setThreads(threads);
+            opt.setMonitoring(monitoring);
+            opt.setNonFinitePolicy(NonFinitePolicy.PROPAGATE);
+            opt.step();
+            Tensor grad = ps[3].grad();
+            grad.close();
+            double[] g = gaussianDoubles(r, sizes[3], 1);
+            g[5] = Double.NaN;
+            g[2000] = Double.POSITIVE_INFINITY;
+            ps[3].setGrad(dtype == DType.FLOAT32 ? Tensor.ofFloats(toFloats(g)) : Tensor.ofDoubles(g));
+            opt.clipGradValue(1.0);
+            opt.step();
+            return opt.lastStepStats().orElseThrow();
+        } finally {
+            for (Parameter p : ps) {
+                if (p != null) {
+                    p.data().close();
+                    p.grad().close();
+                }
+            }
+        }
+    }
+
+    private static float[] toFloats(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
+        return f;
+    }
+
     @Test
     void theGradNormIsOfTheGradientTheStepUsed() {
         try (Tensor w = Tensor.ofFloats(1f, 2f, 3f); Tensor g = Tensor.ofFloats(8f, -0.5f, -4f);

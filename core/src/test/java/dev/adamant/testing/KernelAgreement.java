@@ -4,6 +4,10 @@ import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
 import dev.adamant.kernel.KernelKind;
 import dev.adamant.kernel.Numerics;
+import dev.adamant.kernel.ScalarStepStatsKernel;
+import dev.adamant.kernel.StatsAccumulator;
+import dev.adamant.kernel.StepStatsKernel;
+import dev.adamant.kernel.StepStatsSink;
 import dev.adamant.tensor.DType;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
@@ -16,11 +20,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * One optimizer kernel's vector copies against its scalar reference, bit for bit (any NaN equals
@@ -44,6 +50,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * range is not empty and no special value is in play the parameter must have moved. Besides, one
  * test checks that every width and numerics runs its own hidden copy of the vector template, never
  * the scalar reference.
+ *
+ * <p>An optimizer whose kernel has a monitored entry declares it with {@link #monitored}: a fourth
+ * test then runs, at every width, numerics and dtype, sizes around every tail and every statistics
+ * block boundary ({@link #MONITORED_SIZES}, from 0 and from an unaligned start, half of them with
+ * special values), and checks after every step that the monitored entry wrote the same bits as the
+ * plain entry of the same vector kernel and as the reference, and that its figures agree with the
+ * scalar reference's (its two-pass default over {@link ScalarStepStatsKernel}): counts, minima and
+ * maxima exactly, sums to the relative 1e-5 {@link StepStatsKernel} documents.
  *
  * <p>An optimizer supplies its kernel kind, the name of its vector template, its buffer names
  * (param, grad, then its state slots in kernel argument order), how to call a kernel on given
@@ -76,6 +90,23 @@ public final class KernelAgreement<K, C> {
         void run(K kernel, C c, DType dtype, MemorySegment[] b, long from, long to);
     }
 
+    /** A call of the kernel's monitored entry: the plain call's arguments and the sink. */
+    @FunctionalInterface
+    public interface MonitoredCall<K, C> {
+        void run(K kernel, C c, DType dtype, MemorySegment[] b, long from, long to, StepStatsSink stats);
+    }
+
+    /**
+     * What monitoring reads under some coefficients: the buffer indices of the first moment, the
+     * second moment and its centre (-1 for none), and the gradient's scale and clamp (+∞: none).
+     */
+    public record Reads(int first, int second, int center, double gradScale, double clipValue) {
+    }
+
+    /** Sizes of the monitored test: every tail near the start, and around the 1024-element statistics blocks. */
+    public static final int[] MONITORED_SIZES = {0, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100,
+            1023, 1024, 1025, 1031, 2047, 2048, 2049, 3077};
+
     /** The coefficients of {@code step}, given the previous step's (null at a run's first step). */
     @FunctionalInterface
     public interface Coefficients<C> {
@@ -92,6 +123,8 @@ public final class KernelAgreement<K, C> {
     private final List<Config<C>> configs = new ArrayList<>();
     private Set<String> nonNegative = Set.of();
     private Steps steps = DEFAULT_STEPS;
+    private MonitoredCall<K, C> monitoredCall;
+    private Function<C, Reads> reads;
 
     private KernelAgreement(KernelKind<K> kind, String vectorTemplate, List<String> buffers, Call<K, C> call) {
         this.kind = kind;
@@ -123,6 +156,13 @@ public final class KernelAgreement<K, C> {
         return this;
     }
 
+    /** Declares the kernel's monitored entry and what its figures read under given coefficients: adds the monitored test. */
+    public KernelAgreement<K, C> monitored(MonitoredCall<K, C> call, Function<C, Reads> reads) {
+        this.monitoredCall = call;
+        this.reads = reads;
+        return this;
+    }
+
     /** A config whose state starts at zero. */
     public KernelAgreement<K, C> config(String name, Coefficients<C> coefficients) {
         return config(name, 0, coefficients);
@@ -137,7 +177,7 @@ public final class KernelAgreement<K, C> {
     /** The part of the tests that runs every config on one backend and dtype. */
     @FunctionalInterface
     private interface Part<K> {
-        void run(K vector, K reference, DType dtype, String label);
+        void run(K vector, K reference, int bits, Numerics numerics, DType dtype, String label);
     }
 
     /**
@@ -148,11 +188,12 @@ public final class KernelAgreement<K, C> {
      */
     public Stream<DynamicNode> tests() {
         if (configs.isEmpty()) throw new IllegalStateException("no config for " + kind.name());
-        return Stream.of(
+        Stream<DynamicNode> tests = Stream.of(
                 DynamicTest.dynamicTest("every width and numerics runs a hidden copy of " + vectorTemplate, this::vectorCopies),
                 part("sizes 0.." + SWEEP_MAX, this::sweep),
                 part("unaligned ranges", this::ranges),
                 part("large sizes", this::large));
+        return monitoredCall == null ? tests : Stream.concat(tests, Stream.of(part("monitored", this::monitored)));
     }
 
     private DynamicNode part(String name, Part<K> part) {
@@ -165,7 +206,7 @@ public final class KernelAgreement<K, C> {
                     String label = kind.name() + " " + name + ", " + bits + "-bit " + numerics.name().toLowerCase()
                             + ", " + dtype.torchName();
                     perDtype.add(DynamicTest.dynamicTest(dtype.torchName(),
-                            () -> part.run(vector(bits, numerics), kind.scalar(numerics), dtype, label)));
+                            () -> part.run(vector(bits, numerics), kind.scalar(numerics), bits, numerics, dtype, label)));
                 }
                 modes.add(DynamicContainer.dynamicContainer(numerics.name().toLowerCase(), perDtype));
             }
@@ -193,7 +234,7 @@ public final class KernelAgreement<K, C> {
         }
     }
 
-    private void sweep(K vector, K reference, DType dtype, String label) {
+    private void sweep(K vector, K reference, int bits, Numerics numerics, DType dtype, String label) {
         for (int n = 0; n <= SWEEP_MAX; n++) {
             for (Config<C> config : configs) {
                 // blocks of 32 sizes alternate the initial state, so each covers every tail length
@@ -202,7 +243,7 @@ public final class KernelAgreement<K, C> {
         }
     }
 
-    private void large(K vector, K reference, DType dtype, String label) {
+    private void large(K vector, K reference, int bits, Numerics numerics, DType dtype, String label) {
         for (int i = 0; i < LARGE_SIZES.length; i++) {
             for (Config<C> config : configs) {
                 int n = LARGE_SIZES[i];
@@ -211,7 +252,7 @@ public final class KernelAgreement<K, C> {
         }
     }
 
-    private void ranges(K vector, K reference, DType dtype, String label) {
+    private void ranges(K vector, K reference, int bits, Numerics numerics, DType dtype, String label) {
         for (int n : RANGE_SIZES) {
             for (int from : UNALIGNED_FROMS) {
                 boolean randomState = from == 3 || from == 13;
@@ -300,6 +341,112 @@ public final class KernelAgreement<K, C> {
                                 .mismatch(initial[0].asSlice(from * size, (to - from) * size)) >= 0,
                         () -> "the parameter must have moved (" + where + ")");
             }
+        }
+    }
+
+    private void monitored(K vector, K reference, int bits, Numerics numerics, DType dtype, String label) {
+        StepStatsKernel vectorStats = Backends.vector(bits, numerics).orElseThrow().kernel(StepStatsKernel.KIND);
+        for (int k = 0; k < MONITORED_SIZES.length; k++) {
+            int n = MONITORED_SIZES[k];
+            for (Config<C> config : configs) {
+                monitoredRun(vector, reference, vectorStats, config, dtype, label, n, 0, k % 2 == 1, k % 4 < 2);
+                if (n > 1000) {
+                    monitoredRun(vector, reference, vectorStats, config, dtype, label, n, 13, k % 2 == 0, k % 4 >= 2);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link Steps#large} steps over [from, n) of three copies of fresh buffers: the vector kernel's
+     * monitored entry, its plain entry and the reference's monitored entry; the buffers must be the
+     * same bits after every step, and the two sets of figures agree.
+     */
+    private void monitoredRun(K vector, K reference, StepStatsKernel vectorStats, Config<C> config, DType dtype,
+                              String label, int n, int from, boolean specials, boolean randomState) {
+        String where = label + ", " + config.name() + ", monitored, n=" + n + ", range [" + from + ", " + n + ")"
+                + (specials ? ", with special values" : "")
+                + (randomState ? ", from a random state" : ", from the initial state");
+        int count = buffers.size();
+        long size = dtype.byteSize();
+        SplittableRandom random = new SplittableRandom(17L * n + from);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment[] monitored = new MemorySegment[count], plain = new MemorySegment[count], ref = new MemorySegment[count];
+            for (int b = 0; b < count; b++) {
+                monitored[b] = arena.allocate(Math.max(1, n) * size, 64);
+            }
+            TestData.fillGaussian(monitored[0], dtype, random, 1, specials);
+            for (int b = 2; b < count; b++) {
+                if (randomState) {
+                    TestData.fillGaussian(monitored[b], dtype, random, 0.1, false);
+                    if (nonNegative.contains(buffers.get(b))) abs(monitored[b], dtype, n);
+                } else {
+                    fill(monitored[b], dtype, n, config.initialState());
+                }
+            }
+            for (int b = 0; b < count; b++) {
+                plain[b] = arena.allocate(monitored[b].byteSize(), 64).copyFrom(monitored[b]);
+                ref[b] = arena.allocate(monitored[b].byteSize(), 64).copyFrom(monitored[b]);
+            }
+            StepStatsSink vectorSink = new StepStatsSink(vectorStats, arena.allocate(Math.max(1, n) * size, 64));
+            StepStatsSink referenceSink = new StepStatsSink(ScalarStepStatsKernel.INSTANCE, arena.allocate(Math.max(1, n) * size, 64));
+            C c = null;
+            for (long t : steps.large()) {
+                c = config.coefficients().at(t, c);
+                TestData.fillGaussian(monitored[1], dtype, random, t == 2 ? 1e-3 : 1, specials);
+                plain[1].copyFrom(monitored[1]);
+                ref[1].copyFrom(monitored[1]);
+                Reads r = reads.apply(c);
+                StatsAccumulator actual = new StatsAccumulator(), expected = new StatsAccumulator();
+                monitoredCall.run(vector, c, dtype, monitored, from, n, target(vectorSink, actual, r, monitored));
+                monitoredCall.run(reference, c, dtype, ref, from, n, target(referenceSink, expected, r, ref));
+                call.run(vector, c, dtype, plain, from, n);
+                for (int b = 0; b < count; b++) {
+                    String what = buffers.get(b) + " after step " + t + " (" + where + ")";
+                    Bits.assertSameBits(what + ", monitored vs plain", plain[b], monitored[b], dtype);
+                    Bits.assertSameBits(what + ", monitored vs reference", ref[b], monitored[b], dtype);
+                }
+                assertSameFigures("step " + t + " (" + where + ")", expected, actual, dtype);
+            }
+        }
+    }
+
+    private static StepStatsSink target(StepStatsSink sink, StatsAccumulator into, Reads r, MemorySegment[] b) {
+        return sink.target(into, r.first() < 0 ? null : b[r.first()], r.second() < 0 ? null : b[r.second()],
+                r.center() < 0 ? null : b[r.center()], r.gradScale(), r.clipValue());
+    }
+
+    /**
+     * Counts, minima and maxima exactly; sums to a relative 1e-5 (of Σ|q| for the second moment,
+     * which a centre makes signed). A float32 block sum may overflow to +∞ where the exact sum
+     * exceeds the element type's largest value ({@link StepStatsKernel}).
+     */
+    public static void assertSameFigures(String at, StatsAccumulator expected, StatsAccumulator actual, DType dtype) {
+        assertEquals(expected.elements, actual.elements, at + ": elements");
+        assertEquals(expected.nonFiniteGrads, actual.nonFiniteGrads, at + ": nonFiniteGrads");
+        assertEquals(expected.secondMomentMin, actual.secondMomentMin, at + ": secondMomentMin");
+        assertEquals(expected.secondMomentMax, actual.secondMomentMax, at + ": secondMomentMax");
+        double largest = dtype == DType.FLOAT32 ? Float.MAX_VALUE : Double.MAX_VALUE;
+        double secondScale = expected.elements * Math.max(Math.abs(expected.secondMomentMin), Math.abs(expected.secondMomentMax));
+        closeSum(at + ": gradSquares", expected.gradSquares, actual.gradSquares, Math.abs(expected.gradSquares), largest);
+        closeSum(at + ": updateSquares", expected.updateSquares, actual.updateSquares, Math.abs(expected.updateSquares), largest);
+        closeSum(at + ": paramSquares", expected.paramSquares, actual.paramSquares, Math.abs(expected.paramSquares), largest);
+        closeSum(at + ": firstMomentAbs", expected.firstMomentAbs, actual.firstMomentAbs, Math.abs(expected.firstMomentAbs), largest);
+        closeSum(at + ": secondMoment", expected.secondMoment, actual.secondMoment,
+                Double.isFinite(secondScale) ? Math.max(secondScale, Math.abs(expected.secondMoment)) : Math.abs(expected.secondMoment),
+                largest);
+    }
+
+    private static void closeSum(String what, double expected, double actual, double scale, double largest) {
+        if (Double.isNaN(expected) || Double.isInfinite(expected)) {
+            if (!Bits.same(expected, actual)) fail(what + ": expected " + expected + " but was " + actual);
+            return;
+        }
+        if (actual == Double.POSITIVE_INFINITY && expected > largest * 0.99) {
+            return; // a block's sum in the element type overflowed
+        }
+        if (!(Math.abs(expected - actual) <= scale * 1e-5)) {
+            fail(what + ": expected " + expected + " but was " + actual);
         }
     }
 

@@ -4,8 +4,11 @@ import dev.adamant.kernel.AdamCoefficients;
 import dev.adamant.kernel.AdamKernel;
 import dev.adamant.kernel.Numerics;
 import dev.adamant.kernel.ScalarAdamKernel;
+import dev.adamant.kernel.StatsAccumulator;
+import dev.adamant.kernel.StepStatsSink;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -22,6 +25,10 @@ import static jdk.incubator.vector.VectorOperators.LT;
  *
  * <p>A template: it is never loaded as itself, only as hidden copies made by {@link KernelCopies},
  * one per lane width and numerics mode, whose class data fixes the species and the mode.
+ *
+ * <p>The monitored entries run their own loops ({@link #floatsMonitored}, {@link #doublesMonitored}):
+ * the plain loops carry no monitoring state. The update is bound by the shared square-root/divide
+ * unit, so the statistics, computed from values already in registers, mostly fill idle FMA/ALU slots.
  */
 final class VectorAdamKernel implements AdamKernel {
     private static final Specialization SPEC = Specialization.of(MethodHandles.lookup());
@@ -47,6 +54,23 @@ final class VectorAdamKernel implements AdamKernel {
         long upper = from + D.loopBound(to - from);
         doubles(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, upper);
         TAIL.updateDoubles(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, upper, to);
+    }
+
+    @Override
+    public void updateFloats(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                             MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long to, StepStatsSink stats) {
+        long upper = from + F.loopBound(to - from);
+        floatsMonitored(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, upper, stats.accumulator());
+        // the tail through the scalar kernel's two-pass default: a few elements
+        TAIL.updateFloats(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, upper, to, stats);
+    }
+
+    @Override
+    public void updateDoubles(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                              MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long to, StepStatsSink stats) {
+        long upper = from + D.loopBound(to - from);
+        doublesMonitored(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, upper, stats.accumulator());
+        TAIL.updateDoubles(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, upper, to, stats);
     }
 
     private static void floats(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
@@ -146,6 +170,162 @@ final class VectorAdamKernel implements AdamKernel {
                 p = p.add(negStep.mul(m).div(v.sqrt().div(sqrtBc2).add(eps)));
             }
             p.intoMemorySegment(param, at, ORDER);
+        }
+    }
+
+    /**
+     * {@link #floats} plus the monitoring figures, kept in lanes over blocks of {@link FusedStats#BLOCK}
+     * elements (see {@link FusedStats}). The update lines are those of {@link #floats}: the same bits.
+     */
+    private static void floatsMonitored(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                                        MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long upper,
+                                        StatsAccumulator into) {
+        final FloatVector beta1 = FloatVector.broadcast(F, (float) c.beta1());
+        final FloatVector oneMinusBeta1 = FloatVector.broadcast(F, (float) c.oneMinusBeta1());
+        final FloatVector beta2 = FloatVector.broadcast(F, (float) c.beta2());
+        final FloatVector oneMinusBeta2 = FloatVector.broadcast(F, (float) c.oneMinusBeta2());
+        final FloatVector wd = FloatVector.broadcast(F, (float) c.l2WeightDecay());
+        final FloatVector decay = FloatVector.broadcast(F, (float) c.decayFactor());
+        final FloatVector negStep = FloatVector.broadcast(F, (float) (FAST ? c.fastNegStepSize() : c.negStepSize()));
+        final FloatVector eps = FloatVector.broadcast(F, (float) (FAST ? c.fastEps() : c.eps()));
+        final FloatVector sqrtBc2 = FloatVector.broadcast(F, (float) c.sqrtBiasCorrection2());
+        final boolean l2 = c.l2WeightDecay() != 0, decoupled = c.decayFactor() != 1;
+        final boolean amsgrad = c.amsgrad(), maximize = c.maximize();
+        final boolean scaled = c.gradScale() != 1;
+        final FloatVector gradScale = FloatVector.broadcast(F, (float) c.gradScale());
+        final boolean clamped = c.clipValue() != Double.POSITIVE_INFINITY;
+        final FloatVector clipValue = FloatVector.broadcast(F, (float) c.clipValue());
+        final FloatVector negClipValue = clipValue.neg();
+        final FloatVector positiveInfinity = FloatVector.broadcast(F, Float.POSITIVE_INFINITY);
+        final float[] lanes = new float[FusedStats.SUMS * F.length()]; // a block's lane sums
+        for (long block = from; block < upper; block += FusedStats.BLOCK) {
+            final long end = Math.min(block + FusedStats.BLOCK, upper);
+            FloatVector gradSquares = FloatVector.zero(F), unclampedSum = FloatVector.zero(F),
+                    updateSquares = FloatVector.zero(F), paramSquares = FloatVector.zero(F),
+                    firstAbs = FloatVector.zero(F), secondSum = FloatVector.zero(F),
+                    secondMin = positiveInfinity, secondMax = positiveInfinity.neg();
+            for (long i = block; i < end; i += F.length()) {
+                long at = i * Float.BYTES;
+                final FloatVector old = FloatVector.fromMemorySegment(F, param, at, ORDER);
+                FloatVector p = old;
+                FloatVector g = FloatVector.fromMemorySegment(F, grad, at, ORDER);
+                if (scaled) g = g.mul(gradScale);
+                if (clamped) {
+                    unclampedSum = unclampedSum.add(g);
+                    g = g.blend(clipValue, g.compare(GT, clipValue)).blend(negClipValue, g.compare(LT, negClipValue));
+                }
+                gradSquares = g.fma(g, gradSquares);
+                if (maximize) g = g.neg();
+                if (l2) g = p.fma(wd, g);
+                if (decoupled && !FAST) p = p.mul(decay);
+                FloatVector m = g.fma(oneMinusBeta1, FloatVector.fromMemorySegment(F, expAvg, at, ORDER).mul(beta1));
+                FloatVector v = oneMinusBeta2.mul(g).fma(g, FloatVector.fromMemorySegment(F, expAvgSq, at, ORDER).mul(beta2));
+                m.intoMemorySegment(expAvg, at, ORDER);
+                v.intoMemorySegment(expAvgSq, at, ORDER);
+                if (amsgrad) {
+                    v = FloatVector.fromMemorySegment(F, maxExpAvgSq, at, ORDER).max(v);
+                    v.intoMemorySegment(maxExpAvgSq, at, ORDER);
+                }
+                if (FAST) {
+                    FloatVector update = negStep.mul(m).div(v.sqrt().add(eps));
+                    p = decoupled ? p.fma(decay, update) : p.add(update);
+                } else {
+                    p = p.add(negStep.mul(m).div(v.sqrt().div(sqrtBc2).add(eps)));
+                }
+                p.intoMemorySegment(param, at, ORDER);
+                FloatVector step = p.sub(old);
+                updateSquares = step.fma(step, updateSquares);
+                paramSquares = p.fma(p, paramSquares);
+                firstAbs = firstAbs.add(m.abs());
+                secondSum = secondSum.add(v);
+                // compare and blend: NaN never wins, as in StepStatsKernel
+                secondMin = secondMin.blend(v, v.compare(LT, secondMin));
+                secondMax = secondMax.blend(v, v.compare(GT, secondMax));
+            }
+            gradSquares.intoArray(lanes, 0);
+            unclampedSum.intoArray(lanes, F.length());
+            updateSquares.intoArray(lanes, 2 * F.length());
+            paramSquares.intoArray(lanes, 3 * F.length());
+            firstAbs.intoArray(lanes, 4 * F.length());
+            secondSum.intoArray(lanes, 5 * F.length());
+            FusedStats.addFloatBlock(into, grad, c.gradScale(), c.clipValue(), block, end, lanes, true, true,
+                    secondMin.reduceLanes(VectorOperators.MIN), secondMax.reduceLanes(VectorOperators.MAX));
+        }
+    }
+
+    /** {@link #doubles} plus the monitoring figures, as {@link #floatsMonitored} (block sums in double). */
+    private static void doublesMonitored(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
+                                         MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long upper,
+                                         StatsAccumulator into) {
+        final DoubleVector beta1 = DoubleVector.broadcast(D, c.beta1());
+        final DoubleVector oneMinusBeta1 = DoubleVector.broadcast(D, c.oneMinusBeta1());
+        final DoubleVector beta2 = DoubleVector.broadcast(D, c.beta2());
+        final DoubleVector oneMinusBeta2 = DoubleVector.broadcast(D, c.oneMinusBeta2());
+        final DoubleVector wd = DoubleVector.broadcast(D, c.l2WeightDecay());
+        final DoubleVector decay = DoubleVector.broadcast(D, c.decayFactor());
+        final DoubleVector negStep = DoubleVector.broadcast(D, FAST ? c.fastNegStepSize() : c.negStepSize());
+        final DoubleVector eps = DoubleVector.broadcast(D, FAST ? c.fastEps() : c.eps());
+        final DoubleVector sqrtBc2 = DoubleVector.broadcast(D, c.sqrtBiasCorrection2());
+        final boolean l2 = c.l2WeightDecay() != 0, decoupled = c.decayFactor() != 1;
+        final boolean amsgrad = c.amsgrad(), maximize = c.maximize();
+        final boolean scaled = c.gradScale() != 1;
+        final DoubleVector gradScale = DoubleVector.broadcast(D, c.gradScale());
+        final boolean clamped = c.clipValue() != Double.POSITIVE_INFINITY;
+        final DoubleVector clipValue = DoubleVector.broadcast(D, c.clipValue());
+        final DoubleVector negClipValue = clipValue.neg();
+        final DoubleVector positiveInfinity = DoubleVector.broadcast(D, Double.POSITIVE_INFINITY);
+        final double[] lanes = new double[FusedStats.SUMS * D.length()]; // a block's lane sums
+        for (long block = from; block < upper; block += FusedStats.BLOCK) {
+            final long end = Math.min(block + FusedStats.BLOCK, upper);
+            DoubleVector gradSquares = DoubleVector.zero(D), unclampedSum = DoubleVector.zero(D),
+                    updateSquares = DoubleVector.zero(D), paramSquares = DoubleVector.zero(D),
+                    firstAbs = DoubleVector.zero(D), secondSum = DoubleVector.zero(D),
+                    secondMin = positiveInfinity, secondMax = positiveInfinity.neg();
+            for (long i = block; i < end; i += D.length()) {
+                long at = i * Double.BYTES;
+                final DoubleVector old = DoubleVector.fromMemorySegment(D, param, at, ORDER);
+                DoubleVector p = old;
+                DoubleVector g = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
+                if (scaled) g = g.mul(gradScale);
+                if (clamped) {
+                    unclampedSum = unclampedSum.add(g);
+                    g = g.blend(clipValue, g.compare(GT, clipValue)).blend(negClipValue, g.compare(LT, negClipValue));
+                }
+                gradSquares = g.fma(g, gradSquares);
+                if (maximize) g = g.neg();
+                if (l2) g = p.fma(wd, g);
+                if (decoupled && !FAST) p = p.mul(decay);
+                DoubleVector m = g.fma(oneMinusBeta1, DoubleVector.fromMemorySegment(D, expAvg, at, ORDER).mul(beta1));
+                DoubleVector v = oneMinusBeta2.mul(g).fma(g, DoubleVector.fromMemorySegment(D, expAvgSq, at, ORDER).mul(beta2));
+                m.intoMemorySegment(expAvg, at, ORDER);
+                v.intoMemorySegment(expAvgSq, at, ORDER);
+                if (amsgrad) {
+                    v = DoubleVector.fromMemorySegment(D, maxExpAvgSq, at, ORDER).max(v);
+                    v.intoMemorySegment(maxExpAvgSq, at, ORDER);
+                }
+                if (FAST) {
+                    DoubleVector update = negStep.mul(m).div(v.sqrt().add(eps));
+                    p = decoupled ? p.fma(decay, update) : p.add(update);
+                } else {
+                    p = p.add(negStep.mul(m).div(v.sqrt().div(sqrtBc2).add(eps)));
+                }
+                p.intoMemorySegment(param, at, ORDER);
+                DoubleVector step = p.sub(old);
+                updateSquares = step.fma(step, updateSquares);
+                paramSquares = p.fma(p, paramSquares);
+                firstAbs = firstAbs.add(m.abs());
+                secondSum = secondSum.add(v);
+                secondMin = secondMin.blend(v, v.compare(LT, secondMin));
+                secondMax = secondMax.blend(v, v.compare(GT, secondMax));
+            }
+            gradSquares.intoArray(lanes, 0);
+            unclampedSum.intoArray(lanes, D.length());
+            updateSquares.intoArray(lanes, 2 * D.length());
+            paramSquares.intoArray(lanes, 3 * D.length());
+            firstAbs.intoArray(lanes, 4 * D.length());
+            secondSum.intoArray(lanes, 5 * D.length());
+            FusedStats.addDoubleBlock(into, grad, c.gradScale(), c.clipValue(), block, end, lanes, true, true,
+                    secondMin.reduceLanes(VectorOperators.MIN), secondMax.reduceLanes(VectorOperators.MAX));
         }
     }
 }

@@ -3,8 +3,11 @@ package dev.adamant.simd;
 import dev.adamant.kernel.RmsPropCoefficients;
 import dev.adamant.kernel.RmsPropKernel;
 import dev.adamant.kernel.ScalarRmsPropKernel;
+import dev.adamant.kernel.StatsAccumulator;
+import dev.adamant.kernel.StepStatsSink;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -22,6 +25,9 @@ import static jdk.incubator.vector.VectorOperators.LT;
  *
  * <p>A template: it is never loaded as itself, only as hidden copies made by {@link KernelCopies},
  * one per lane width and numerics mode, whose class data fixes the species.
+ *
+ * <p>The monitored entries run their own loops ({@link #floatsMonitored}, {@link #doublesMonitored}):
+ * the plain loops carry no monitoring state.
  */
 final class VectorRmsPropKernel implements RmsPropKernel {
     private static final Specialization SPEC = Specialization.of(MethodHandles.lookup());
@@ -45,6 +51,23 @@ final class VectorRmsPropKernel implements RmsPropKernel {
         long upper = from + D.loopBound(to - from);
         doubles(c, param, grad, squareAvg, gradAvg, momentumBuffer, from, upper);
         TAIL.updateDoubles(c, param, grad, squareAvg, gradAvg, momentumBuffer, upper, to);
+    }
+
+    @Override
+    public void updateFloats(RmsPropCoefficients c, MemorySegment param, MemorySegment grad,
+                             MemorySegment squareAvg, MemorySegment gradAvg, MemorySegment momentumBuffer, long from, long to, StepStatsSink stats) {
+        long upper = from + F.loopBound(to - from);
+        floatsMonitored(c, param, grad, squareAvg, gradAvg, momentumBuffer, from, upper, stats.accumulator());
+        // the tail through the scalar kernel's two-pass default: a few elements
+        TAIL.updateFloats(c, param, grad, squareAvg, gradAvg, momentumBuffer, upper, to, stats);
+    }
+
+    @Override
+    public void updateDoubles(RmsPropCoefficients c, MemorySegment param, MemorySegment grad,
+                              MemorySegment squareAvg, MemorySegment gradAvg, MemorySegment momentumBuffer, long from, long to, StepStatsSink stats) {
+        long upper = from + D.loopBound(to - from);
+        doublesMonitored(c, param, grad, squareAvg, gradAvg, momentumBuffer, from, upper, stats.accumulator());
+        TAIL.updateDoubles(c, param, grad, squareAvg, gradAvg, momentumBuffer, upper, to, stats);
     }
 
     private static void floats(RmsPropCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment squareAvg,
@@ -142,6 +165,175 @@ final class VectorRmsPropKernel implements RmsPropKernel {
                 p = p.add(negLr.mul(g).div(avg));
             }
             p.intoMemorySegment(param, at, ORDER);
+        }
+    }
+
+    /**
+     * {@link #floats} plus the monitoring figures, kept in lanes over blocks of {@link FusedStats#BLOCK}
+     * elements (see {@link FusedStats}). The update lines are those of {@link #floats}: the same bits.
+     */
+    private static void floatsMonitored(RmsPropCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment squareAvg,
+                                        MemorySegment gradAvg, MemorySegment momentumBuffer, long from, long upper,
+                                        StatsAccumulator into) {
+        final FloatVector alpha = FloatVector.broadcast(F, (float) c.alpha());
+        final FloatVector oneMinusAlpha = FloatVector.broadcast(F, (float) c.oneMinusAlpha());
+        final FloatVector eps = FloatVector.broadcast(F, (float) c.eps());
+        final FloatVector wd = FloatVector.broadcast(F, (float) c.weightDecay());
+        final FloatVector momentum = FloatVector.broadcast(F, (float) c.momentum());
+        final FloatVector negLr = FloatVector.broadcast(F, (float) c.negLr());
+        final boolean l2 = c.weightDecay() != 0, useMomentum = c.useMomentum();
+        final boolean centered = c.centered(), maximize = c.maximize();
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final FloatVector gradScale = FloatVector.broadcast(F, (float) c.gradScale());
+        // then torch's clip_grad_value_ (clamp_), as two compare-and-blends: for a bound c >= +0 the same
+        // bits as Math.min(Math.max(g, -c), c) (NaN compares false and stays NaN; zeros keep their sign),
+        // without the NaN and signed-zero fix-ups of lane-wise min/max
+        final boolean clamped = c.clipValue() != Double.POSITIVE_INFINITY;
+        final FloatVector clipValue = FloatVector.broadcast(F, (float) c.clipValue());
+        final FloatVector negClipValue = clipValue.neg();
+        final FloatVector positiveInfinity = FloatVector.broadcast(F, Float.POSITIVE_INFINITY);
+        final float[] lanes = new float[FusedStats.SUMS * F.length()]; // a block's lane sums
+        for (long block = from; block < upper; block += FusedStats.BLOCK) {
+            final long end = Math.min(block + FusedStats.BLOCK, upper);
+            FloatVector gradSquares = FloatVector.zero(F), unclampedSum = FloatVector.zero(F),
+                    updateSquares = FloatVector.zero(F), paramSquares = FloatVector.zero(F),
+                    firstAbs = FloatVector.zero(F), secondSum = FloatVector.zero(F),
+                    secondMin = positiveInfinity, secondMax = positiveInfinity.neg();
+            for (long i = block; i < end; i += F.length()) {
+                long at = i * Float.BYTES;
+                final FloatVector old = FloatVector.fromMemorySegment(F, param, at, ORDER);
+                FloatVector p = old;
+                FloatVector g = FloatVector.fromMemorySegment(F, grad, at, ORDER);
+                if (scaled) g = g.mul(gradScale);
+                if (clamped) {
+                    unclampedSum = unclampedSum.add(g); // still ±∞ where the clamp makes the bound of it
+                    g = g.blend(clipValue, g.compare(GT, clipValue)).blend(negClipValue, g.compare(LT, negClipValue));
+                }
+                gradSquares = g.fma(g, gradSquares);
+                if (maximize) g = g.neg();
+                if (l2) g = p.fma(wd, g);
+                FloatVector sq = oneMinusAlpha.mul(g).fma(g, FloatVector.fromMemorySegment(F, squareAvg, at, ORDER).mul(alpha));
+                sq.intoMemorySegment(squareAvg, at, ORDER);
+                FloatVector q = sq;
+                FloatVector avg;
+                if (centered) {
+                    FloatVector ga = g.fma(oneMinusAlpha, FloatVector.fromMemorySegment(F, gradAvg, at, ORDER).mul(alpha));
+                    ga.intoMemorySegment(gradAvg, at, ORDER);
+                    q = sq.sub(ga.mul(ga)); // as StepStatsKernel: v - c², c² rounded first
+                    avg = ga.neg().fma(ga, sq).sqrt();      // addcmul(ga, ga, value=-1), then sqrt
+                } else {
+                    avg = sq.sqrt();
+                }
+                avg = avg.add(eps);
+                if (useMomentum) {
+                    FloatVector buf = FloatVector.fromMemorySegment(F, momentumBuffer, at, ORDER).mul(momentum).add(g.div(avg));
+                    buf.intoMemorySegment(momentumBuffer, at, ORDER);
+                    firstAbs = firstAbs.add(buf.abs());
+                    p = buf.fma(negLr, p);
+                } else {
+                    p = p.add(negLr.mul(g).div(avg));
+                }
+                p.intoMemorySegment(param, at, ORDER);
+                FloatVector step = p.sub(old);
+                updateSquares = step.fma(step, updateSquares);
+                paramSquares = p.fma(p, paramSquares);
+                secondSum = secondSum.add(q);
+                // compare and blend: NaN never wins, as in StepStatsKernel
+                secondMin = secondMin.blend(q, q.compare(LT, secondMin));
+                secondMax = secondMax.blend(q, q.compare(GT, secondMax));
+            }
+            gradSquares.intoArray(lanes, 0);
+            unclampedSum.intoArray(lanes, F.length());
+            updateSquares.intoArray(lanes, 2 * F.length());
+            paramSquares.intoArray(lanes, 3 * F.length());
+            firstAbs.intoArray(lanes, 4 * F.length());
+            secondSum.intoArray(lanes, 5 * F.length());
+            FusedStats.addFloatBlock(into, grad, c.gradScale(), c.clipValue(), block, end, lanes, useMomentum, true,
+                    secondMin.reduceLanes(VectorOperators.MIN), secondMax.reduceLanes(VectorOperators.MAX));
+        }
+    }
+
+    /** {@link #doubles} plus the monitoring figures, as {@link #floatsMonitored} (block sums in double). */
+    private static void doublesMonitored(RmsPropCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment squareAvg,
+                                         MemorySegment gradAvg, MemorySegment momentumBuffer, long from, long upper,
+                                         StatsAccumulator into) {
+        final DoubleVector alpha = DoubleVector.broadcast(D, c.alpha());
+        final DoubleVector oneMinusAlpha = DoubleVector.broadcast(D, c.oneMinusAlpha());
+        final DoubleVector eps = DoubleVector.broadcast(D, c.eps());
+        final DoubleVector wd = DoubleVector.broadcast(D, c.weightDecay());
+        final DoubleVector momentum = DoubleVector.broadcast(D, c.momentum());
+        final DoubleVector negLr = DoubleVector.broadcast(D, c.negLr());
+        final boolean l2 = c.weightDecay() != 0, useMomentum = c.useMomentum();
+        final boolean centered = c.centered(), maximize = c.maximize();
+        // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
+        final boolean scaled = c.gradScale() != 1;
+        final DoubleVector gradScale = DoubleVector.broadcast(D, c.gradScale());
+        // then torch's clip_grad_value_ (clamp_), as two compare-and-blends: for a bound c >= +0 the same
+        // bits as Math.min(Math.max(g, -c), c) (NaN compares false and stays NaN; zeros keep their sign),
+        // without the NaN and signed-zero fix-ups of lane-wise min/max
+        final boolean clamped = c.clipValue() != Double.POSITIVE_INFINITY;
+        final DoubleVector clipValue = DoubleVector.broadcast(D, c.clipValue());
+        final DoubleVector negClipValue = clipValue.neg();
+        final DoubleVector positiveInfinity = DoubleVector.broadcast(D, Double.POSITIVE_INFINITY);
+        final double[] lanes = new double[FusedStats.SUMS * D.length()]; // a block's lane sums
+        for (long block = from; block < upper; block += FusedStats.BLOCK) {
+            final long end = Math.min(block + FusedStats.BLOCK, upper);
+            DoubleVector gradSquares = DoubleVector.zero(D), unclampedSum = DoubleVector.zero(D),
+                    updateSquares = DoubleVector.zero(D), paramSquares = DoubleVector.zero(D),
+                    firstAbs = DoubleVector.zero(D), secondSum = DoubleVector.zero(D),
+                    secondMin = positiveInfinity, secondMax = positiveInfinity.neg();
+            for (long i = block; i < end; i += D.length()) {
+                long at = i * Double.BYTES;
+                final DoubleVector old = DoubleVector.fromMemorySegment(D, param, at, ORDER);
+                DoubleVector p = old;
+                DoubleVector g = DoubleVector.fromMemorySegment(D, grad, at, ORDER);
+                if (scaled) g = g.mul(gradScale);
+                if (clamped) {
+                    unclampedSum = unclampedSum.add(g); // still ±∞ where the clamp makes the bound of it
+                    g = g.blend(clipValue, g.compare(GT, clipValue)).blend(negClipValue, g.compare(LT, negClipValue));
+                }
+                gradSquares = g.fma(g, gradSquares);
+                if (maximize) g = g.neg();
+                if (l2) g = p.fma(wd, g);
+                DoubleVector sq = oneMinusAlpha.mul(g).fma(g, DoubleVector.fromMemorySegment(D, squareAvg, at, ORDER).mul(alpha));
+                sq.intoMemorySegment(squareAvg, at, ORDER);
+                DoubleVector q = sq;
+                DoubleVector avg;
+                if (centered) {
+                    DoubleVector ga = g.fma(oneMinusAlpha, DoubleVector.fromMemorySegment(D, gradAvg, at, ORDER).mul(alpha));
+                    ga.intoMemorySegment(gradAvg, at, ORDER);
+                    q = sq.sub(ga.mul(ga)); // as StepStatsKernel: v - c², c² rounded first
+                    avg = ga.neg().fma(ga, sq).sqrt();
+                } else {
+                    avg = sq.sqrt();
+                }
+                avg = avg.add(eps);
+                if (useMomentum) {
+                    DoubleVector buf = DoubleVector.fromMemorySegment(D, momentumBuffer, at, ORDER).mul(momentum).add(g.div(avg));
+                    buf.intoMemorySegment(momentumBuffer, at, ORDER);
+                    firstAbs = firstAbs.add(buf.abs());
+                    p = buf.fma(negLr, p);
+                } else {
+                    p = p.add(negLr.mul(g).div(avg));
+                }
+                p.intoMemorySegment(param, at, ORDER);
+                DoubleVector step = p.sub(old);
+                updateSquares = step.fma(step, updateSquares);
+                paramSquares = p.fma(p, paramSquares);
+                secondSum = secondSum.add(q);
+                // compare and blend: NaN never wins, as in StepStatsKernel
+                secondMin = secondMin.blend(q, q.compare(LT, secondMin));
+                secondMax = secondMax.blend(q, q.compare(GT, secondMax));
+            }
+            gradSquares.intoArray(lanes, 0);
+            unclampedSum.intoArray(lanes, D.length());
+            updateSquares.intoArray(lanes, 2 * D.length());
+            paramSquares.intoArray(lanes, 3 * D.length());
+            firstAbs.intoArray(lanes, 4 * D.length());
+            secondSum.intoArray(lanes, 5 * D.length());
+            FusedStats.addDoubleBlock(into, grad, c.gradScale(), c.clipValue(), block, end, lanes, useMomentum, true,
+                    secondMin.reduceLanes(VectorOperators.MIN), secondMax.reduceLanes(VectorOperators.MAX));
         }
     }
 }

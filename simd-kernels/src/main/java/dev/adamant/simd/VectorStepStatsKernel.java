@@ -16,8 +16,9 @@ import java.nio.ByteOrder;
 /**
  * The monitoring reductions with the Vector API: lane-wise sums in the element type over blocks of
  * {@link #BLOCK} elements, each block's lanes then added into the double accumulators, which keeps
- * float32 rounding to a few hundred terms per lane while the hot loop stays in float. A template,
- * copied per lane width.
+ * float32 rounding to a few hundred terms per lane while the hot loop stays in float. Lanes are added
+ * in a fixed order ({@link #laneSum}), so the figures do not depend on the JIT's state. A
+ * template, copied per lane width.
  */
 final class VectorStepStatsKernel implements StepStatsKernel {
     private static final Specialization SPEC = Specialization.of(MethodHandles.lookup());
@@ -83,19 +84,30 @@ final class VectorStepStatsKernel implements StepStatsKernel {
                 secondMax = secondMax.blend(q, q.compare(VectorOperators.GT, secondMax));
             }
         }
-        into.gradSquares += gradSquares.reduceLanes(VectorOperators.ADD);
-        into.updateSquares += updateSquares.reduceLanes(VectorOperators.ADD);
-        into.paramSquares += paramSquares.reduceLanes(VectorOperators.ADD);
+        into.gradSquares += laneSum(gradSquares);
+        into.updateSquares += laneSum(updateSquares);
+        into.paramSquares += laneSum(paramSquares);
         into.nonFiniteGrads += nonFinite;
         into.elements += end - start;
         if (first) {
-            into.firstMomentAbs += firstAbs.reduceLanes(VectorOperators.ADD);
+            into.firstMomentAbs += laneSum(firstAbs);
         }
         if (second) {
-            into.secondMoment += secondSum.reduceLanes(VectorOperators.ADD);
+            into.secondMoment += laneSum(secondSum);
             into.secondMomentMin = Math.min(into.secondMomentMin, secondMin.reduceLanes(VectorOperators.MIN));
             into.secondMomentMax = Math.max(into.secondMomentMax, secondMax.reduceLanes(VectorOperators.MAX));
         }
+    }
+
+    /** The lanes added in index order (see {@link FusedStats}: not reduceLanes(ADD), whose order C2 changes). */
+    private static double laneSum(FloatVector v) {
+        float[] lanes = v.toArray();
+        return FusedStats.sum(lanes, 0, lanes.length);
+    }
+
+    private static double laneSum(DoubleVector v) {
+        double[] lanes = v.toArray();
+        return FusedStats.sum(lanes, 0, lanes.length);
     }
 
     @Override
@@ -150,16 +162,16 @@ final class VectorStepStatsKernel implements StepStatsKernel {
                 secondMax = secondMax.blend(q, q.compare(VectorOperators.GT, secondMax));
             }
         }
-        into.gradSquares += gradSquares.reduceLanes(VectorOperators.ADD);
-        into.updateSquares += updateSquares.reduceLanes(VectorOperators.ADD);
-        into.paramSquares += paramSquares.reduceLanes(VectorOperators.ADD);
+        into.gradSquares += laneSum(gradSquares);
+        into.updateSquares += laneSum(updateSquares);
+        into.paramSquares += laneSum(paramSquares);
         into.nonFiniteGrads += nonFinite;
         into.elements += upper - from;
         if (first) {
-            into.firstMomentAbs += firstAbs.reduceLanes(VectorOperators.ADD);
+            into.firstMomentAbs += laneSum(firstAbs);
         }
         if (second && upper > from) {
-            into.secondMoment += secondSum.reduceLanes(VectorOperators.ADD);
+            into.secondMoment += laneSum(secondSum);
             into.secondMomentMin = Math.min(into.secondMomentMin, secondMin.reduceLanes(VectorOperators.MIN));
             into.secondMomentMax = Math.max(into.secondMomentMax, secondMax.reduceLanes(VectorOperators.MAX));
         }

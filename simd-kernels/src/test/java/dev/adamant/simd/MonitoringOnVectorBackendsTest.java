@@ -29,4 +29,18 @@ class MonitoringOnVectorBackendsTest {
             MonitoringTest.checkFigures(c, dtype, backend, Monitoring.PER_GROUP);
         }
     }
+
+    /**
+     * The fused kernels' figures, like the two-pass ones, combine per piece in plan order: any thread
+     * count, the same bits (each run's JIT state differs, so a lane sum whose order C2 may change
+     * fails here; the numerics modes share the statistics code, so exact only).
+     */
+    @ParameterizedTest
+    @MethodSource("dev.adamant.optim.MonitoringTest#cases")
+    void figuresDoNotDependOnThreadsAtEveryWidth(MonitoringTest.Case c) {
+        Simd.assumeSimd();
+        for (int bits : Backends.laneWidths().toArray()) {
+            MonitoringTest.checkThreadIndependence(c, Backends.vector(bits, Numerics.EXACT).orElseThrow());
+        }
+    }
 }

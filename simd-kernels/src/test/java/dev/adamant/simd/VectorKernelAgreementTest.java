@@ -18,6 +18,7 @@ import dev.adamant.kernel.RmsPropCoefficients;
 import dev.adamant.kernel.RmsPropKernel;
 import dev.adamant.kernel.SgdCoefficients;
 import dev.adamant.kernel.SgdKernel;
+import dev.adamant.kernel.StepStatsSink;
 import dev.adamant.optim.AdagradConfig;
 import dev.adamant.optim.AdamConfig;
 import dev.adamant.optim.AdamaxConfig;
@@ -30,6 +31,7 @@ import dev.adamant.optim.SgdConfig;
 import dev.adamant.tensor.DType;
 import dev.adamant.testing.KernelAgreement;
 import dev.adamant.testing.KernelAgreement.Coefficients;
+import dev.adamant.testing.KernelAgreement.Reads;
 import dev.adamant.testing.KernelAgreement.Steps;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.TestFactory;
@@ -73,6 +75,8 @@ class VectorKernelAgreementTest {
                 .config("adamw maximize", adam(AdamConfig.adamW().withMaximize(true)))
                 .config("adam L2 amsgrad gradScale 0.37 clipValue 0.3", (t, previous) -> AdamConfig.adam().withWeightDecay(0.1)
                         .withAmsgrad(true).coefficients(t).withGradScale(GRAD_SCALE).withClipValue(CLIP_VALUE))
+                .monitored(VectorKernelAgreementTest::callAdamMonitored,
+                        c -> new Reads(2, c.amsgrad() ? 4 : 3, -1, c.gradScale(), c.clipValue()))
                 .tests();
     }
 
@@ -88,6 +92,8 @@ class VectorKernelAgreementTest {
                         .withWeightDecay(1e-4).withMaximize(true)))
                 .config("sgd momentum wd maximize gradScale 0.37 clipValue 0.3", (t, previous) -> SgdConfig.sgd().withLr(0.1).withMomentum(0.9)
                         .withWeightDecay(0.01).withMaximize(true).coefficients(previous == null).withGradScale(GRAD_SCALE).withClipValue(CLIP_VALUE))
+                .monitored(VectorKernelAgreementTest::callSgdMonitored,
+                        c -> new Reads(c.useMomentum() ? 2 : -1, -1, -1, c.gradScale(), c.clipValue()))
                 .tests();
     }
 
@@ -102,6 +108,8 @@ class VectorKernelAgreementTest {
                         .withCentered(true).withMomentum(0.5).withWeightDecay(0.1).withMaximize(true).withAlpha(0.9).withEps(1e-3)))
                 .config("rmsprop centered wd gradScale 0.37 clipValue 0.3", (t, previous) -> RmsPropConfig.rmsprop().withCentered(true)
                         .withWeightDecay(0.1).coefficients().withGradScale(GRAD_SCALE).withClipValue(CLIP_VALUE))
+                .monitored(VectorKernelAgreementTest::callRmsPropMonitored,
+                        c -> new Reads(c.useMomentum() ? 4 : -1, 2, c.centered() ? 3 : -1, c.gradScale(), c.clipValue()))
                 .tests();
     }
 
@@ -110,7 +118,8 @@ class VectorKernelAgreementTest {
         Simd.assumeSimd();
         var adagrad = KernelAgreement.of(AdagradKernel.KIND, SIMD + "VectorAdagradKernel",
                         List.of("param", "grad", "sum"), VectorKernelAgreementTest::callAdagrad)
-                .nonNegative("sum");
+                .nonNegative("sum")
+                .monitored(VectorKernelAgreementTest::callAdagradMonitored, c -> new Reads(-1, 2, -1, c.gradScale(), c.clipValue()));
         for (var c : List.of(
                 new Named<>("adagrad defaults", AdagradConfig.adagrad()),
                 new Named<>("adagrad lr_decay 0.01 iav 0.1 wd 0.1", AdagradConfig.adagrad().withLrDecay(0.01)
@@ -136,6 +145,8 @@ class VectorKernelAgreementTest {
                 .config("adamax betas (0.5, 0) eps 1e-3", adamax(AdamaxConfig.adamax().withBetas(0.5, 0).withEps(1e-3)))
                 .config("adamax wd maximize gradScale 0.37 clipValue 0.3", (t, previous) -> AdamaxConfig.adamax().withWeightDecay(0.1)
                         .withMaximize(true).coefficients(t).withGradScale(GRAD_SCALE).withClipValue(CLIP_VALUE))
+                .monitored(VectorKernelAgreementTest::callAdamaxMonitored,
+                        c -> new Reads(2, 3, -1, c.gradScale(), c.clipValue()))
                 .tests();
     }
 
@@ -152,6 +163,8 @@ class VectorKernelAgreementTest {
                         .withWeightDecay(0.1).withBetas(0.5, 0.6).withMomentumDecay(0.01).withEps(1e-3)))
                 .config("nadam wd gradScale 0.37 clipValue 0.3", (t, previous) -> NAdamConfig.nadam().withWeightDecay(0.1)
                         .coefficients(t, previous == null ? 1f : previous.muProduct()).withGradScale(GRAD_SCALE).withClipValue(CLIP_VALUE))
+                .monitored(VectorKernelAgreementTest::callNAdamMonitored,
+                        c -> new Reads(2, 3, -1, c.gradScale(), c.clipValue()))
                 .tests();
     }
 
@@ -171,6 +184,8 @@ class VectorKernelAgreementTest {
                         .withBetas(0.8, 0.99)))
                 .config("radam wd gradScale 0.37 clipValue 0.3", (t, previous) -> RAdamConfig.radam().withWeightDecay(0.1)
                         .coefficients(t).withGradScale(GRAD_SCALE).withClipValue(CLIP_VALUE))
+                .monitored(VectorKernelAgreementTest::callRAdamMonitored,
+                        c -> new Reads(2, 3, -1, c.gradScale(), c.clipValue()))
                 .tests();
     }
 
@@ -184,6 +199,8 @@ class VectorKernelAgreementTest {
                         .withWeightDecay(0.1).withMaximize(true).withBetas(0.5, 0.9)))
                 .config("lion wd maximize gradScale 0.37 clipValue 0.3", (t, previous) -> LionConfig.defaults().withWeightDecay(0.1)
                         .withMaximize(true).coefficients().withGradScale(GRAD_SCALE).withClipValue(CLIP_VALUE))
+                .monitored(VectorKernelAgreementTest::callLionMonitored,
+                        c -> new Reads(2, -1, -1, c.gradScale(), c.clipValue()))
                 .tests();
     }
 
@@ -247,11 +264,29 @@ class VectorKernelAgreementTest {
         }
     }
 
+    static void callAdamMonitored(AdamKernel k, AdamCoefficients c, DType dtype, MemorySegment[] b, long from, long to,
+                                  StepStatsSink stats) {
+        MemorySegment max = c.amsgrad() ? b[4] : null;
+        switch (dtype) {
+            case FLOAT32 -> k.updateFloats(c, b[0], b[1], b[2], b[3], max, from, to, stats);
+            case FLOAT64 -> k.updateDoubles(c, b[0], b[1], b[2], b[3], max, from, to, stats);
+        }
+    }
+
     static void callSgd(SgdKernel k, SgdCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
         MemorySegment buf = c.useMomentum() ? b[2] : null;
         switch (dtype) {
             case FLOAT32 -> k.updateFloats(c, b[0], b[1], buf, from, to);
             case FLOAT64 -> k.updateDoubles(c, b[0], b[1], buf, from, to);
+        }
+    }
+
+    static void callSgdMonitored(SgdKernel k, SgdCoefficients c, DType dtype, MemorySegment[] b, long from, long to,
+                                 StepStatsSink stats) {
+        MemorySegment buf = c.useMomentum() ? b[2] : null;
+        switch (dtype) {
+            case FLOAT32 -> k.updateFloats(c, b[0], b[1], buf, from, to, stats);
+            case FLOAT64 -> k.updateDoubles(c, b[0], b[1], buf, from, to, stats);
         }
     }
 
@@ -263,10 +298,27 @@ class VectorKernelAgreementTest {
         }
     }
 
+    static void callRmsPropMonitored(RmsPropKernel k, RmsPropCoefficients c, DType dtype, MemorySegment[] b, long from, long to,
+                                     StepStatsSink stats) {
+        MemorySegment gradAvg = c.centered() ? b[3] : null, buf = c.useMomentum() ? b[4] : null;
+        switch (dtype) {
+            case FLOAT32 -> k.updateFloats(c, b[0], b[1], b[2], gradAvg, buf, from, to, stats);
+            case FLOAT64 -> k.updateDoubles(c, b[0], b[1], b[2], gradAvg, buf, from, to, stats);
+        }
+    }
+
     static void callAdagrad(AdagradKernel k, AdagradCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
         switch (dtype) {
             case FLOAT32 -> k.updateFloats(c, b[0], b[1], b[2], from, to);
             case FLOAT64 -> k.updateDoubles(c, b[0], b[1], b[2], from, to);
+        }
+    }
+
+    static void callAdagradMonitored(AdagradKernel k, AdagradCoefficients c, DType dtype, MemorySegment[] b, long from, long to,
+                                     StepStatsSink stats) {
+        switch (dtype) {
+            case FLOAT32 -> k.updateFloats(c, b[0], b[1], b[2], from, to, stats);
+            case FLOAT64 -> k.updateDoubles(c, b[0], b[1], b[2], from, to, stats);
         }
     }
 
@@ -277,10 +329,26 @@ class VectorKernelAgreementTest {
         }
     }
 
+    static void callAdamaxMonitored(AdamaxKernel k, AdamaxCoefficients c, DType dtype, MemorySegment[] b, long from, long to,
+                                    StepStatsSink stats) {
+        switch (dtype) {
+            case FLOAT32 -> k.updateFloats(c, b[0], b[1], b[2], b[3], from, to, stats);
+            case FLOAT64 -> k.updateDoubles(c, b[0], b[1], b[2], b[3], from, to, stats);
+        }
+    }
+
     static void callNAdam(NAdamKernel k, NAdamCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
         switch (dtype) {
             case FLOAT32 -> k.updateFloats(c, b[0], b[1], b[2], b[3], from, to);
             case FLOAT64 -> k.updateDoubles(c, b[0], b[1], b[2], b[3], from, to);
+        }
+    }
+
+    static void callNAdamMonitored(NAdamKernel k, NAdamCoefficients c, DType dtype, MemorySegment[] b, long from, long to,
+                                   StepStatsSink stats) {
+        switch (dtype) {
+            case FLOAT32 -> k.updateFloats(c, b[0], b[1], b[2], b[3], from, to, stats);
+            case FLOAT64 -> k.updateDoubles(c, b[0], b[1], b[2], b[3], from, to, stats);
         }
     }
 
@@ -291,10 +359,26 @@ class VectorKernelAgreementTest {
         }
     }
 
+    static void callRAdamMonitored(RAdamKernel k, RAdamCoefficients c, DType dtype, MemorySegment[] b, long from, long to,
+                                   StepStatsSink stats) {
+        switch (dtype) {
+            case FLOAT32 -> k.updateFloats(c, b[0], b[1], b[2], b[3], from, to, stats);
+            case FLOAT64 -> k.updateDoubles(c, b[0], b[1], b[2], b[3], from, to, stats);
+        }
+    }
+
     static void callLion(LionKernel k, LionCoefficients c, DType dtype, MemorySegment[] b, long from, long to) {
         switch (dtype) {
             case FLOAT32 -> k.updateFloats(c, b[0], b[1], b[2], from, to);
             case FLOAT64 -> k.updateDoubles(c, b[0], b[1], b[2], from, to);
+        }
+    }
+
+    static void callLionMonitored(LionKernel k, LionCoefficients c, DType dtype, MemorySegment[] b, long from, long to,
+                                  StepStatsSink stats) {
+        switch (dtype) {
+            case FLOAT32 -> k.updateFloats(c, b[0], b[1], b[2], from, to, stats);
+            case FLOAT64 -> k.updateDoubles(c, b[0], b[1], b[2], from, to, stats);
         }
     }
 
