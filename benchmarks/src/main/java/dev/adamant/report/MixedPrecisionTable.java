@@ -51,6 +51,11 @@ final class MixedPrecisionTable {
         }
     }
 
+    /** {@code 512-bit}, or {@code scalar} / {@code preferred} as given. */
+    private String widthLabel() {
+        return !width.isEmpty() && width.chars().allMatch(Character::isDigit) ? width + "-bit" : width;
+    }
+
     boolean isEmpty() {
         return stepsPerSecond.isEmpty();
     }
@@ -64,7 +69,7 @@ final class MixedPrecisionTable {
 
     String render() {
         StringBuilder md = new StringBuilder();
-        md.append("One fused AdamW step over ").append(elements).append(" elements at the ").append(width)
+        md.append("One fused AdamW step over ").append(elements).append(" elements at the ").append(widthLabel())
                 .append(" kernel, per format `param[+master]/grad/state[+sr]` (8-bit state: one float32 scale per ")
                 .append("256 elements); the speed-up is steps/s over those of the fp32 AdamW kernel (`")
                 .append(MixedAdamStepBenchmark.FP32_ADAMW).append("`) in the same run. At this size the step streams ")
@@ -100,7 +105,8 @@ final class MixedPrecisionTable {
 
     CategoryChart chart() {
         CategoryChart chart = new CategoryChartBuilder().width(1100).height(550)
-                .title("Mixed-precision AdamW step, " + elements + " elements, " + width + " kernel: speed-up over fp32 AdamW")
+                .title("Mixed-precision AdamW step, " + elements + " elements, " + widthLabel()
+                        + " kernel: speed-up over fp32 AdamW")
                 .xAxisTitle("format (param/grad/state)").yAxisTitle("steps/s ÷ fp32 AdamW's")
                 .build();
         chart.getStyler().setYAxisMin(0.0)
