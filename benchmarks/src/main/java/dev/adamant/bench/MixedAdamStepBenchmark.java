@@ -1,12 +1,14 @@
 package dev.adamant.bench;
 
 import dev.adamant.kernel.AdamCoefficients;
+import dev.adamant.kernel.AdamKernel;
 import dev.adamant.kernel.MixedAdamBuffers;
 import dev.adamant.kernel.MixedAdamKernel;
 import dev.adamant.kernel.MixedLayout;
 import dev.adamant.kernel.Numerics;
 import dev.adamant.optim.AdamConfig;
 import dev.adamant.precision.BlockCode;
+import dev.adamant.precision.FloatFormat;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
@@ -15,47 +17,68 @@ import org.openjdk.jmh.annotations.TearDown;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
  * How much faster is an AdamW step when parameters, gradients or state take fewer bytes? The
- * variants differ only in the {@link MixedLayout} ({@code param[+master]/grad/state[+sr]}); run it
- * with {@link AdamWStepBenchmark} at the same kernel, numerics and size, in one JMH run, and divide:
- * {@code fp32/fp32/fp32} is the mixed kernel's own fp32 path (bit-identical to the fp32 kernel),
- * the fp32 kernel the bar. One call updates {@code size} elements with the step's fused kernel; the
- * bytes each layout moves per element are {@link MixedLayout#bytesMovedPerElement()}.
+ * variants differ only in the {@link #format}: a {@link MixedLayout} ({@code param[+master]/grad/state[+sr]})
+ * run by the mixed kernel, or {@value #FP32_ADAMW}, the fp32 {@link AdamKernel} itself, the bar every
+ * layout is divided by (same width, numerics and size, same run). {@code fp32/fp32/fp32} is the
+ * mixed kernel's own fp32 path (bit-identical to the fp32 kernel). One call updates
+ * {@link #stepElements} elements; the bytes each layout moves per element are
+ * {@link MixedLayout#bytesMovedPerElement()}.
+ *
+ * <p>Its parameters have names of their own ({@code width}, {@code stepElements}, {@code format},
+ * not {@code kernel}, {@code size}, {@code layout}): the bench sweep sets those for the other
+ * benchmarks, and runs this one at one width and one size only.
  */
 public class MixedAdamStepBenchmark extends BenchmarkDefaults {
+    /** The fp32 AdamW kernel, the bar. */
+    public static final String FP32_ADAMW = "fp32-adamw";
+    /** Every format the benchmark declares, in its {@code @Param} order. */
+    public static final List<String> FORMATS = List.of(FP32_ADAMW, "fp32/fp32/fp32", "fp32/fp32/bf16", "fp32/fp32/8bit",
+            "fp32/bf16/fp32", "bf16+master/bf16/bf16", "bf16+master/bf16/8bit", "bf16/bf16/bf16+sr");
 
     /** {@code scalar}, {@code 128}, {@code 256}, {@code 512} or {@code preferred}. */
     @Param({"preferred"})
-    public String kernel;
+    public String width;
 
     @Param({"EXACT"})
     public Numerics numerics;
 
     @Param({"67108864"})
-    public int size;
+    public int stepElements;
 
-    @Param({"fp32/fp32/fp32", "fp32/fp32/bf16", "fp32/fp32/8bit", "fp32/bf16/fp32", "bf16+master/bf16/bf16",
+    @Param({FP32_ADAMW, "fp32/fp32/fp32", "fp32/fp32/bf16", "fp32/fp32/8bit", "fp32/bf16/fp32", "bf16+master/bf16/bf16",
             "bf16+master/bf16/8bit", "bf16/bf16/bf16+sr"})
-    public String layout;
+    public String format;
 
     private Arena arena;
     private MixedLayout mixed;
     private MixedAdamBuffers buffers;
-    private MixedAdamKernel kernelImpl;
+    private MixedAdamKernel mixedKernel;
+    private AdamKernel fp32Kernel;
     private AdamCoefficients coefficients;
+
+    /** The layout of a format; {@value #FP32_ADAMW} has fp32 AdamW's buffers. */
+    public static MixedLayout layoutOf(String format) {
+        return format.equals(FP32_ADAMW) ? MixedLayout.fp32() : MixedLayout.parse(format);
+    }
 
     @Setup
     public void setUp() {
-        mixed = MixedLayout.parse(layout);
-        kernelImpl = AdamWStepBenchmark.backend(kernel, numerics).kernel(MixedAdamKernel.KIND);
+        mixed = layoutOf(format);
+        if (format.equals(FP32_ADAMW)) {
+            fp32Kernel = AdamWStepBenchmark.backend(width, numerics).adam();
+        } else {
+            mixedKernel = AdamWStepBenchmark.backend(width, numerics).kernel(MixedAdamKernel.KIND);
+        }
         arena = Arena.ofShared();
-        long state = mixed.state().byteSize(), blocks = BlockCode.blocks(size);
-        MemorySegment param = arena.allocate((long) size * mixed.param().byteSize(), 64);
+        long size = stepElements, state = mixed.state().byteSize(), blocks = BlockCode.blocks(size);
+        MemorySegment param = arena.allocate(size * mixed.param().byteSize(), 64);
         MemorySegment master = mixed.master() ? arena.allocate(4L * size, 64) : null;
-        MemorySegment grad = arena.allocate((long) size * mixed.grad().byteSize(), 64);
+        MemorySegment grad = arena.allocate(size * mixed.grad().byteSize(), 64);
         // the same seeded values as the fp32 benchmarks, rounded to each format; zero state
         fill(param, master, mixed.param(), 1);
         fill(grad, null, mixed.grad(), 2);
@@ -65,9 +88,9 @@ public class MixedAdamStepBenchmark extends BenchmarkDefaults {
         coefficients = AdamConfig.adamW().coefficients(10);
     }
 
-    private void fill(MemorySegment s, MemorySegment master, dev.adamant.precision.FloatFormat format, long seed) {
+    private void fill(MemorySegment s, MemorySegment master, FloatFormat format, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        for (long i = 0; i < size; i++) {
+        for (long i = 0; i < stepElements; i++) {
             float value = (float) random.nextGaussian();
             format.store(s, i, value);
             if (master != null) master.setAtIndex(ValueLayout.JAVA_FLOAT, i, value);
@@ -81,6 +104,11 @@ public class MixedAdamStepBenchmark extends BenchmarkDefaults {
 
     @Benchmark
     public void step() {
-        kernelImpl.update(mixed, coefficients, 0x5EED, buffers, 0, size);
+        if (fp32Kernel != null) {
+            fp32Kernel.updateFloats(coefficients, buffers.param(), buffers.grad(), buffers.expAvg(), buffers.expAvgSq(), null,
+                    0, stepElements);
+        } else {
+            mixedKernel.update(mixed, coefficients, 0x5EED, buffers, 0, stepElements);
+        }
     }
 }

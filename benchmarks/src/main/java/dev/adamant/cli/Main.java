@@ -40,20 +40,25 @@ public final class Main {
 
             commands:
               bench [--full] [--scale] [--kernels LIST] [--numerics LIST] [--sizes LIST]
-                    [--optimizers LIST|none] [--features all|none|LIST] [--threads N]
+                    [--optimizers LIST|none] [--features all|none|LIST]
+                    [--mixed all|none|LIST] [--threads N]
                     [--warmup N] [--measure N] [--out DIR] [--dry-run]
                   Runs the JMH suite (AdamW step per kernel, numerics mode and size; the heap
                   float[] loop; the stream probe; each optimizer of the family at 65536
                   elements, reference against the preferred width; the cost of clipping by
-                  norm and by value, unscaling, the skip policy and monitoring), one forked
-                  JVM per configuration, and writes the report folder (default ./report):
-                  jmh.json, report.md, throughput.png.
+                  norm and by value, unscaling, the skip policy and monitoring; the
+                  mixed-precision step per format against fp32 AdamW at the largest size and
+                  widest kernel), one forked JVM per configuration, and writes the report
+                  folder (default ./report): jmh.json, report.md, throughput.png,
+                  mixed-precision.png.
                   Default: the quick sweep (sizes 4096,65536,1048576,16777216; kernels
-                  scalar,128,256,512; numerics exact,fast; the whole family; warmup 2 x 400 ms,
-                  measurement 3 x 400 ms; about 3 minutes on 2 cores). --full: sizes 1021 to
-                  67108864, the preferred kernel too, 3 x 1 s warmup, 5 x 1 s measurement, and
-                  --scale. --scale: the step at scale (GPT-2 small's 148 tensors, ~2 GB off-heap;
-                  2,000 tensors of 1K against one tensor; thread scaling at 64M elements). LIST
+                  scalar,128,256,512; numerics exact,fast; the whole family; mixed formats
+                  fp32-adamw,fp32/fp32/bf16,fp32/fp32/8bit; warmup 2 x 400 ms, measurement
+                  3 x 400 ms; about 3.5 minutes on 2 cores). --full: sizes 1021 to
+                  67108864, the preferred kernel too, every mixed format, 3 x 1 s warmup,
+                  5 x 1 s measurement, and --scale. --scale: the step at scale (GPT-2 small's
+                  148 tensors, ~2 GB off-heap; 2,000 tensors of 1K against one tensor; thread
+                  scaling at 64M elements). LIST
                   is comma-separated; --threads runs N JMH threads with their own buffers
                   (figures are then aggregate). --dry-run lists the configurations and the
                   estimate. Exit code 0 if every configuration ran, 1 if any failed or JMH

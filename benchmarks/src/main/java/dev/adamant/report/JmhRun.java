@@ -29,9 +29,9 @@ public record JmhRun(List<Score> scores, Settings settings) {
             return params.get(name);
         }
 
-        /** fp32 elements per call: the {@code size} parameter ({@code elements} in the family benchmark). */
+        /** Elements per call: the {@code size} parameter ({@code elements} in the family, {@code stepElements} in the mixed one). */
         public int size() {
-            String s = params.getOrDefault("size", params.get("elements"));
+            String s = params.getOrDefault("size", params.getOrDefault("elements", params.get("stepElements")));
             if (s == null) {
                 throw new IllegalArgumentException(benchmark + " has no size parameter");
             }

@@ -53,6 +53,10 @@ public final class MarkdownReport {
         if (!features.isEmpty()) {
             md.append("\n## What clipping, unscaling, the skip policy and monitoring cost\n\n").append(features.render());
         }
+        MixedPrecisionTable mixed = new MixedPrecisionTable(run);
+        if (!mixed.isEmpty()) {
+            md.append("\n## Mixed precision: bytes per element against steps per second\n\n").append(mixed.render());
+        }
         ScaleTable scale = new ScaleTable(run);
         if (!scale.isEmpty()) {
             md.append("\n## Throughput at scale\n\n").append(scale.render());

@@ -33,6 +33,10 @@ public final class ReportFolder {
         }
         Files.writeString(dir.resolve(MARKDOWN), report.render());
         ThroughputChart.write(report.table(), context.preferredWidth(), dir.resolve(CHART));
+        MixedPrecisionTable mixed = new MixedPrecisionTable(run);
+        if (!mixed.isEmpty()) {
+            mixed.writeChart(dir.resolve(MixedPrecisionTable.CHART_FILE));
+        }
         out.println();
         out.print(report.tableSection());
         out.println();

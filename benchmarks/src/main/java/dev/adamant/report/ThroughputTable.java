@@ -42,6 +42,7 @@ public final class ThroughputTable {
             if (v.isEmpty()) {
                 if (!s.benchmark().equals(FamilyTable.BENCHMARK) // these have sections of their own
                         && !s.benchmark().equals(FeatureCostTable.BENCHMARK)
+                        && !s.benchmark().equals(MixedPrecisionTable.BENCHMARK)
                         && !ScaleTable.BENCHMARKS.contains(s.benchmark())) {
                     ignored.add(s.benchmark());
                 }

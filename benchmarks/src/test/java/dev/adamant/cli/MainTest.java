@@ -225,7 +225,8 @@ class MainTest {
         long kernels = Backends.simdUnavailableReason().isPresent() ? 4
                 : 1 + List.of(128, 256, 512).stream().filter(w -> Backends.laneWidths().contains(w)).count();
         long family = 2L * dev.adamant.bench.OptimizerStepBenchmark.FAMILY.size();
-        assertEquals(1, r.count((kernels * 8 + 12 + family + 7) + " configurations ("), r.lines().toString());
+        // the step features: 7; the mixed-precision step: the fp32 bar and two formats, in both numerics
+        assertEquals(1, r.count((kernels * 8 + 12 + family + 7 + 6) + " configurations ("), r.lines().toString());
         assertTrue(r.lines().stream().anyMatch(l -> l.contains("estimated time")), r.lines().toString());
     }
 

@@ -69,6 +69,50 @@ class ReportTest {
         assertFalse(md.contains("Not in the table"), md);
     }
 
+    /** The mixed-precision step: formats with their bytes per element, steps/s, and the ratio to the fp32 bar. */
+    static SyntheticJmh mixed(SyntheticJmh j) {
+        for (Object[] row : new Object[][] {{"fp32-adamw", 20.0}, {"fp32/fp32/bf16", 25.0}, {"fp32/fp32/8bit", 30.0},
+                {"bf16+master/bf16/8bit", 16.0}}) {
+            j.add("dev.adamant.bench.MixedAdamStepBenchmark.step", Map.of("format", (String) row[0], "numerics", "EXACT",
+                    "stepElements", "1000", "width", "512"), (Double) row[1]);
+        }
+        // a FAST row without its bar: no ratio
+        return j.add("dev.adamant.bench.MixedAdamStepBenchmark.step", Map.of("format", "fp32/fp32/8bit", "numerics", "FAST",
+                "stepElements", "1000", "width", "512"), 40.0);
+    }
+
+    @Test
+    void theMixedPrecisionStepHasItsTableAndChart(@TempDir Path dir) throws IOException {
+        String json = mixed(new SyntheticJmh()).stream(1000, 8e6).json();
+        String md = new MarkdownReport(JmhRun.parse(json), CONTEXT).render();
+        assertTrue(md.contains("## Mixed precision"), md);
+        // bytes moved: 28 for fp32; 4+4+4 + 2·2·2 = 20 for bf16 state; 8-bit: 8 + 4 + 2·2·(1 + 4/256) = 16.06
+        assertTrue(md.contains("| fp32-adamw | exact | 28.0 | 20.0 | 0.00 | 1.00× |"), md);
+        assertTrue(md.contains("| fp32/fp32/bf16 | exact | 20.0 | 25.0 | 0.00 | 1.25× |"), md);
+        assertTrue(md.contains("| fp32/fp32/8bit | exact | 16.1 | 30.0 | 0.00 | 1.50× |"), md);
+        // bf16 param + fp32 master: 2+4+2 + 2·2·1.0156 + 2+4 (written back, the grad read only) = 18.06
+        assertTrue(md.contains("| bf16+master/bf16/8bit | exact | 18.1 | 16.0 | 0.00 | 0.80× |"), md);
+        assertTrue(md.contains("| fp32/fp32/8bit | fast | 16.1 | 40.0 | 0.00 | – |"), md);
+        assertTrue(md.contains("![speed-up of each format over fp32 AdamW](mixed-precision.png)"), md);
+        assertFalse(md.contains("Not in the table"), md);
+
+        Path in = dir.resolve("in.json");
+        Files.writeString(in, json);
+        ReportFolder.write(JmhRun.read(in), in, dir.resolve("r"), CONTEXT, new PrintStream(new ByteArrayOutputStream()));
+        BufferedImage image = ImageIO.read(dir.resolve("r").resolve("mixed-precision.png").toFile());
+        assertNotNull(image, "ImageIO reads the mixed-precision chart as an image");
+        assertTrue(image.getWidth() > 500, "width " + image.getWidth());
+    }
+
+    @Test
+    void withoutTheMixedBenchmarkThereIsNoMixedSectionNorChart(@TempDir Path dir) throws IOException {
+        Path in = dir.resolve("in.json");
+        Files.writeString(in, synthetic());
+        ReportFolder.write(JmhRun.read(in), in, dir.resolve("r"), CONTEXT, new PrintStream(new ByteArrayOutputStream()));
+        assertFalse(Files.readString(dir.resolve("r").resolve("report.md")).contains("Mixed precision"));
+        assertFalse(Files.exists(dir.resolve("r").resolve("mixed-precision.png")));
+    }
+
     @Test
     void theScaleBenchmarksHaveTheTargetsRatios() {
         long gpt2 = dev.adamant.bench.ModelStepBenchmark.GPT2_SMALL_ELEMENTS;

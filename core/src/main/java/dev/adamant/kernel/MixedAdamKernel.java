@@ -5,7 +5,8 @@ import dev.adamant.precision.BlockCode;
 /**
  * The contract of a fused mixed-precision Adam/AdamW step: one pass over elements {@code [from, to)}
  * that decodes the parameter (or reads its fp32 master copy), the gradient and both moments to
- * float32, runs {@link AdamKernel}'s exact operations on them (without amsgrad), and writes
+ * float32, runs {@link AdamKernel}'s exact operations on them (amsgrad included: the running
+ * maximum of the second moment is a third state buffer in the state format), and writes
  * everything back in its format: moments rounded to nearest even (bf16) or requantized per block
  * (8-bit), the master copy in float32 and the parameter rounded from it.
  *
@@ -21,7 +22,8 @@ public interface MixedAdamKernel {
     KernelKind<MixedAdamKernel> KIND = new KernelKind<>("mixed-adam", MixedAdamKernel.class, ScalarMixedAdamKernel::of);
 
     /**
-     * @param c        the step's coefficients; {@link AdamCoefficients#amsgrad()} must be false
+     * @param c        the step's coefficients; with {@link AdamCoefficients#amsgrad()} the buffers
+     *                 hold {@link MixedAdamBuffers#maxExpAvgSq()}
      * @param noiseKey {@link dev.adamant.precision.RoundingNoise#stepKey} of the step, used only with
      *                 stochastic rounding
      */

@@ -19,8 +19,10 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * p = master ? master[i] : decode(param[i]);  g = decode(grad[i])
  * m = decode(exp_avg[i]);  v = decode(exp_avg_sq[i])       8-bit: code × block scale
  * ... AdamKernel's exact (or fast) operations on p, g, m, v ...
+ * amsgrad: v_max = max(decode(max_exp_avg_sq[i]), v), as torch, and the update divides by sqrt(v_max)
  * master[i] = p;  param[i] = round(p)                      nearest even, or stochastic for bf16
  * exp_avg[i], exp_avg_sq[i] = round(m), round(v)            8-bit: after the block's new scale is known
+ * max_exp_avg_sq[i] = round(v_max)                          8-bit: with its own block scales
  * </pre>
  * It works in chunks of {@link BlockCode#BLOCK} elements: first the update of the chunk, keeping
  * the new moments in float32, then their store, which for 8-bit state needs the chunk's maximum.
@@ -53,7 +55,7 @@ public final class ScalarMixedAdamKernel implements MixedAdamKernel {
         final float negStep = (float) (fast ? c.fastNegStepSize() : c.negStepSize());
         final float eps = (float) (fast ? c.fastEps() : c.eps());
         final float sqrtBc2 = (float) c.sqrtBiasCorrection2();
-        final boolean maximize = c.maximize();
+        final boolean maximize = c.maximize(), amsgrad = c.amsgrad();
         final boolean scaled = c.gradScale() != 1;
         final float gradScale = (float) c.gradScale();
 
@@ -61,7 +63,9 @@ public final class ScalarMixedAdamKernel implements MixedAdamKernel {
         final StateFormat state = layout.state();
         final boolean master = layout.master(), stochastic = layout.stochasticRounding();
         final MemorySegment param = b.param(), grad = b.grad(), expAvg = b.expAvg(), expAvgSq = b.expAvgSq();
+        final MemorySegment maxExpAvgSq = b.maxExpAvgSq();
         final float[] newM = new float[BlockCode.BLOCK], newV = new float[BlockCode.BLOCK];
+        final float[] newMax = amsgrad ? new float[BlockCode.BLOCK] : null;
 
         for (long start = from; start < to; start += BlockCode.BLOCK) {
             final long end = Math.min(start + BlockCode.BLOCK, to);
@@ -69,6 +73,8 @@ public final class ScalarMixedAdamKernel implements MixedAdamKernel {
             // 8-bit state: this block's scales, read before they are replaced
             final float mScale = state == StateFormat.BLOCKWISE_8BIT ? b.expAvgScale().getAtIndex(JAVA_FLOAT, block) : 0;
             final float vScale = state == StateFormat.BLOCKWISE_8BIT ? b.expAvgSqScale().getAtIndex(JAVA_FLOAT, block) : 0;
+            final float maxScale = amsgrad && state == StateFormat.BLOCKWISE_8BIT
+                    ? b.maxExpAvgSqScale().getAtIndex(JAVA_FLOAT, block) : 0;
             for (long i = start; i < end; i++) {
                 float p = master ? b.master().getAtIndex(JAVA_FLOAT, i) : paramFormat.load(param, i);
                 float g = gradFormat.load(grad, i);
@@ -80,6 +86,10 @@ public final class ScalarMixedAdamKernel implements MixedAdamKernel {
                 float v = Math.fma(oneMinusBeta2 * g, g, loadMoment(state, BlockCode.UNSIGNED, expAvgSq, i, vScale) * beta2);
                 newM[(int) (i - start)] = m;
                 newV[(int) (i - start)] = v;
+                if (amsgrad) {
+                    v = Math.max(loadMoment(state, BlockCode.UNSIGNED, maxExpAvgSq, i, maxScale), v);
+                    newMax[(int) (i - start)] = v;
+                }
                 if (fast) {
                     float update = (negStep * m) / ((float) Math.sqrt(v) + eps);
                     p = decoupled ? Math.fma(p, decay, update) : p + update;
@@ -99,10 +109,12 @@ public final class ScalarMixedAdamKernel implements MixedAdamKernel {
             if (state == StateFormat.BLOCKWISE_8BIT) {
                 storeBlock(BlockCode.SIGNED, newM, n, expAvg, b.expAvgScale(), start, block);
                 storeBlock(BlockCode.UNSIGNED, newV, n, expAvgSq, b.expAvgSqScale(), start, block);
+                if (amsgrad) storeBlock(BlockCode.UNSIGNED, newMax, n, maxExpAvgSq, b.maxExpAvgSqScale(), start, block);
             } else {
                 for (int k = 0; k < n; k++) {
                     storeMoment(state, expAvg, start + k, newM[k]);
                     storeMoment(state, expAvgSq, start + k, newV[k]);
+                    if (amsgrad) storeMoment(state, maxExpAvgSq, start + k, newMax[k]);
                 }
             }
         }

@@ -25,6 +25,8 @@ import java.util.Objects;
  * }</pre>
  *
  * A new 8-bit state is all-zero codes and all-zero scales (zero moments), like zeroed fp32 state.
+ * With amsgrad the buffers carry the running maximum of the second moment, in the state format
+ * (with its own scales for 8-bit state): {@link MixedAdamBuffers#withMaxExpAvgSq}.
  * Every argument is checked before any element is written: which buffers the layout needs, their
  * sizes in their own element sizes, liveness, read-only memory, alignment, overlap between any two,
  * and for 8-bit state that the range starts on a block boundary and ends on one or at the end of
@@ -67,18 +69,18 @@ public final class MixedAdamUpdate {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(layout, "layout");
         Objects.requireNonNull(buffers, "buffers");
-        if (config.amsgrad()) {
-            throw new IllegalArgumentException("amsgrad=true is not supported with mixed precision (layout " + layout + ")");
-        }
         AdamCoefficients c = config.coefficients(step);
         if (from < 0 || from > to) {
             throw new IndexOutOfBoundsException("Invalid element range [" + from + ", " + to + ")");
         }
-        boolean quantized = layout.quantized();
+        boolean quantized = layout.quantized(), amsgrad = config.amsgrad();
         long stateBytes = layout.state().byteSize();
         present("master", buffers.master(), layout.master(), "the layout " + (layout.master() ? "has" : "has no") + " master copy");
         present("exp_avg_scale", buffers.expAvgScale(), quantized, "the state is " + layout.state());
         present("exp_avg_sq_scale", buffers.expAvgSqScale(), quantized, "the state is " + layout.state());
+        present("max_exp_avg_sq", buffers.maxExpAvgSq(), amsgrad, "amsgrad=" + amsgrad);
+        present("max_exp_avg_sq_scale", buffers.maxExpAvgSqScale(), amsgrad && quantized,
+                "amsgrad=" + amsgrad + " and the state is " + layout.state());
         long firstBlock = from / BlockCode.BLOCK, endBlock = BlockCode.blocks(to);
         Buffer[] all = {
                 new Buffer("param", buffers.param(), layout.param().byteSize(), from, to, true),
@@ -87,7 +89,10 @@ public final class MixedAdamUpdate {
                 new Buffer("exp_avg", buffers.expAvg(), stateBytes, from, to, true),
                 new Buffer("exp_avg_sq", buffers.expAvgSq(), stateBytes, from, to, true),
                 quantized ? new Buffer("exp_avg_scale", buffers.expAvgScale(), 4, firstBlock, endBlock, true) : null,
-                quantized ? new Buffer("exp_avg_sq_scale", buffers.expAvgSqScale(), 4, firstBlock, endBlock, true) : null};
+                quantized ? new Buffer("exp_avg_sq_scale", buffers.expAvgSqScale(), 4, firstBlock, endBlock, true) : null,
+                amsgrad ? new Buffer("max_exp_avg_sq", buffers.maxExpAvgSq(), stateBytes, from, to, true) : null,
+                amsgrad && quantized ? new Buffer("max_exp_avg_sq_scale", buffers.maxExpAvgSqScale(), 4, firstBlock, endBlock, true)
+                        : null};
         for (Buffer b : all) {
             if (b == null) continue;
             if (b.segment() == null) {
@@ -96,7 +101,8 @@ public final class MixedAdamUpdate {
             check(b);
         }
         if (quantized) {
-            blockAligned(from, to, buffers.expAvg().byteSize(), buffers.expAvgSq().byteSize());
+            blockAligned(from, to, buffers.expAvg().byteSize(), buffers.expAvgSq().byteSize(),
+                    amsgrad ? buffers.maxExpAvgSq().byteSize() : buffers.expAvgSq().byteSize());
         }
         for (int i = 0; i < all.length; i++) {
             for (int j = i + 1; j < all.length; j++) {
@@ -139,7 +145,7 @@ public final class MixedAdamUpdate {
     }
 
     /** 8-bit state is requantized block by block, so a range cannot cut a block the buffers continue past. */
-    private static void blockAligned(long from, long to, long expAvgElements, long expAvgSqElements) {
+    private static void blockAligned(long from, long to, long expAvgElements, long expAvgSqElements, long maxElements) {
         if (from % BlockCode.BLOCK != 0) {
             throw new IllegalArgumentException("8-bit state: the range must start on a block boundary (a multiple of "
                     + BlockCode.BLOCK + "), not at " + from);
@@ -147,6 +153,10 @@ public final class MixedAdamUpdate {
         if (expAvgElements != expAvgSqElements) {
             throw new IllegalArgumentException("8-bit state: exp_avg holds " + expAvgElements + " elements but exp_avg_sq "
                     + expAvgSqElements);
+        }
+        if (maxElements != expAvgElements) {
+            throw new IllegalArgumentException("8-bit state: exp_avg holds " + expAvgElements + " elements but max_exp_avg_sq "
+                    + maxElements);
         }
         if (to % BlockCode.BLOCK != 0 && to != expAvgElements) {
             throw new IllegalArgumentException("8-bit state: the range must end on a block boundary (a multiple of "

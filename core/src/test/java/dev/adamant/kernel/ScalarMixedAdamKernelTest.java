@@ -34,7 +34,8 @@ class ScalarMixedAdamKernelTest {
     private static final long[] STEPS = {1, 2, 3, 1_000_000};
     private static final List<AdamCoefficientsAt> CONFIGS = List.of(
             t -> AdamConfig.adam().withWeightDecay(0.1).withMaximize(true).coefficients(t).withGradScale(0.37),
-            t -> AdamConfig.adamW().withLr(0.01).coefficients(t));
+            t -> AdamConfig.adamW().withLr(0.01).coefficients(t),
+            t -> AdamConfig.adamW().withLr(0.01).withAmsgrad(true).coefficients(t));
 
     @FunctionalInterface
     interface AdamCoefficientsAt {
@@ -70,7 +71,9 @@ class ScalarMixedAdamKernelTest {
                 t -> AdamConfig.adam().withWeightDecay(0.1).withMaximize(true).coefficients(t),
                 t -> AdamConfig.adamW().coefficients(t),
                 t -> AdamConfig.adamW().withLr(0.1).withWeightDecay(0.5).withMaximize(true).coefficients(t),
-                t -> AdamConfig.adam().withWeightDecay(0.1).coefficients(t).withGradScale(0.37));
+                t -> AdamConfig.adam().withWeightDecay(0.1).coefficients(t).withGradScale(0.37),
+                t -> AdamConfig.adamW().withAmsgrad(true).coefficients(t),
+                t -> AdamConfig.adam().withAmsgrad(true).withMaximize(true).coefficients(t));
         int n = 1000;
         for (int k = 0; k < configs.size(); k++) {
             for (int[] range : new int[][] {{0, n}, {13, 997}}) {
@@ -84,13 +87,15 @@ class ScalarMixedAdamKernelTest {
                         mixed.fillGrad(random, t == 2 ? 1e-3 : 1, k % 2 == 1);
                         plain.grad.copyFrom(mixed.grad);
                         AdamCoefficients c = configs.get(k).at(t);
-                        ScalarMixedAdamKernel.of(numerics).update(MixedLayout.fp32(), c, 0, mixed.buffers(), range[0], range[1]);
+                        ScalarMixedAdamKernel.of(numerics).update(MixedLayout.fp32(), c, 0, mixed.buffers(c.amsgrad()),
+                                range[0], range[1]);
                         ScalarAdamKernel.of(numerics).updateFloats(c, plain.param, plain.grad, plain.expAvg, plain.expAvgSq,
-                                null, range[0], range[1]);
+                                c.amsgrad() ? plain.maxExpAvgSq : null, range[0], range[1]);
                         String where = "config " + k + ", step " + t + ", range " + range[0] + ".." + range[1];
                         Bits.assertSameBits("param, " + where, plain.param, mixed.param, DType.FLOAT32);
                         Bits.assertSameBits("exp_avg, " + where, plain.expAvg, mixed.expAvg, DType.FLOAT32);
                         Bits.assertSameBits("exp_avg_sq, " + where, plain.expAvgSq, mixed.expAvgSq, DType.FLOAT32);
+                        Bits.assertSameBits("max_exp_avg_sq, " + where, plain.maxExpAvgSq, mixed.maxExpAvgSq, DType.FLOAT32);
                     }
                 }
             }
@@ -121,7 +126,7 @@ class ScalarMixedAdamKernelTest {
                     AdamCoefficients c = CONFIGS.get(k).at(t);
                     long key = RoundingNoise.stepKey(77, t);
                     MixedFixture expected = composed(arena, mixed, c, numerics, key);
-                    ScalarMixedAdamKernel.of(numerics).update(layout, c, key, mixed.buffers(), 0, n);
+                    ScalarMixedAdamKernel.of(numerics).update(layout, c, key, mixed.buffers(c.amsgrad()), 0, n);
                     MixedFixture.assertSameBits(layout + " " + numerics + ", config " + k + ", step " + t, expected, mixed);
                 }
             }
@@ -133,6 +138,8 @@ class ScalarMixedAdamKernelTest {
         MixedLayout layout = before.layout;
         int n = before.n;
         MemorySegment p = arena.allocate(4L * n), g = arena.allocate(4L * n), m = arena.allocate(4L * n), v = arena.allocate(4L * n);
+        MemorySegment max = arena.allocate(4L * n);
+        float[] max0 = MixedFixture.loadState(layout.state(), BlockCode.UNSIGNED, before.maxExpAvgSq, before.maxExpAvgSqScale, n);
         float[] m0 = MixedFixture.loadState(layout.state(), BlockCode.SIGNED, before.expAvg, before.expAvgScale, n);
         float[] v0 = MixedFixture.loadState(layout.state(), BlockCode.UNSIGNED, before.expAvgSq, before.expAvgSqScale, n);
         for (int i = 0; i < n; i++) {
@@ -141,8 +148,9 @@ class ScalarMixedAdamKernelTest {
             g.setAtIndex(ValueLayout.JAVA_FLOAT, i, layout.grad().load(before.grad, i));
             m.setAtIndex(ValueLayout.JAVA_FLOAT, i, m0[i]);
             v.setAtIndex(ValueLayout.JAVA_FLOAT, i, v0[i]);
+            max.setAtIndex(ValueLayout.JAVA_FLOAT, i, max0[i]);
         }
-        ScalarAdamKernel.of(numerics).updateFloats(c, p, g, m, v, null, 0, n);
+        ScalarAdamKernel.of(numerics).updateFloats(c, p, g, m, v, c.amsgrad() ? max : null, 0, n);
         MixedFixture after = before.copy(arena);
         for (int i = 0; i < n; i++) {
             float newP = p.getAtIndex(ValueLayout.JAVA_FLOAT, i);
@@ -155,6 +163,10 @@ class ScalarMixedAdamKernelTest {
         }
         MixedFixture.storeState(layout.state(), BlockCode.SIGNED, m.toArray(ValueLayout.JAVA_FLOAT), after.expAvg, after.expAvgScale);
         MixedFixture.storeState(layout.state(), BlockCode.UNSIGNED, v.toArray(ValueLayout.JAVA_FLOAT), after.expAvgSq, after.expAvgSqScale);
+        if (c.amsgrad()) {
+            MixedFixture.storeState(layout.state(), BlockCode.UNSIGNED, max.toArray(ValueLayout.JAVA_FLOAT), after.maxExpAvgSq,
+                    after.maxExpAvgSqScale);
+        }
         return after;
     }
 

@@ -95,10 +95,67 @@ class MixedAdamUpdateTest {
             MixedLayout bf16State = MixedLayout.of(FloatFormat.BF16, FloatFormat.BF16, StateFormat.BF16).withMaster();
             rejects(f, IllegalArgumentException.class, "exp_avg_scale is given but not used: the state is BF16",
                     () -> UPDATE.apply(CONFIG, 1, bf16State, 0, f.buffers(), 0, 256));
-            rejects(f, IllegalArgumentException.class, "amsgrad=true is not supported",
-                    () -> UPDATE.apply(AdamConfig.adam().withAmsgrad(true), 1, EIGHT_BIT, 0, f.buffers(), 0, 512));
             rejects(f, IllegalArgumentException.class, "step",
                     () -> UPDATE.apply(CONFIG, 0, EIGHT_BIT, 0, f.buffers(), 0, 512));
+        }
+    }
+
+    @Test
+    void amsgradNeedsItsMaximumAndItsScalesAndNothingElse() {
+        AdamConfig amsgrad = AdamConfig.adamW().withAmsgrad(true);
+        MixedLayout bf16State = MixedLayout.of(FloatFormat.BF16, FloatFormat.BF16, StateFormat.BF16).withMaster();
+        try (Arena arena = Arena.ofConfined()) {
+            MixedFixture f = fixture(arena, EIGHT_BIT, 512);
+            rejects(f, NullPointerException.class, "max_exp_avg_sq is required: amsgrad=true",
+                    () -> UPDATE.apply(amsgrad, 1, EIGHT_BIT, 0, f.buffers(), 0, 512));
+            rejects(f, NullPointerException.class, "max_exp_avg_sq_scale is required: amsgrad=true and the state is BLOCKWISE_8BIT",
+                    () -> UPDATE.apply(amsgrad, 1, EIGHT_BIT, 0, f.buffers().withMaxExpAvgSq(f.maxExpAvgSq, null), 0, 512));
+            rejects(f, IllegalArgumentException.class, "max_exp_avg_sq is given but not used: amsgrad=false",
+                    () -> UPDATE.apply(CONFIG, 1, EIGHT_BIT, 0, f.buffersWithMax(), 0, 512));
+            rejects(f, IllegalArgumentException.class, "exp_avg_sq and max_exp_avg_sq overlap in memory",
+                    () -> UPDATE.apply(amsgrad, 1, EIGHT_BIT, 0, f.buffers().withMaxExpAvgSq(f.expAvgSq, f.maxExpAvgSqScale), 0, 512));
+            rejects(f, IllegalArgumentException.class, "max_exp_avg_sq_scale is read-only",
+                    () -> UPDATE.apply(amsgrad, 1, EIGHT_BIT, 0,
+                            f.buffers().withMaxExpAvgSq(f.maxExpAvgSq, f.maxExpAvgSqScale.asReadOnly()), 0, 512));
+            MemorySegment shortMax = arena.allocate(511);
+            rejects(f, IllegalArgumentException.class, "needs 512 elements of max_exp_avg_sq but it holds 511",
+                    () -> UPDATE.apply(amsgrad, 1, EIGHT_BIT, 0, f.buffers().withMaxExpAvgSq(shortMax, f.maxExpAvgSqScale), 0, 512));
+            MemorySegment longMax = arena.allocate(600);
+            rejects(f, IllegalArgumentException.class, "exp_avg holds 512 elements but max_exp_avg_sq 600",
+                    () -> UPDATE.apply(amsgrad, 1, EIGHT_BIT, 0, f.buffers().withMaxExpAvgSq(longMax, f.maxExpAvgSqScale), 0, 512));
+            MixedFixture before = f.copy(arena);
+            UPDATE.apply(amsgrad, 1, EIGHT_BIT, 0, f.buffersWithMax(), 0, 512);
+            assertTrue(f.maxExpAvgSq.mismatch(before.maxExpAvgSq) >= 0, "the maximum is written");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MixedFixture f = fixture(arena, bf16State, 512);
+            // bf16 state has no scales: a scale buffer for the maximum is named as unused
+            rejects(f, IllegalArgumentException.class, "max_exp_avg_sq_scale is given but not used: amsgrad=true and the state is BF16",
+                    () -> UPDATE.apply(amsgrad, 1, bf16State, 0, f.buffers().withMaxExpAvgSq(f.maxExpAvgSq, arena.allocate(8)), 0, 512));
+            UPDATE.apply(amsgrad, 1, bf16State, 0, f.buffersWithMax(), 0, 512);
+        }
+    }
+
+    /** amsgrad through the entry point is the reference kernel's amsgrad step, and keeps v_max >= v. */
+    @Test
+    void amsgradKeepsTheRunningMaximum() {
+        MixedLayout layout = MixedLayout.of(FloatFormat.FP32, FloatFormat.FP32, StateFormat.BF16);
+        AdamConfig amsgrad = AdamConfig.adamW().withAmsgrad(true);
+        try (Arena arena = Arena.ofConfined()) {
+            MixedFixture f = fixture(arena, layout, 300);
+            SplittableRandom random = new SplittableRandom(3);
+            for (long t = 1; t <= 5; t++) {
+                f.fillGrad(random, t == 3 ? 10 : 0.1, false);
+                MixedFixture before = f.copy(arena);
+                UPDATE.apply(amsgrad, t, layout, 0, f.buffersWithMax(), 0, 300);
+                float[] v = MixedFixture.loadState(layout.state(), null, f.expAvgSq, null, 300);
+                float[] max = MixedFixture.loadState(layout.state(), null, f.maxExpAvgSq, null, 300);
+                float[] max0 = MixedFixture.loadState(layout.state(), null, before.maxExpAvgSq, null, 300);
+                for (int i = 0; i < 300; i++) {
+                    // v_max is max(v_max, v) rounded once; v is rounded on its own, so both bf16 roundings agree
+                    assertEquals(Math.max(max0[i], v[i]), max[i], "element " + i + " at step " + t);
+                }
+            }
         }
     }
 

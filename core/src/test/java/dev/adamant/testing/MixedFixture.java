@@ -20,6 +20,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * exactly {@code n} elements (an access past the end throws), filled with reproducible values,
  * copied, and compared bit for bit, where as in {@link Bits} any NaN equals any NaN (in float32
  * and in 16-bit buffers: NaN payloads are not part of the contract); 8-bit codes byte for byte.
+ * amsgrad's running maximum (and its scales for 8-bit state) is always allocated;
+ * {@link #buffers()} leaves it out, {@link #buffersWithMax()} passes it.
  */
 public final class MixedFixture {
     /** Values that stress the conversions: the float specials plus fp16's and bf16's edges. */
@@ -31,10 +33,11 @@ public final class MixedFixture {
     public final MixedLayout layout;
     public final int n;
     public final MemorySegment param, master, grad, expAvg, expAvgSq, expAvgScale, expAvgSqScale;
+    public final MemorySegment maxExpAvgSq, maxExpAvgSqScale;
 
     private MixedFixture(MixedLayout layout, int n, MemorySegment param, MemorySegment master, MemorySegment grad,
                          MemorySegment expAvg, MemorySegment expAvgSq, MemorySegment expAvgScale,
-                         MemorySegment expAvgSqScale) {
+                         MemorySegment expAvgSqScale, MemorySegment maxExpAvgSq, MemorySegment maxExpAvgSqScale) {
         this.layout = layout;
         this.n = n;
         this.param = param;
@@ -44,6 +47,8 @@ public final class MixedFixture {
         this.expAvgSq = expAvgSq;
         this.expAvgScale = expAvgScale;
         this.expAvgSqScale = expAvgSqScale;
+        this.maxExpAvgSq = maxExpAvgSq;
+        this.maxExpAvgSqScale = maxExpAvgSqScale;
     }
 
     /** Zeroed buffers (zero state) for {@code layout} at {@code n} elements, 64-byte aligned. */
@@ -57,17 +62,30 @@ public final class MixedFixture {
                 arena.allocate((long) n * layout.grad().byteSize(), 64),
                 arena.allocate(n * state, 64), arena.allocate(n * state, 64),
                 quantized ? arena.allocate(4 * blocks, 64) : null,
-                quantized ? arena.allocate(4 * blocks, 64) : null);
+                quantized ? arena.allocate(4 * blocks, 64) : null,
+                arena.allocate(n * state, 64), quantized ? arena.allocate(4 * blocks, 64) : null);
     }
 
+    /** The buffers of an update without amsgrad. */
     public MixedAdamBuffers buffers() {
         return new MixedAdamBuffers(param, master, grad, expAvg, expAvgSq, expAvgScale, expAvgSqScale);
+    }
+
+    /** The buffers of an amsgrad update. */
+    public MixedAdamBuffers buffersWithMax() {
+        return buffers().withMaxExpAvgSq(maxExpAvgSq, maxExpAvgSqScale);
+    }
+
+    /** {@link #buffersWithMax()} when {@code amsgrad}, else {@link #buffers()}. */
+    public MixedAdamBuffers buffers(boolean amsgrad) {
+        return amsgrad ? buffersWithMax() : buffers();
     }
 
     /** An identical copy, in {@code arena}. */
     public MixedFixture copy(Arena arena) {
         return new MixedFixture(layout, n, copyOf(arena, param), copyOf(arena, master), copyOf(arena, grad),
-                copyOf(arena, expAvg), copyOf(arena, expAvgSq), copyOf(arena, expAvgScale), copyOf(arena, expAvgSqScale));
+                copyOf(arena, expAvg), copyOf(arena, expAvgSq), copyOf(arena, expAvgScale), copyOf(arena, expAvgSqScale),
+                copyOf(arena, maxExpAvgSq), copyOf(arena, maxExpAvgSqScale));
     }
 
     private static MemorySegment copyOf(Arena arena, MemorySegment s) {
@@ -92,16 +110,19 @@ public final class MixedFixture {
 
     /**
      * A previous-step-like state: moments ~ N(0, 0.01) and their squares, stored in the layout's
-     * format (8-bit: blockwise, with their absolute maxima as scales).
+     * format (8-bit: blockwise, with their absolute maxima as scales); amsgrad's maximum is the
+     * second moment, larger by a random amount in half of the elements.
      */
     public void fillState(SplittableRandom random) {
-        float[] m = new float[n], v = new float[n];
+        float[] m = new float[n], v = new float[n], max = new float[n];
         for (int i = 0; i < n; i++) {
             m[i] = (float) (random.nextGaussian() * 0.1);
             v[i] = (float) Math.abs(random.nextGaussian() * 0.01);
+            max[i] = random.nextBoolean() ? v[i] : v[i] + (float) Math.abs(random.nextGaussian() * 0.01);
         }
         storeState(layout.state(), BlockCode.SIGNED, m, expAvg, expAvgScale);
         storeState(layout.state(), BlockCode.UNSIGNED, v, expAvgSq, expAvgSqScale);
+        storeState(layout.state(), BlockCode.UNSIGNED, max, maxExpAvgSq, maxExpAvgSqScale);
     }
 
     /** Stores moment values the way the kernels do (bf16 nearest even, 8-bit per block). */
@@ -156,7 +177,8 @@ public final class MixedFixture {
         for (Named b : new Named[] {new Named("param", param, kind(layout.param())), new Named("master", master, Kind.FP32),
                 new Named("grad", grad, kind(layout.grad())), new Named("exp_avg", expAvg, state),
                 new Named("exp_avg_sq", expAvgSq, state), new Named("exp_avg_scale", expAvgScale, Kind.FP32),
-                new Named("exp_avg_sq_scale", expAvgSqScale, Kind.FP32)}) {
+                new Named("exp_avg_sq_scale", expAvgSqScale, Kind.FP32), new Named("max_exp_avg_sq", maxExpAvgSq, state),
+                new Named("max_exp_avg_sq_scale", maxExpAvgSqScale, Kind.FP32)}) {
             if (b.segment() != null) all.add(b);
         }
         return all;

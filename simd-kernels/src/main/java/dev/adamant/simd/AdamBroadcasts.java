@@ -11,5 +11,5 @@ import jdk.incubator.vector.FloatVector;
 record AdamBroadcasts(FloatVector beta1, FloatVector oneMinusBeta1, FloatVector beta2, FloatVector oneMinusBeta2,
                       FloatVector wd, FloatVector decay, FloatVector negStep, FloatVector eps,
                       FloatVector sqrtBc2, FloatVector gradScale,
-                      boolean l2, boolean decoupled, boolean maximize, boolean scaled) {
+                      boolean l2, boolean decoupled, boolean maximize, boolean scaled, boolean amsgrad) {
 }

@@ -32,9 +32,11 @@ import java.nio.ByteOrder;
  * <p>It works chunk by chunk ({@link BlockCode#BLOCK} elements), in stages: a bf16/fp16 parameter
  * or gradient is first decoded into float32 scratch; then the Adam loop runs on float32 parameter
  * and gradient (their own buffers when fp32, else the scratch), with the moments read and written
- * in their own format inside the loop (fp32, bf16), or for 8-bit state decoded inside the loop and
- * kept in scratch until the block's new scale is known; then the parameter is encoded from the
- * scratch or the master copy, and the 8-bit moments are requantized. Every buffer is still read and
+ * in their own format inside the loop (fp32, bf16), or for 8-bit state decoded inside the loop (one
+ * exact multiply per code) and kept in scratch, with their lane-wise absolute maxima, until the
+ * block's new scale is known; then the parameter is encoded from the scratch or the master copy,
+ * and the 8-bit moments are requantized. amsgrad's running maximum is a third moment, in the state
+ * format, updated in the same loop. Every buffer is still read and
  * written once from memory; the scratch stays in L1. Why stages: one loop doing every conversion of
  * every layout is too large for C2 to inline its vector helpers, and a vector that is not inlined
  * is boxed (measured about ten times slower); each stage is a small loop C2 compiles whole. The
@@ -56,11 +58,29 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     private static final ScalarMixedAdamKernel REFERENCE = ScalarMixedAdamKernel.of(SPEC.numerics());
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final int CHUNK = BlockCode.BLOCK;
+    /** 0, 1, 2, ... per lane; a constant, because iotaShuffle().toVector() is not intrinsified and boxes. */
+    private static final IntVector IOTA = IntVector.fromArray(I, java.util.stream.IntStream.range(0, I.length()).toArray(), 0);
     private static final int SIGNED_REBIAS = BlockCode.SIGNED.rebias(), UNSIGNED_REBIAS = BlockCode.UNSIGNED.rebias();
-    private static final float SIGNED_STEP = BlockCode.SIGNED.subnormalStep(), UNSIGNED_STEP = BlockCode.UNSIGNED.subnormalStep();
     private static final long CHUNK_BYTES = 4L * CHUNK;
-    /** Four float32 chunks: param, grad, and the new exp_avg and exp_avg_sq of 8-bit state. */
-    private static final Scratch SCRATCH = new Scratch(4 * CHUNK_BYTES);
+    /** Where the 8-bit path leaves the lane-wise absolute maxima of the block's new moments (m, v, v_max). */
+    private static final long MAXIMA = 5 * CHUNK_BYTES;
+    /**
+     * Five float32 chunks (param, grad, and the new exp_avg, exp_avg_sq and amsgrad's max_exp_avg_sq
+     * of 8-bit state), then the maxima.
+     */
+    private static final Scratch SCRATCH = new Scratch(MAXIMA + 3 * 64);
+    // BlockCode.decode: a code shifted left by 20 has its exponent in the float32 exponent's low bits
+    // and its mantissa on top of the float32 mantissa; the sign bit (sign-extended) lands at bit 31
+    private static final int SIGNED_CODE_BITS = 0x87F0_0000, UNSIGNED_CODE_BITS = 0x0FF0_0000;
+    private static final float SIGNED_UNBIAS = Float.intBitsToFloat(SIGNED_REBIAS + (127 << 23)),
+            UNSIGNED_UNBIAS = Float.intBitsToFloat(UNSIGNED_REBIAS + (127 << 23));
+    // BlockCode.encodeMagnitude's constants; (bits + 0x7FFFF + lsb) - rebias with its two constants added once
+    private static final FloatVector SIGNED_ROUNDER = FloatVector.broadcast(F, BlockCode.SIGNED.subnormalRounder()),
+            UNSIGNED_ROUNDER = FloatVector.broadcast(F, BlockCode.UNSIGNED.subnormalRounder());
+    private static final int SIGNED_MIN_NORMAL = Float.floatToRawIntBits(BlockCode.SIGNED.minNormal()),
+            UNSIGNED_MIN_NORMAL = Float.floatToRawIntBits(BlockCode.UNSIGNED.minNormal());
+    private static final int SIGNED_ROUND_REBIAS = 0x7FFFF - SIGNED_REBIAS, UNSIGNED_ROUND_REBIAS = 0x7FFFF - UNSIGNED_REBIAS;
+    private static final int SIGNED_MAX = BlockCode.SIGNED.maxMagnitude(), UNSIGNED_MAX = BlockCode.UNSIGNED.maxMagnitude();
 
     @Override
     public void update(MixedLayout layout, AdamCoefficients c, long noiseKey, MixedAdamBuffers b, long from, long to) {
@@ -68,16 +88,21 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
         long upper = layout.quantized() ? to - (to - from) % CHUNK : from + F.loopBound(to - from);
         if (upper > from && layout.grad() == FloatFormat.FP32 && (layout.master() || layout.param() == FloatFormat.FP32)
                 && !layout.quantized()) {
-            // float32 parameter and gradient in memory, moments converted in the loop: one pass, no scratch
+            // float32 parameter and gradient in memory, moments converted in the loop: no scratch; with a
+            // master copy a chunk at a time, so that the parameter is rounded from it while it is in L1
             MemorySegment p = layout.master() ? b.master() : b.param();
             AdamBroadcasts k = broadcasts(c);
-            if (layout.state() == StateFormat.FP32) {
-                adam(k, p, from * 4, b.grad(), from * 4, b.expAvg(), from * 4, b.expAvgSq(), from * 4, upper - from);
-            } else {
-                adamBf16State(k, p, from * 4, b.grad(), from * 4, b.expAvg(), b.expAvgSq(), from, upper - from);
-            }
-            if (layout.master()) {
-                encodeParam(layout, b, from, upper);
+            long step = layout.master() ? CHUNK : upper - from;
+            for (long start = from; start < upper; start += step) {
+                long n = Math.min(step, upper - start);
+                if (layout.state() == StateFormat.FP32) {
+                    adam(k, p, start * 4, b.grad(), start * 4, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start * 4, n);
+                } else {
+                    adamBf16State(k, p, start * 4, b.grad(), start * 4, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start, n);
+                }
+                if (layout.master()) {
+                    encode(layout.param(), b.master(), start * 4, b.param(), start, (int) n);
+                }
             }
         } else if (upper > from) {
             chunks(layout, c, noiseKey, b, from, upper);
@@ -117,14 +142,15 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                 decode(gradFormat, b.grad(), start, scratch, CHUNK_BYTES, n);
             }
             switch (state) {
-                case FP32 -> adam(k, p, pAt, g, gAt, b.expAvg(), start * 4, b.expAvgSq(), start * 4, n);
+                case FP32 -> adam(k, p, pAt, g, gAt, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start * 4, n);
                 // the moments go straight between their 16-bit buffers and registers
-                case BF16 -> adamBf16State(k, p, pAt, g, gAt, b.expAvg(), b.expAvgSq(), start, n);
+                case BF16 -> adamBf16State(k, p, pAt, g, gAt, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start, n);
                 case BLOCKWISE_8BIT -> {
                     // dequantized in the loop; the new moments wait in scratch for the block's new scales
                     long block = start / CHUNK;
                     adamQuantized(k, p, pAt, g, gAt, b.expAvg(), b.expAvgScale().getAtIndex(ValueLayout.JAVA_FLOAT, block),
-                            b.expAvgSq(), b.expAvgSqScale().getAtIndex(ValueLayout.JAVA_FLOAT, block), start, scratch);
+                            b.expAvgSq(), b.expAvgSqScale().getAtIndex(ValueLayout.JAVA_FLOAT, block), b.maxExpAvgSq(),
+                            k.amsgrad() ? b.maxExpAvgSqScale().getAtIndex(ValueLayout.JAVA_FLOAT, block) : 0, start, scratch);
                 }
             }
             if (layout.stochasticRounding()) {
@@ -134,16 +160,13 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             }
             if (state == StateFormat.BLOCKWISE_8BIT) {
                 long block = start / CHUNK;
-                quantize(true, scratch, 2 * CHUNK_BYTES, b.expAvg(), start, b.expAvgScale(), block);
-                quantize(false, scratch, 3 * CHUNK_BYTES, b.expAvgSq(), start, b.expAvgSqScale(), block);
+                quantize(true, scratch, 2 * CHUNK_BYTES, MAXIMA, b.expAvg(), b.expAvgScale(), start, block);
+                quantize(false, scratch, 3 * CHUNK_BYTES, MAXIMA + F.vectorByteSize(), b.expAvgSq(), b.expAvgSqScale(), start, block);
+                if (k.amsgrad()) {
+                    quantize(false, scratch, 4 * CHUNK_BYTES, MAXIMA + 2L * F.vectorByteSize(), b.maxExpAvgSq(),
+                            b.maxExpAvgSqScale(), start, block);
+                }
             }
-        }
-    }
-
-    /** The parameter rounded from its master copy, elements [from, upper). */
-    private static void encodeParam(MixedLayout layout, MixedAdamBuffers b, long from, long upper) {
-        for (long start = from; start < upper; start += CHUNK) {
-            encode(layout.param(), b.master(), start * 4, b.param(), start, (int) Math.min(CHUNK, upper - start));
         }
     }
 
@@ -157,12 +180,12 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                 FloatVector.broadcast(F, (float) (FAST ? c.fastEps() : c.eps())),
                 FloatVector.broadcast(F, (float) c.sqrtBiasCorrection2()),
                 FloatVector.broadcast(F, (float) c.gradScale()),
-                c.l2WeightDecay() != 0, c.decayFactor() != 1, c.maximize(), c.gradScale() != 1);
+                c.l2WeightDecay() != 0, c.decayFactor() != 1, c.maximize(), c.gradScale() != 1, c.amsgrad());
     }
 
-    /** AdamKernel's float32 update of n elements, in place; operands at byte offsets. */
+    /** AdamKernel's float32 update of n elements, in place; operands at byte offsets, the moments' at {@code sAt}. */
     private static void adam(AdamBroadcasts k, MemorySegment ps, long pAt, MemorySegment gs, long gAt,
-                             MemorySegment ms, long mAt, MemorySegment vs, long vAt, long n) {
+                             MemorySegment ms, MemorySegment vs, MemorySegment maxes, long sAt, long n) {
         for (long j = 0; j < n; j += F.length()) {
             long o = 4L * j;
             FloatVector p = FloatVector.fromMemorySegment(F, ps, pAt + o, ORDER);
@@ -171,10 +194,14 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             if (k.maximize()) g = g.neg();
             if (k.l2()) g = p.fma(k.wd(), g);
             if (k.decoupled() && !FAST) p = p.mul(k.decay());
-            FloatVector m = g.fma(k.oneMinusBeta1(), FloatVector.fromMemorySegment(F, ms, mAt + o, ORDER).mul(k.beta1()));
-            FloatVector v = k.oneMinusBeta2().mul(g).fma(g, FloatVector.fromMemorySegment(F, vs, vAt + o, ORDER).mul(k.beta2()));
-            m.intoMemorySegment(ms, mAt + o, ORDER);
-            v.intoMemorySegment(vs, vAt + o, ORDER);
+            FloatVector m = g.fma(k.oneMinusBeta1(), FloatVector.fromMemorySegment(F, ms, sAt + o, ORDER).mul(k.beta1()));
+            FloatVector v = k.oneMinusBeta2().mul(g).fma(g, FloatVector.fromMemorySegment(F, vs, sAt + o, ORDER).mul(k.beta2()));
+            m.intoMemorySegment(ms, sAt + o, ORDER);
+            v.intoMemorySegment(vs, sAt + o, ORDER);
+            if (k.amsgrad()) {
+                v = FloatVector.fromMemorySegment(F, maxes, sAt + o, ORDER).max(v);
+                v.intoMemorySegment(maxes, sAt + o, ORDER);
+            }
             if (FAST) {
                 FloatVector update = k.negStep().mul(m).div(v.sqrt().add(k.eps()));
                 p = k.decoupled() ? p.fma(k.decay(), update) : p.add(update);
@@ -187,7 +214,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
 
     /** {@link #adam} with bf16 moments read and written in their buffers, elements [start, start+n). */
     private static void adamBf16State(AdamBroadcasts k, MemorySegment ps, long pAt, MemorySegment gs, long gAt,
-                                      MemorySegment expAvg, MemorySegment expAvgSq, long start, long n) {
+                                      MemorySegment expAvg, MemorySegment expAvgSq, MemorySegment maxes, long start, long n) {
         for (long j = 0; j < n; j += F.length()) {
             long o = 4L * j, i = start + j;
             FloatVector p = FloatVector.fromMemorySegment(F, ps, pAt + o, ORDER);
@@ -212,6 +239,14 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             ((ShortVector) vBits.add(0x7FFF).add(vHigh.and(1)).lanewise(VectorOperators.LSHR, 16)
                     .blend(vHigh.or(0x0040), vBits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000))
                     .castShape(S, 0)).intoMemorySegment(expAvgSq, 2 * i, ORDER);
+            if (k.amsgrad()) {
+                v = ((IntVector) ShortVector.fromMemorySegment(S, maxes, 2 * i, ORDER).castShape(I, 0))
+                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().max(v);
+                IntVector maxBits = v.reinterpretAsInts(), maxHigh = maxBits.lanewise(VectorOperators.LSHR, 16);
+                ((ShortVector) maxBits.add(0x7FFF).add(maxHigh.and(1)).lanewise(VectorOperators.LSHR, 16)
+                        .blend(maxHigh.or(0x0040), maxBits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000))
+                        .castShape(S, 0)).intoMemorySegment(maxes, 2 * i, ORDER);
+            }
             if (FAST) {
                 FloatVector update = k.negStep().mul(m).div(v.sqrt().add(k.eps()));
                 p = k.decoupled() ? p.fma(k.decay(), update) : p.add(update);
@@ -224,12 +259,16 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
 
     /**
      * {@link #adam} on one block with 8-bit moments decoded in the loop (code × block scale); the
-     * new moments go to scratch (first moment at 2, second at 3 chunks) for {@link #quantize}.
+     * new moments go to scratch (first moment at 2, second at 3, amsgrad's maximum at 4 chunks) for {@link #quantize}, and
+     * their lane-wise absolute maxima to {@link #MAXIMA}, so that the block's new scales need no
+     * second pass.
      */
     private static void adamQuantized(AdamBroadcasts k, MemorySegment ps, long pAt, MemorySegment gs, long gAt,
                                       MemorySegment expAvg, float expAvgScale, MemorySegment expAvgSq, float expAvgSqScale,
-                                      long start, MemorySegment scratch) {
+                                      MemorySegment maxes, float maxScale, long start, MemorySegment scratch) {
         FloatVector mScale = FloatVector.broadcast(F, expAvgScale), vScale = FloatVector.broadcast(F, expAvgSqScale);
+        FloatVector maxesScale = FloatVector.broadcast(F, maxScale);
+        FloatVector mMax = FloatVector.zero(F), vMax = FloatVector.zero(F), maxMax = FloatVector.zero(F);
         for (int j = 0; j < CHUNK; j += F.length()) {
             long o = 4L * j, i = start + j;
             FloatVector p = FloatVector.fromMemorySegment(F, ps, pAt + o, ORDER);
@@ -238,25 +277,25 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             if (k.maximize()) g = g.neg();
             if (k.l2()) g = p.fma(k.wd(), g);
             if (k.decoupled() && !FAST) p = p.mul(k.decay());
-            // BlockCode.decode written out, as in adamBf16State: SIGNED for m, UNSIGNED for v
-            ByteVector mBytes = MASKED_BYTES ? ByteVector.fromMemorySegment(B, expAvg, i, ORDER, BYTE_LANES)
-                    : ByteVector.fromMemorySegment(B, expAvg, i, ORDER);
-            IntVector mCode = ((IntVector) mBytes.castShape(I, 0)).and(0xFF), mMagnitude = mCode.and(0x7F);
-            FloatVector m0 = mMagnitude.lanewise(VectorOperators.LSHL, 20).add(SIGNED_REBIAS)
-                    .blend(((FloatVector) mMagnitude.convert(VectorOperators.I2F, 0)).mul(SIGNED_STEP).reinterpretAsInts(),
-                            mMagnitude.compare(VectorOperators.LT, 8))
-                    .or(mCode.and(0x80).lanewise(VectorOperators.LSHL, 24)).reinterpretAsFloats();
-            ByteVector vBytes = MASKED_BYTES ? ByteVector.fromMemorySegment(B, expAvgSq, i, ORDER, BYTE_LANES)
-                    : ByteVector.fromMemorySegment(B, expAvgSq, i, ORDER);
-            IntVector vCode = ((IntVector) vBytes.castShape(I, 0)).and(0xFF);
-            FloatVector v0 = vCode.lanewise(VectorOperators.LSHL, 20).add(UNSIGNED_REBIAS)
-                    .blend(((FloatVector) vCode.convert(VectorOperators.I2F, 0)).mul(UNSIGNED_STEP).reinterpretAsInts(),
-                            vCode.compare(VectorOperators.LT, 8))
-                    .reinterpretAsFloats();
+            // BlockCode.decode as one exact multiply: the code's sign, exponent and mantissa placed in a
+            // float32's bits read 2^(127 - bias) times the code's value, subnormal codes included
+            IntVector mCodes = (IntVector) bytes(expAvg, i).castShape(I, 0);
+            FloatVector m0 = mCodes.lanewise(VectorOperators.LSHL, 20).and(SIGNED_CODE_BITS).reinterpretAsFloats().mul(SIGNED_UNBIAS);
+            IntVector vCodes = (IntVector) bytes(expAvgSq, i).castShape(I, 0);
+            FloatVector v0 = vCodes.lanewise(VectorOperators.LSHL, 20).and(UNSIGNED_CODE_BITS).reinterpretAsFloats().mul(UNSIGNED_UNBIAS);
             FloatVector m = g.fma(k.oneMinusBeta1(), m0.mul(mScale).mul(k.beta1()));
             FloatVector v = k.oneMinusBeta2().mul(g).fma(g, v0.mul(vScale).mul(k.beta2()));
             m.intoMemorySegment(scratch, 2 * CHUNK_BYTES + o, ORDER);
             v.intoMemorySegment(scratch, 3 * CHUNK_BYTES + o, ORDER);
+            mMax = mMax.max(m.abs());
+            vMax = vMax.max(v.abs());
+            if (k.amsgrad()) {
+                IntVector maxCodes = (IntVector) bytes(maxes, i).castShape(I, 0);
+                v = maxCodes.lanewise(VectorOperators.LSHL, 20).and(UNSIGNED_CODE_BITS).reinterpretAsFloats().mul(UNSIGNED_UNBIAS)
+                        .mul(maxesScale).max(v);
+                v.intoMemorySegment(scratch, 4 * CHUNK_BYTES + o, ORDER);
+                maxMax = maxMax.max(v.abs());
+            }
             if (FAST) {
                 FloatVector update = k.negStep().mul(m).div(v.sqrt().add(k.eps()));
                 p = k.decoupled() ? p.fma(k.decay(), update) : p.add(update);
@@ -265,20 +304,44 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             }
             p.intoMemorySegment(ps, pAt + o, ORDER);
         }
+        mMax.intoMemorySegment(scratch, MAXIMA, ORDER);
+        vMax.intoMemorySegment(scratch, MAXIMA + F.vectorByteSize(), ORDER);
+        maxMax.intoMemorySegment(scratch, MAXIMA + 2L * F.vectorByteSize(), ORDER);
+    }
+
+    /** F.length() 8-bit codes from element i. */
+    private static ByteVector bytes(MemorySegment codes, long i) {
+        return MASKED_BYTES ? ByteVector.fromMemorySegment(B, codes, i, ORDER, BYTE_LANES)
+                : ByteVector.fromMemorySegment(B, codes, i, ORDER);
     }
 
     // ---- 16-bit formats: Bf16 and Fp16 lane-wise, a chunk at a time
+
+    // Each stage below is inlined into chunks(), where C2 soon stops inlining further calls
+    // (NodeCountInliningCutoff) and would box every vector passed to them: so the conversions are
+    // written out in the loops, with only Vector API calls (force-inlined) left.
 
     /** Elements [start, start+n) of a 16-bit buffer, decoded into float32 at byte offset {@code to}. */
     private static void decode(FloatFormat format, MemorySegment src, long start, MemorySegment dst, long to, int n) {
         if (format == FloatFormat.BF16) {
             for (int j = 0; j < n; j += F.length()) {
-                widen(src, start + j).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                        .intoMemorySegment(dst, to + 4L * j, ORDER);
+                ((IntVector) ShortVector.fromMemorySegment(S, src, 2 * (start + j), ORDER).castShape(I, 0))
+                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoMemorySegment(dst, to + 4L * j, ORDER);
             }
         } else {
             for (int j = 0; j < n; j += F.length()) {
-                decodeFp16(widen(src, start + j).and(0xFFFF)).intoMemorySegment(dst, to + 4L * j, ORDER);
+                // Fp16.toFloat lane-wise
+                IntVector h = ((IntVector) ShortVector.fromMemorySegment(S, src, 2 * (start + j), ORDER).castShape(I, 0)).and(0xFFFF);
+                IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+                IntVector magnitude = h.and(0x7FFF);
+                IntVector normal = magnitude.lanewise(VectorOperators.LSHL, 13).add((127 - 15) << 23);
+                IntVector subnormal = ((FloatVector) magnitude.convert(VectorOperators.I2F, 0)).mul(0x1.0p-24f).reinterpretAsInts();
+                IntVector payload = magnitude.and(0x03FF).lanewise(VectorOperators.LSHL, 13);
+                IntVector special = payload.or(0x7F80_0000)
+                        .blend(payload.or(0x7FC0_0000), payload.compare(VectorOperators.NE, 0));
+                normal.blend(subnormal, magnitude.compare(VectorOperators.LT, 0x0400))
+                        .blend(special, magnitude.compare(VectorOperators.GE, 0x7C00))
+                        .or(sign).reinterpretAsFloats().intoMemorySegment(dst, to + 4L * j, ORDER);
             }
         }
     }
@@ -287,123 +350,106 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     private static void encode(FloatFormat format, MemorySegment src, long at, MemorySegment dst, long start, int n) {
         if (format == FloatFormat.BF16) {
             for (int j = 0; j < n; j += F.length()) {
+                // Bf16.fromFloat lane-wise: nearest even on the bits; NaN made quiet
                 IntVector bits = FloatVector.fromMemorySegment(F, src, at + 4L * j, ORDER).reinterpretAsInts();
-                narrow(roundBf16(bits)).intoMemorySegment(dst, 2 * (start + j), ORDER);
+                IntVector high = bits.lanewise(VectorOperators.LSHR, 16);
+                ((ShortVector) bits.add(0x7FFF).add(high.and(1)).lanewise(VectorOperators.LSHR, 16)
+                        .blend(high.or(0x0040), bits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000))
+                        .castShape(S, 0)).intoMemorySegment(dst, 2 * (start + j), ORDER);
             }
         } else {
             for (int j = 0; j < n; j += F.length()) {
+                // Fp16.fromFloat lane-wise: the float adder rounds (see Fp16)
                 FloatVector f = FloatVector.fromMemorySegment(F, src, at + 4L * j, ORDER);
-                narrow(encodeFp16(f)).intoMemorySegment(dst, 2 * (start + j), ORDER);
+                IntVector bits = f.reinterpretAsInts();
+                IntVector sign = bits.lanewise(VectorOperators.LSHR, 16).and(0x8000);
+                IntVector magnitude = bits.and(0x7FFF_FFFF);
+                FloatVector base = f.abs().mul(0x1.0p112f).mul(0x1.0p-110f);
+                IntVector exponent = magnitude.and(0x7F80_0000).max(0x3880_0000);
+                IntVector rounded = exponent.add(0x0780_0000).reinterpretAsFloats().add(base).reinterpretAsInts();
+                ((ShortVector) rounded.lanewise(VectorOperators.LSHR, 13).and(0x7C00).add(rounded.and(0x0FFF))
+                        .blend(0x7E00, magnitude.compare(VectorOperators.GT, 0x7F80_0000)).or(sign)
+                        .castShape(S, 0)).intoMemorySegment(dst, 2 * (start + j), ORDER);
             }
         }
     }
 
-    private static IntVector widen(MemorySegment s, long i) {
-        return (IntVector) ShortVector.fromMemorySegment(S, s, 2 * i, ORDER).castShape(I, 0);
-    }
-
-    private static ShortVector narrow(IntVector x) {
-        return (ShortVector) x.castShape(S, 0);
-    }
-
-    /** Float bits to bf16 bits (in the low half), nearest even; NaN made quiet. */
-    private static IntVector roundBf16(IntVector bits) {
-        IntVector high = bits.lanewise(VectorOperators.LSHR, 16);
-        IntVector rounded = bits.add(0x7FFF).add(high.and(1)).lanewise(VectorOperators.LSHR, 16);
-        VectorMask<Integer> nan = bits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000);
-        return rounded.blend(high.or(0x0040), nan);
-    }
-
+    /** {@link #encode} to bf16 with stochastic rounding: RoundingNoise.bits(noiseKey, i) per element i. */
     private static void encodeBf16Stochastic(MemorySegment src, long at, MemorySegment dst, long start, int n, long noiseKey) {
+        final int keyLow = (int) noiseKey, keyHigh = (int) (noiseKey >>> 32);
         for (int j = 0; j < n; j += F.length()) {
+            long i = start + j;
+            // the element indices' low words; the high word steps up in the lanes whose low word wrapped past 2^32
+            IntVector low = IOTA.add((int) i);
+            int high = (int) (i >>> 32);
+            IntVector highs = IntVector.broadcast(I, high).blend(high + 1, low.compare(VectorOperators.ULT, (int) i));
+            // two rounds of MurmurHash3's fmix32, as RoundingNoise.bits
+            IntVector h = low.lanewise(VectorOperators.XOR, keyLow);
+            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x85EB_CA6B);
+            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 13)).mul(0xC2B2_AE35);
+            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16));
+            h = h.lanewise(VectorOperators.XOR, highs).lanewise(VectorOperators.XOR, keyHigh);
+            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x85EB_CA6B);
+            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 13)).mul(0xC2B2_AE35);
+            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16));
+
             IntVector bits = FloatVector.fromMemorySegment(F, src, at + 4L * j, ORDER).reinterpretAsInts();
-            IntVector stochastic = bits.add(noise(noiseKey, start + j).and(0xFFFF)).lanewise(VectorOperators.LSHR, 16);
-            // infinities and NaN round to nearest: adding noise would turn an infinity into a NaN
-            VectorMask<Integer> nonFinite = bits.and(0x7F80_0000).compare(VectorOperators.EQ, 0x7F80_0000);
-            narrow(stochastic.blend(roundBf16(bits), nonFinite)).intoMemorySegment(dst, 2 * (start + j), ORDER);
+            IntVector stochastic = bits.add(h.and(0xFFFF)).lanewise(VectorOperators.LSHR, 16);
+            // infinities and NaN round to nearest (Bf16.fromFloat): adding noise would turn an infinity into a NaN
+            IntVector high16 = bits.lanewise(VectorOperators.LSHR, 16);
+            IntVector nearest = bits.add(0x7FFF).add(high16.and(1)).lanewise(VectorOperators.LSHR, 16)
+                    .blend(high16.or(0x0040), bits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000));
+            ((ShortVector) stochastic.blend(nearest, bits.and(0x7F80_0000).compare(VectorOperators.EQ, 0x7F80_0000))
+                    .castShape(S, 0)).intoMemorySegment(dst, 2 * i, ORDER);
         }
-    }
-
-    /** RoundingNoise.bits(noiseKey, i + lane) for each lane. */
-    private static IntVector noise(long noiseKey, long i) {
-        IntVector low = ((IntVector) I.iotaShuffle(0, 1, false).toVector()).add((int) i);
-        // the high word steps up in the lanes whose low word wrapped around past 2^32
-        int high = (int) (i >>> 32);
-        IntVector highs = IntVector.broadcast(I, high).blend(high + 1, low.compare(VectorOperators.ULT, (int) i));
-        IntVector h = fmix32(low.lanewise(VectorOperators.XOR, (int) noiseKey));
-        return fmix32(h.lanewise(VectorOperators.XOR, highs).lanewise(VectorOperators.XOR, (int) (noiseKey >>> 32)));
-    }
-
-    private static IntVector fmix32(IntVector h) {
-        h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x85EB_CA6B);
-        h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 13)).mul(0xC2B2_AE35);
-        return h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16));
-    }
-
-    /** Fp16.toFloat of the low 16 bits of each lane. */
-    private static FloatVector decodeFp16(IntVector h) {
-        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-        IntVector magnitude = h.and(0x7FFF);
-        IntVector normal = magnitude.lanewise(VectorOperators.LSHL, 13).add((127 - 15) << 23);
-        IntVector subnormal = ((FloatVector) magnitude.convert(VectorOperators.I2F, 0)).mul(0x1.0p-24f).reinterpretAsInts();
-        IntVector payload = magnitude.and(0x03FF).lanewise(VectorOperators.LSHL, 13);
-        IntVector special = payload.or(0x7F80_0000)
-                .blend(payload.or(0x7FC0_0000), payload.compare(VectorOperators.NE, 0));
-        IntVector result = normal.blend(subnormal, magnitude.compare(VectorOperators.LT, 0x0400))
-                .blend(special, magnitude.compare(VectorOperators.GE, 0x7C00));
-        return result.or(sign).reinterpretAsFloats();
-    }
-
-    /** Fp16.fromFloat of each lane, in the low 16 bits. */
-    private static IntVector encodeFp16(FloatVector f) {
-        IntVector bits = f.reinterpretAsInts();
-        IntVector sign = bits.lanewise(VectorOperators.LSHR, 16).and(0x8000);
-        IntVector magnitude = bits.and(0x7FFF_FFFF);
-        FloatVector base = f.abs().mul(0x1.0p112f).mul(0x1.0p-110f);
-        IntVector exponent = magnitude.and(0x7F80_0000).max(0x3880_0000);
-        IntVector rounded = exponent.add(0x0780_0000).reinterpretAsFloats().add(base).reinterpretAsInts();
-        IntVector result = rounded.lanewise(VectorOperators.LSHR, 13).and(0x7C00).add(rounded.and(0x0FFF))
-                .blend(0x7E00, magnitude.compare(VectorOperators.GT, 0x7F80_0000));
-        return result.or(sign);
     }
 
     // ---- 8-bit codes: BlockCode.decode / encode lane-wise, a block at a time
 
-    /** The float32 block at byte offset {@code at}: its scale (the absolute maximum), then its codes. */
-    private static void quantize(boolean signed, MemorySegment src, long at, MemorySegment codes, long start,
-                                 MemorySegment scales, long block) {
-        BlockCode code = signed ? BlockCode.SIGNED : BlockCode.UNSIGNED;
-        FloatVector max = FloatVector.zero(F);
-        for (int j = 0; j < CHUNK; j += F.length()) {
-            max = max.max(FloatVector.fromMemorySegment(F, src, at + 4L * j, ORDER).abs());
-        }
-        float scale = BlockCode.scaleOf(max.reduceLanes(VectorOperators.MAX));
+    /**
+     * Requantizes one new moment of a block, waiting in scratch at byte offset {@code at} with its
+     * lane-wise absolute maxima at {@code maxAt} ({@link #adamQuantized}): its scale, then its codes.
+     */
+    private static void quantize(boolean signed, MemorySegment scratch, long at, long maxAt, MemorySegment codes,
+                                 MemorySegment scales, long start, long block) {
+        float scale = BlockCode.scaleOf(FloatVector.fromMemorySegment(F, scratch, maxAt, ORDER).reduceLanes(VectorOperators.MAX));
         float inverse = BlockCode.inverseOf(scale);
         scales.setAtIndex(ValueLayout.JAVA_FLOAT, block, scale);
         if (inverse == 0) {
+            // a block of zeros, or not finite: zero codes
             codes.asSlice(start, CHUNK).fill((byte) 0);
             return;
         }
         FloatVector inv = FloatVector.broadcast(F, inverse);
-        int minNormalBits = Float.floatToRawIntBits(code.minNormal());
-        FloatVector rounder = FloatVector.broadcast(F, code.subnormalRounder());
-        int rounderBits = Float.floatToRawIntBits(code.subnormalRounder());
         for (int j = 0; j < CHUNK; j += F.length()) {
-            FloatVector value = FloatVector.fromMemorySegment(F, src, at + 4L * j, ORDER);
-            FloatVector magnitude = value.abs().mul(inv);
-            IntVector bits = magnitude.reinterpretAsInts();
-            IntVector normal = bits.add(0x7FFFF).add(bits.lanewise(VectorOperators.LSHR, 20).and(1))
-                    .sub(code.rebias()).lanewise(VectorOperators.LSHR, 20);
-            IntVector subnormal = magnitude.add(rounder).reinterpretAsInts().sub(rounderBits);
-            // magnitude is >= 0 and not NaN, so comparing its bits as ints orders it as the floats
-            IntVector c = normal.blend(subnormal, bits.compare(VectorOperators.LT, minNormalBits)).min(code.maxMagnitude());
-            if (signed) c = c.or(value.reinterpretAsInts().lanewise(VectorOperators.LSHR, 24).and(0x80));
-            ByteVector bytes = (ByteVector) c.castShape(B, 0);
+            FloatVector value = FloatVector.fromMemorySegment(F, scratch, at + 4L * j, ORDER);
+            IntVector code;
+            if (signed) {
+                code = magnitudeCode(value.abs().mul(inv), SIGNED_ROUNDER, SIGNED_MIN_NORMAL, SIGNED_ROUND_REBIAS, SIGNED_MAX)
+                        .or(value.reinterpretAsInts().lanewise(VectorOperators.LSHR, 24).and(0x80));
+            } else {
+                code = magnitudeCode(value.abs().mul(inv), UNSIGNED_ROUNDER, UNSIGNED_MIN_NORMAL, UNSIGNED_ROUND_REBIAS, UNSIGNED_MAX);
+            }
+            ByteVector bytes = (ByteVector) code.castShape(B, 0);
             if (MASKED_BYTES) {
                 bytes.intoMemorySegment(codes, start + j, ORDER, BYTE_LANES);
             } else {
                 bytes.intoMemorySegment(codes, start + j, ORDER);
             }
         }
+    }
+
+    /**
+     * BlockCode.encodeMagnitude lane-wise: normal magnitudes rounded on their bits, subnormal ones in
+     * the float adder, clamped to the largest code. Small, so that C2 inlines it.
+     */
+    private static IntVector magnitudeCode(FloatVector magnitude, FloatVector rounder, int minNormalBits, int roundAndRebias,
+                                           int maxMagnitude) {
+        IntVector bits = magnitude.reinterpretAsInts();
+        IntVector normal = bits.add(bits.lanewise(VectorOperators.LSHR, 20).and(1)).add(roundAndRebias)
+                .lanewise(VectorOperators.LSHR, 20);
+        IntVector subnormal = magnitude.add(rounder).reinterpretAsInts().sub(rounder.reinterpretAsInts());
+        // magnitude is >= 0 and not NaN, so comparing its bits as ints orders it as the floats
+        return normal.blend(subnormal, bits.compare(VectorOperators.LT, minNormalBits)).min(maxMagnitude);
     }
 }

@@ -50,7 +50,8 @@ class MixedAdamAgreementTest {
     private static final long[] STEPS = {1, 2, 3, 1_000_000};
     private static final List<LongFunction<AdamCoefficients>> CONFIGS = List.of(
             t -> AdamConfig.adam().withWeightDecay(0.1).withMaximize(true).coefficients(t).withGradScale(0.37),
-            t -> AdamConfig.adamW().withLr(0.01).coefficients(t));
+            t -> AdamConfig.adamW().withLr(0.01).coefficients(t),
+            t -> AdamConfig.adamW().withLr(0.01).withAmsgrad(true).coefficients(t));
 
     static List<MixedLayout> layouts() {
         List<MixedLayout> all = new ArrayList<>();
@@ -135,8 +136,8 @@ class MixedAdamAgreementTest {
                 ref.grad.copyFrom(vec.grad);
                 AdamCoefficients c = CONFIGS.get(config).apply(t);
                 long key = RoundingNoise.stepKey(config, t);
-                vector.update(layout, c, key, vec.buffers(), from, to);
-                reference.update(layout, c, key, ref.buffers(), from, to);
+                vector.update(layout, c, key, vec.buffers(c.amsgrad()), from, to);
+                reference.update(layout, c, key, ref.buffers(c.amsgrad()), from, to);
                 MixedFixture.assertSameBits(where + ", step " + t, ref, vec);
             }
             if (to - from > 0 && !specials) {
@@ -237,6 +238,50 @@ class MixedAdamAgreementTest {
             // NaN payloads of the float32 buffer are not compared above; the 16-bit outputs are
             MemorySegment a = vec.param, b = ref.param;
             assertEquals(-1, a.mismatch(b), "16-bit parameter bytes, NaNs included");
+        }
+    }
+
+    /**
+     * Every 8-bit code, decoded: each block of both moments and of amsgrad's maximum holds all 256
+     * codes (in a different order per buffer; the 7 codes above 1.0 that encoding never writes
+     * included), under scales from tiny to huge; with a small gradient the decoded moments decide
+     * the fp32 parameter, so any decoding difference shows in it and in the requantized state.
+     */
+    @TestFactory
+    Stream<DynamicNode> everyEightBitCodeDecodesAtEveryWidth() {
+        Simd.assumeSimd();
+        return IntStream.of(Backends.laneWidths().toArray())
+                .mapToObj(bits -> DynamicTest.dynamicTest(bits + " bits", () -> everyCode(bits)));
+    }
+
+    private static void everyCode(int bits) {
+        MixedLayout layout = MixedLayout.of(FloatFormat.FP32, FloatFormat.FP32, StateFormat.BLOCKWISE_8BIT);
+        float[] scales = {1f, 3.5e-3f, 7e25f, 1e-30f};
+        int n = scales.length * BlockCode.BLOCK;
+        for (Numerics numerics : Numerics.values()) {
+            try (Arena arena = Arena.ofConfined()) {
+                MixedFixture vec = MixedFixture.allocate(arena, layout, n);
+                SplittableRandom random = new SplittableRandom(bits);
+                vec.fillParam(random, false);
+                vec.fillGrad(random, 1e-6, false);
+                for (int i = 0; i < n; i++) {
+                    vec.expAvg.set(ValueLayout.JAVA_BYTE, i, (byte) i);
+                    vec.expAvgSq.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 7 + 3));
+                    vec.maxExpAvgSq.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 13 + 5));
+                }
+                for (int b = 0; b < scales.length; b++) {
+                    vec.expAvgScale.setAtIndex(ValueLayout.JAVA_FLOAT, b, scales[b]);
+                    vec.expAvgSqScale.setAtIndex(ValueLayout.JAVA_FLOAT, b, scales[(b + 1) % scales.length]);
+                    vec.maxExpAvgSqScale.setAtIndex(ValueLayout.JAVA_FLOAT, b, scales[(b + 2) % scales.length]);
+                }
+                MixedFixture ref = vec.copy(arena);
+                for (boolean amsgrad : new boolean[] {false, true}) {
+                    AdamCoefficients c = AdamConfig.adamW().withAmsgrad(amsgrad).coefficients(7);
+                    vector(bits, numerics).update(layout, c, 0, vec.buffers(amsgrad), 0, n);
+                    ScalarMixedAdamKernel.of(numerics).update(layout, c, 0, ref.buffers(amsgrad), 0, n);
+                    MixedFixture.assertSameBits(bits + "-bit " + numerics + " every code, amsgrad=" + amsgrad, ref, vec);
+                }
+            }
         }
     }
 

@@ -27,9 +27,9 @@ public record Configuration(String benchmark, Map<String, String> params) {
                 .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" "));
     }
 
-    /** The {@code size} parameter ({@code elements} in the family benchmark), 0 if there is none. */
+    /** The {@code size} parameter ({@code elements} in the family, {@code stepElements} in the mixed one), 0 if there is none. */
     public int size() {
-        String s = params.getOrDefault("size", params.get("elements"));
+        String s = params.getOrDefault("size", params.getOrDefault("elements", params.get("stepElements")));
         return s == null ? 0 : Integer.parseInt(s);
     }
 }

@@ -3,6 +3,7 @@ package dev.adamant.bench.run;
 import dev.adamant.bench.AdamWStepBenchmark;
 import dev.adamant.bench.HeapLoopBenchmark;
 import dev.adamant.bench.ManyTensorsBenchmark;
+import dev.adamant.bench.MixedAdamStepBenchmark;
 import dev.adamant.bench.ModelStepBenchmark;
 import dev.adamant.bench.ThreadScalingBenchmark;
 import dev.adamant.bench.OptimizerStepBenchmark;
@@ -32,12 +33,13 @@ import java.util.regex.Pattern;
  * What {@code adamant bench} measures: the AdamW step per kernel, numerics mode and size, the
  * heap {@code float[]} loop per numerics mode and size, and the stream probe per size (and, with
  * {@code --scale} or {@code --full}, the step at scale: GPT-2 small's parameter list, 2,000 small
- * tensors, thread scaling at 64M elements), with the
+ * tensors, thread scaling at 64M elements), the mixed-precision step per format at the largest size
+ * and widest kernel against the fp32 AdamW kernel, with the
  * iteration settings of the quick (default) or full sweep. Built from the command line by
  * {@link #parse}; turned into JMH options by {@link #jmhOptions}.
  */
 public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, List<Numerics> numerics,
-                        List<String> optimizers, List<String> features, boolean scale, int scalingThreads, int threads,
+                        List<String> optimizers, List<String> features, List<String> mixedFormats, boolean scale, int scalingThreads, int threads,
                         int warmupIterations, Duration warmupTime, int measurementIterations, Duration measurementTime,
                         Path out, boolean dryRun, List<String> notes) {
 
@@ -48,6 +50,8 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
     static final List<String> ALL_KERNELS = FULL_KERNELS;
     /** The step features of the quick sweep: all but unscaling alone (its check is the skip policy's). */
     static final List<String> QUICK_FEATURES = StepFeaturesBenchmark.FEATURES.stream().filter(f -> !f.equals("unscale")).toList();
+    /** The mixed-precision formats of the quick sweep: the fp32 bar and the two of issue #8's targets. */
+    static final List<String> QUICK_MIXED = List.of(MixedAdamStepBenchmark.FP32_ADAMW, "fp32/fp32/bf16", "fp32/fp32/8bit");
     /** Largest size × threads: the heap loop's four float[] per thread must fit the forks' 4 GiB heap. */
     static final int MAX_ELEMENTS = 1 << 27;
     static final int FORKS = 1;
@@ -74,6 +78,7 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
         kernels = List.copyOf(kernels);
         numerics = List.copyOf(numerics);
         optimizers = List.copyOf(optimizers);
+        mixedFormats = List.copyOf(mixedFormats);
         notes = List.copyOf(notes);
     }
 
@@ -91,6 +96,7 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
         List<Numerics> numerics = null;
         List<String> optimizers = OptimizerStepBenchmark.FAMILY.keysView().toSortedList();
         List<String> features = null;
+        List<String> mixed = null;
         boolean scale = false;
         Integer warmup = null, measure = null;
         int threads = 1;
@@ -132,6 +138,11 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                     case "all" -> StepFeaturesBenchmark.FEATURES;
                     case "none" -> List.of();
                     default -> list(option, value).stream().map(v -> feature(option, v)).toList();
+                };
+                case "--mixed" -> mixed = switch (value) {
+                    case "all" -> MixedAdamStepBenchmark.FORMATS;
+                    case "none" -> List.of();
+                    default -> list(option, value).stream().map(v -> mixedFormat(option, v)).toList();
                 };
                 case "--threads" -> threads = integer(option, value, 1, 256);
                 case "--warmup" -> warmup = integer(option, value, 0, 100);
@@ -177,6 +188,7 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
         }
         return new SweepPlan(name, sizes, distinct(kernels), distinct(numerics != null ? numerics : List.of(Numerics.values())),
                 distinct(optimizers), distinct(features != null ? features : full ? StepFeaturesBenchmark.FEATURES : QUICK_FEATURES),
+                distinct(mixed != null ? mixed : full ? MixedAdamStepBenchmark.FORMATS : QUICK_MIXED),
                 scale || full, Runtime.getRuntime().availableProcessors(), threads,
                 warmup != null ? warmup : full ? 3 : 2, full ? Duration.ofSeconds(1) : QUICK_ITERATION,
                 measure != null ? measure : full ? 5 : 3, full ? Duration.ofSeconds(1) : QUICK_ITERATION,
@@ -213,6 +225,13 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
             all.add(new Configuration(StepFeaturesBenchmark.class.getSimpleName(),
                     params("elements", FAMILY_ELEMENTS, "feature", feature)));
         }
+        // the mixed-precision step per format, with the fp32 AdamW kernel as its bar, at one width and size
+        for (Numerics n : numerics) {
+            for (String format : mixedFormats) {
+                all.add(new Configuration(MixedAdamStepBenchmark.class.getSimpleName(),
+                        params("format", format, "numerics", n.name(), "stepElements", mixedElements(), "width", mixedWidth())));
+            }
+        }
         // throughput at scale: a model's parameter list, many small tensors, thread scaling
         if (scale) {
             for (String layout : List.of("one", "separate", "flat")) {
@@ -231,6 +250,18 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
             }
         }
         return all;
+    }
+
+    /** The mixed-precision benchmark's size: the sweep's largest, where the fp32 step is memory bound. */
+    public int mixedElements() {
+        return sizes.stream().mapToInt(Integer::intValue).max().orElseThrow();
+    }
+
+    /** The mixed-precision benchmark's kernel: the widest vector width of the sweep (else scalar). */
+    public String mixedWidth() {
+        return kernels.stream().filter(k -> k.chars().allMatch(Character::isDigit))
+                .max(java.util.Comparator.comparingInt(Integer::parseInt))
+                .orElse(kernels.contains("preferred") ? "preferred" : "scalar");
     }
 
     /** Rough wall-clock time of the whole sweep. */
@@ -257,6 +288,8 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                 + String.join(", ", numerics.stream().map(n -> n.name().toLowerCase(Locale.ROOT)).toList())
                 + "; optimizer family " + (optimizers.isEmpty() ? "none" : String.join(", ", optimizers))
                 + "; step features " + (features.isEmpty() ? "none" : String.join(",", features))
+                + "; mixed precision " + (mixedFormats.isEmpty() ? "none"
+                        : String.join(", ", mixedFormats) + " (" + mixedWidth() + ", " + mixedElements() + " elements)")
                 + "; scale " + (scale ? "GPT-2 small, 2000 tensors, threads 1.." + scalingThreads : "none")
                 + "; warmup " + warmupIterations + " × " + millis(warmupTime) + ", measurement " + measurementIterations
                 + " × " + millis(measurementTime) + ", " + FORKS + " fork, " + threads + " thread" + (threads == 1 ? "" : "s");
@@ -272,6 +305,9 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
         if (!features.isEmpty()) {
             classes.add(StepFeaturesBenchmark.class.getName());
         }
+        if (!mixedFormats.isEmpty()) {
+            classes.add(MixedAdamStepBenchmark.class.getName());
+        }
         if (scale) {
             classes.addAll(List.of(ManyTensorsBenchmark.class.getName(), ModelStepBenchmark.class.getName(),
                     ThreadScalingBenchmark.class.getName()));
@@ -284,6 +320,10 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                 .param("optimizer", optimizers.isEmpty() ? new String[] {"adam"} : optimizers.toArray(String[]::new))
                 // without it JMH would run every feature the benchmark declares
                 .param("feature", features.isEmpty() ? new String[] {"plain"} : features.toArray(String[]::new))
+                .param("format", mixedFormats.isEmpty() ? new String[] {MixedAdamStepBenchmark.FP32_ADAMW}
+                        : mixedFormats.toArray(String[]::new))
+                .param("width", mixedWidth())
+                .param("stepElements", String.valueOf(mixedElements()))
                 .param("threadCount", java.util.stream.IntStream.rangeClosed(1, scalingThreads)
                         .mapToObj(String::valueOf).toArray(String[]::new))
                 // forks take their flags from BenchmarkDefaults' @Fork only, not also from this JVM's
@@ -340,6 +380,14 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
         if (!StepFeaturesBenchmark.FEATURES.contains(value)) {
             throw new IllegalArgumentException("invalid " + option + " '" + value + "' (expected all, none or some of "
                     + String.join(", ", StepFeaturesBenchmark.FEATURES) + ")");
+        }
+        return value;
+    }
+
+    private static String mixedFormat(String option, String value) {
+        if (!MixedAdamStepBenchmark.FORMATS.contains(value)) {
+            throw new IllegalArgumentException("invalid " + option + " '" + value + "' (expected all, none or some of "
+                    + String.join(", ", MixedAdamStepBenchmark.FORMATS) + ")");
         }
         return value;
     }

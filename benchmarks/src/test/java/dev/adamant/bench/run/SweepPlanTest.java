@@ -1,5 +1,6 @@
 package dev.adamant.bench.run;
 
+import dev.adamant.bench.MixedAdamStepBenchmark;
 import dev.adamant.bench.OptimizerStepBenchmark;
 import dev.adamant.bench.StepFeaturesBenchmark;
 import dev.adamant.kernel.Numerics;
@@ -30,8 +31,8 @@ class SweepPlanTest {
         SweepPlan quick = parse();
         int family = 2 * OptimizerStepBenchmark.FAMILY.size();
         // AdamW: 4 kernels × 2 numerics × 4 sizes; heap loop: 2 × 4; stream probe: 4; each optimizer: reference and
-        // vector; the step features: all but unscaling alone
-        assertEquals(32 + 8 + 4 + family + 7, quick.configurations().size());
+        // vector; the step features: all but unscaling alone; the mixed-precision step: the fp32 bar and two formats × 2
+        assertEquals(32 + 8 + 4 + family + 7 + 6, quick.configurations().size());
         assertEquals(StepFeaturesBenchmark.FEATURES.size() - 1, quick.features().size());
         assertEquals(List.of(4096, 65536, 1048576, 16777216), quick.sizes());
         assertEquals(List.of("scalar", "128", "256", "512"), quick.kernels());
@@ -40,9 +41,13 @@ class SweepPlanTest {
         assertEquals("AdamWStep kernel=scalar numerics=EXACT size=4096", quick.configurations().getFirst().label());
         assertEquals("StreamProbe size=16777216", quick.configurations().get(43).label());
         assertTrue(quick.configurations().get(43 + family).label().startsWith("OptimizerStep backend="));
-        assertTrue(quick.configurations().getLast().label().startsWith("StepFeatures "), quick.configurations().getLast().label());
-        // "about three minutes" (README); the value-clip and monitoring features took the estimate to about 3 min 5 s
-        assertTrue(quick.estimate().compareTo(Duration.ofMinutes(3).plusSeconds(10)) <= 0, "quick sweep estimated at " + quick.estimate());
+        assertTrue(quick.configurations().get(43 + family + 7).label().startsWith("StepFeatures "),
+                quick.configurations().get(43 + family + 7).label());
+        assertEquals("MixedAdamStep format=fp32-adamw numerics=EXACT stepElements=16777216 width=512",
+                quick.configurations().get(44 + family + 7).label());
+        // "about three and a half minutes" (README); the value-clip and monitoring features took the estimate to about
+        // 3 min 5 s, the mixed-precision step adds about 20 s
+        assertTrue(quick.estimate().compareTo(Duration.ofMinutes(3).plusSeconds(30)) <= 0, "quick sweep estimated at " + quick.estimate());
     }
 
     @Test
@@ -50,7 +55,8 @@ class SweepPlanTest {
         SweepPlan full = parse("--full");
         assertEquals(7, full.sizes().size());
         int scale = 6 + 2 + Runtime.getRuntime().availableProcessors();
-        assertEquals(5 * 2 * 7 + 2 * 7 + 7 + 2 * OptimizerStepBenchmark.FAMILY.size() + StepFeaturesBenchmark.FEATURES.size() + scale, full.configurations().size());
+        assertEquals(5 * 2 * 7 + 2 * 7 + 7 + 2 * OptimizerStepBenchmark.FAMILY.size() + StepFeaturesBenchmark.FEATURES.size()
+                + 2 * MixedAdamStepBenchmark.FORMATS.size() + scale, full.configurations().size());
         assertTrue(full.scale());
         assertTrue(full.kernels().contains("preferred"));
         assertTrue(full.measurementTime().compareTo(parse().measurementTime()) > 0);
@@ -59,7 +65,7 @@ class SweepPlanTest {
 
     @Test
     void scaleAddsTheModelTheSmallTensorsAndThreadScaling() {
-        SweepPlan plan = parse("--scale", "--optimizers", "none", "--features", "none");
+        SweepPlan plan = parse("--scale", "--optimizers", "none", "--features", "none", "--mixed", "none");
         int threads = Runtime.getRuntime().availableProcessors();
         assertFalse(parse().scale(), "the quick sweep stays within three minutes without it");
         assertEquals(32 + 8 + 4 + 6 + 2 + threads, plan.configurations().size());
@@ -75,12 +81,14 @@ class SweepPlanTest {
     @Test
     void listsNarrowTheSweep() {
         SweepPlan smoke = parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--threads", "2", "--warmup", "1", "--measure", "2",
-                "--out", "x/y", "--optimizers", "none", "--features", "none");
+                "--out", "x/y", "--optimizers", "none", "--features", "none", "--mixed", "none");
         assertEquals(1 + 1 + 1, smoke.configurations().size());
         assertEquals(1 + 1 + 1 + 2, parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--optimizers", "lion",
+                "--features", "none", "--mixed", "none").configurations().size());
+        assertEquals(1 + 1 + 1 + 7, parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--optimizers", "none",
+                "--mixed", "none").configurations().size());
+        assertEquals(1 + 1 + 1 + 3, parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--optimizers", "none",
                 "--features", "none").configurations().size());
-        assertEquals(1 + 1 + 1 + 7, parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--optimizers", "none")
-                .configurations().size());
         assertEquals("custom (quick settings)", smoke.name());
         assertEquals("quick", parse().name());
         assertEquals("full", parse("--full").name());
@@ -150,6 +158,38 @@ class SweepPlanTest {
         assertEquals(StepFeaturesBenchmark.FEATURES, parse("--features", "all").features());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse("--features", "monitr"));
         assertTrue(e.getMessage().contains("'monitr'"), e.getMessage());
+    }
+
+    @Test
+    void theMixedStepRunsAtTheLargestSizeAndWidestKernel() {
+        SweepPlan plan = parse("--sizes", "65536,4096", "--kernels", "scalar,256,128", "--numerics", "exact",
+                "--mixed", "fp32-adamw,fp32/fp32/8bit");
+        assertEquals(List.of("MixedAdamStep format=fp32-adamw numerics=EXACT stepElements=65536 width=256",
+                        "MixedAdamStep format=fp32/fp32/8bit numerics=EXACT stepElements=65536 width=256"),
+                plan.configurations().stream().filter(c -> c.benchmark().equals("MixedAdamStepBenchmark"))
+                        .map(Configuration::label).toList());
+        Options o = plan.jmhOptions(Path.of("r.json"));
+        assertEquals(List.of("fp32-adamw", "fp32/fp32/8bit"), List.copyOf(o.getParameter("format").get()));
+        assertEquals(List.of("256"), List.copyOf(o.getParameter("width").get()));
+        assertEquals(List.of("65536"), List.copyOf(o.getParameter("stepElements").get()));
+        assertTrue(java.util.regex.Pattern.compile(o.getIncludes().getFirst())
+                .matcher("dev.adamant.bench.MixedAdamStepBenchmark.step").find(), o.getIncludes().getFirst());
+        assertTrue(plan.describe().contains("mixed precision fp32-adamw, fp32/fp32/8bit (256, 65536 elements)"), plan.describe());
+        // without it, no mixed benchmark in the include pattern
+        assertFalse(parse("--mixed", "none").jmhOptions(Path.of("r.json")).getIncludes().getFirst().contains("MixedAdamStep"));
+        assertEquals(MixedAdamStepBenchmark.FORMATS, parse("--mixed", "all").mixedFormats());
+        assertEquals(SweepPlan.QUICK_MIXED, parse().mixedFormats());
+        assertEquals(MixedAdamStepBenchmark.FORMATS, parse("--full").mixedFormats());
+        assertEquals("scalar", parse("--kernels", "scalar").mixedWidth());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse("--mixed", "fp32/fp32/4bit"));
+        assertTrue(e.getMessage().contains("'fp32/fp32/4bit'"), e.getMessage());
+    }
+
+    @Test
+    void theMixedFormatListIsTheBenchmarksParam() throws NoSuchFieldException {
+        String[] declared = MixedAdamStepBenchmark.class.getField("format")
+                .getAnnotation(org.openjdk.jmh.annotations.Param.class).value();
+        assertEquals(MixedAdamStepBenchmark.FORMATS, List.of(declared));
     }
 
     @Test
