@@ -86,19 +86,22 @@ final class GoldenLongRuns {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment param = floats(arena, n), grad = floats(arena, n), expAvg, expAvgSq;
             MemorySegment max = floats(arena, n); // amsgrad's max_exp_avg_sq, for the plain kernel
-            MemorySegment expAvgScale = null, expAvgSqScale = null;
+            MemorySegment expAvgScale = null, expAvgSqScale = null, maxState = null, maxScale = null;
             if (layout == null) {
                 expAvg = floats(arena, n);
                 expAvgSq = floats(arena, n);
             } else {
                 expAvg = arena.allocate((long) layout.state().byteSize() * n, 64);
                 expAvgSq = arena.allocate((long) layout.state().byteSize() * n, 64);
+                maxState = arena.allocate((long) layout.state().byteSize() * n, 64); // amsgrad's, in the state format
                 if (layout.quantized()) {
                     expAvgScale = floats(arena, BlockCode.blocks(n));
                     expAvgSqScale = floats(arena, BlockCode.blocks(n));
+                    maxScale = floats(arena, BlockCode.blocks(n));
                 }
             }
             MixedAdamBuffers buffers = new MixedAdamBuffers(param, null, grad, expAvg, expAvgSq, expAvgScale, expAvgSqScale);
+            MixedAdamBuffers withMax = buffers.withMaxExpAvgSq(maxState, maxScale);
             for (int i = 0; i < n; i++) {
                 param.setAtIndex(JAVA_FLOAT, i, (float) initial[i]);
             }
@@ -113,7 +116,7 @@ final class GoldenLongRuns {
                         plain.apply(config, s.step(), DType.FLOAT32, param, grad, expAvg,
                                 expAvgSq, max, 0, n);
                     } else {
-                        mixed.apply(config, s.step(), layout, 0, buffers, 0, n);
+                        mixed.apply(config, s.step(), layout, 0, config.amsgrad() ? withMax : buffers, 0, n);
                     }
                 } catch (IllegalArgumentException e) {
                     return new Row(c.name(), description, variant, List.of(), Optional.of(e.getMessage()));

@@ -23,7 +23,7 @@ final class FeatureCostTable {
             "unscale", "`unscale(1024)` then the step: a read-only non-finite check, 1/1024 applied in the kernel",
             "clip+unscale", "both: check, norm, then one fused step",
             "skip-policy", "`SKIP_STEP` non-finite policy: the read-only check before every step",
-            "monitor", "`Monitoring.PER_GROUP`: per chunk, old params to a scratch buffer, then the statistics while the chunk is in cache",
+            "monitor", "`Monitoring.PER_GROUP`: the statistics summed inside the update loop (no extra pass)",
             "clip+unscale+monitor", "clipping, unscaling and monitoring together");
 
     private final Map<String, Double> elementsPerSecond = new LinkedHashMap<>();

@@ -38,32 +38,27 @@ import java.util.Set;
  * elements keep float32), an fp32 master copy for 16-bit parameters and stochastic rounding for
  * bfloat16 ones. Each mixed-precision parameter is its own run (also in flat storage: its state
  * tensors are its own), cut into the same chunks and threads as any other, with the gradient scale
- * of {@link #unscale} and {@link #clipGradNorm} (16-bit gradients are measured as float32). Not
- * supported yet with mixed precision, and rejected by the step with an error naming the parameter
- * rather than ignored: amsgrad, {@link #clipGradValue} (the mixed kernel has no clamp) and
- * {@link #setMonitoring monitoring}. float64 parameters run only without precision options.
+ * of {@link #unscale} and {@link #clipGradNorm} (16-bit gradients are measured as float32), and
+ * amsgrad (its running maximum kept in the state format). Not supported yet with mixed precision,
+ * and rejected by the step with an error naming the parameter rather than ignored:
+ * {@link #clipGradValue} (the mixed kernel has no clamp) and {@link #setMonitoring monitoring}.
+ * float64 parameters run only without precision options.
  */
 public class Adam extends SlotOptimizer<AdamConfig, AdamState, AdamCoefficients> {
     private static final MonitoredSlots MOMENTS = new MonitoredSlots(AdamState.EXP_AVG.name(), AdamState.EXP_AVG_SQ.name(), null);
     private static final MonitoredSlots AMSGRAD_MOMENTS =
             new MonitoredSlots(AdamState.EXP_AVG.name(), AdamState.MAX_EXP_AVG_SQ.name(), null);
     private static final Slot MASTER = Slot.zeros(AdamState.MASTER_PARAM, Slot.Storage.MASTER_COPY);
-    // the slots of a mixed-precision parameter, by state format and master copy (one array each)
-    private static final Slot[][] MIXED_SLOTS = new Slot[StateFormat.values().length][];
-    private static final Slot[][] MIXED_SLOTS_MASTER = new Slot[StateFormat.values().length][];
+    // the slots of a mixed-precision parameter, by state format, master copy and amsgrad (one array each:
+    // a state whose slots are the same array is known to be prepared)
+    private static final Slot[][][][] MIXED_SLOTS = new Slot[StateFormat.values().length][2][2][];
     static {
         for (StateFormat f : StateFormat.values()) {
-            Slot[] moments = switch (f) {
-                case FP32 -> new Slot[] {Slot.zeros("exp_avg", Slot.Storage.FLOAT32), Slot.zeros("exp_avg_sq", Slot.Storage.FLOAT32)};
-                case BF16 -> new Slot[] {Slot.zeros("exp_avg", Slot.Storage.BFLOAT16), Slot.zeros("exp_avg_sq", Slot.Storage.BFLOAT16)};
-                case BLOCKWISE_8BIT -> new Slot[] {Slot.zeros("exp_avg", Slot.Storage.CODES_8BIT),
-                        Slot.zeros("exp_avg_sq", Slot.Storage.CODES_8BIT), Slot.zeros(AdamState.EXP_AVG_SCALE, Slot.Storage.BLOCK_SCALES),
-                        Slot.zeros(AdamState.EXP_AVG_SQ_SCALE, Slot.Storage.BLOCK_SCALES)};
-            };
-            Slot[] withMaster = java.util.Arrays.copyOf(moments, moments.length + 1);
-            withMaster[moments.length] = MASTER;
-            MIXED_SLOTS[f.ordinal()] = moments;
-            MIXED_SLOTS_MASTER[f.ordinal()] = withMaster;
+            for (int master = 0; master < 2; master++) {
+                for (int amsgrad = 0; amsgrad < 2; amsgrad++) {
+                    MIXED_SLOTS[f.ordinal()][master][amsgrad] = mixedSlots(f, master == 1, amsgrad == 1);
+                }
+            }
         }
     }
     private static final Set<String> TORCH_SLOTS =
@@ -110,7 +105,7 @@ public class Adam extends SlotOptimizer<AdamConfig, AdamState, AdamCoefficients>
     @Override
     protected Set<String> slotNames() {
         return Set.of(AdamState.EXP_AVG.name(), AdamState.EXP_AVG_SQ.name(), AdamState.MAX_EXP_AVG_SQ.name(),
-                AdamState.EXP_AVG_SCALE, AdamState.EXP_AVG_SQ_SCALE, AdamState.MASTER_PARAM);
+                AdamState.EXP_AVG_SCALE, AdamState.EXP_AVG_SQ_SCALE, AdamState.MAX_EXP_AVG_SQ_SCALE, AdamState.MASTER_PARAM);
     }
 
     /** True when a parameter of {@code data}'s dtype runs torch's Adam kernel under {@code config}. */
@@ -125,16 +120,44 @@ public class Adam extends SlotOptimizer<AdamConfig, AdamState, AdamCoefficients>
         }
         Precision precision = config.precision();
         int format = StateFormat.forTensor(precision.state(), data.size()).ordinal();
-        return precision.masterCopy() && data.dtype().isHalf() ? MIXED_SLOTS_MASTER[format] : MIXED_SLOTS[format];
+        return MIXED_SLOTS[format][precision.masterCopy() && data.dtype().isHalf() ? 1 : 0][config.amsgrad() ? 1 : 0];
     }
 
-    /** Without parameter slots a parameter keeps torch's: no scales, no master copy. */
+    /** The moments in {@code format} (8-bit: codes, then each one's block scales), amsgrad's maximum alike, the master copy. */
+    private static Slot[] mixedSlots(StateFormat format, boolean master, boolean amsgrad) {
+        List<String> moments = amsgrad ? List.of(AdamState.EXP_AVG.name(), AdamState.EXP_AVG_SQ.name(), AdamState.MAX_EXP_AVG_SQ.name())
+                : List.of(AdamState.EXP_AVG.name(), AdamState.EXP_AVG_SQ.name());
+        List<String> scales = amsgrad ? List.of(AdamState.EXP_AVG_SCALE, AdamState.EXP_AVG_SQ_SCALE, AdamState.MAX_EXP_AVG_SQ_SCALE)
+                : List.of(AdamState.EXP_AVG_SCALE, AdamState.EXP_AVG_SQ_SCALE);
+        java.util.ArrayList<Slot> slots = new java.util.ArrayList<>();
+        for (String moment : moments) {
+            slots.add(Slot.zeros(moment, switch (format) {
+                case FP32 -> Slot.Storage.FLOAT32;
+                case BF16 -> Slot.Storage.BFLOAT16;
+                case BLOCKWISE_8BIT -> Slot.Storage.CODES_8BIT;
+            }));
+        }
+        if (format == StateFormat.BLOCKWISE_8BIT) {
+            for (String scale : scales) {
+                slots.add(Slot.zeros(scale, Slot.Storage.BLOCK_SCALES));
+            }
+        }
+        if (master) {
+            slots.add(MASTER);
+        }
+        return slots.toArray(new Slot[0]);
+    }
+
+    /**
+     * Without parameter slots a parameter keeps torch's: no scales, no master copy. With them, the
+     * slots under amsgrad, a superset: amsgrad switched off keeps its maximum, as torch's state does.
+     */
     @Override
     protected Slot slotOf(AdamConfig config, Tensor data, String name) {
         if (parameterSlots(config, data) == null && !TORCH_SLOTS.contains(name)) {
             return null;
         }
-        return super.slotOf(config, data, name);
+        return super.slotOf(config.withAmsgrad(true), data, name);
     }
 
     @Override
@@ -164,7 +187,7 @@ public class Adam extends SlotOptimizer<AdamConfig, AdamState, AdamCoefficients>
     /**
      * Torch's rules for float32/float64 parameters without precision options; with mixed precision,
      * a float32/bfloat16/float16 parameter whose options apply to it, and no feature the mixed kernel
-     * lacks (amsgrad, value clipping, monitoring).
+     * lacks (value clipping, monitoring).
      */
     @Override
     protected void checkDTypes(AdamConfig config, Parameter p, Tensor grad) {
@@ -184,9 +207,6 @@ public class Adam extends SlotOptimizer<AdamConfig, AdamState, AdamCoefficients>
         if (precision.stochasticRounding() && data != DType.BFLOAT16) {
             throw new IllegalArgumentException("stochastic rounding writes bfloat16 parameters, but " + label(p) + " is "
                     + data.torchName() + ": put it in a group without stochasticRounding");
-        }
-        if (config.amsgrad()) {
-            throw new IllegalArgumentException("amsgrad=true is not supported with mixed precision yet: " + describe(p, grad, precision));
         }
         if (pendingClipValue() != Double.POSITIVE_INFINITY) {
             throw new IllegalStateException("clipGradValue() is not supported with mixed precision (the mixed kernel has"
@@ -221,9 +241,13 @@ public class Adam extends SlotOptimizer<AdamConfig, AdamState, AdamCoefficients>
     protected void runKernel(AdamCoefficients c, KernelRun run, long from, long to) {
         MixedLayout layout = run.layout();
         if (layout != null) {
-            mixedKernel.update(layout, c, run.noiseKey(), new MixedAdamBuffers(run.param(), run.slot(AdamState.MASTER_PARAM),
+            MixedAdamBuffers buffers = new MixedAdamBuffers(run.param(), run.slot(AdamState.MASTER_PARAM),
                     run.grad(), run.slot(AdamState.EXP_AVG), run.slot(AdamState.EXP_AVG_SQ),
-                    run.slot(AdamState.EXP_AVG_SCALE), run.slot(AdamState.EXP_AVG_SQ_SCALE)), from, to);
+                    run.slot(AdamState.EXP_AVG_SCALE), run.slot(AdamState.EXP_AVG_SQ_SCALE));
+            if (c.amsgrad()) {
+                buffers = buffers.withMaxExpAvgSq(run.slot(AdamState.MAX_EXP_AVG_SQ), run.slot(AdamState.MAX_EXP_AVG_SQ_SCALE));
+            }
+            mixedKernel.update(layout, c, run.noiseKey(), buffers, from, to);
             return;
         }
         MemorySegment max = c.amsgrad() ? run.slot(AdamState.MAX_EXP_AVG_SQ) : null;

@@ -22,9 +22,6 @@ public record AdamConfig(double lr, double beta1, double beta2, double eps, doub
         Checks.nonNegative("epsilon value", eps);
         Checks.nonNegative("weight_decay value", weightDecay);
         java.util.Objects.requireNonNull(precision, "precision");
-        if (amsgrad && !precision.isDefault()) {
-            throw new IllegalArgumentException("amsgrad=true is not supported with mixed precision yet (" + precision + ")");
-        }
     }
 
     /** Without mixed-precision options ({@link Precision#DEFAULT}). */

@@ -14,7 +14,8 @@ import java.lang.foreign.MemorySegment;
  */
 public final class KernelRun {
     // mixed-precision Adam with 8-bit state and a master copy: two moments, two scales, the master
-    private static final int MAX_SLOTS = 5;
+    // Adam with 8-bit state, amsgrad and a master copy: three moments, three scales, the master
+    private static final int MAX_SLOTS = 7;
 
     DType dtype;
     // mixed precision: the formats of the run's buffers; null for a plain run in dtype

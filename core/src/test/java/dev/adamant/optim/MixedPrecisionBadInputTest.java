@@ -16,6 +16,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *       with each other;</li>
  *   <li>a master copy on a float32 parameter, stochastic rounding on a non-bf16 parameter, or both
  *       options at once are rejected, not silently ignored;</li>
- *   <li>amsgrad, value clipping and monitoring, which the mixed kernel lacks, are rejected.</li>
+ *   <li>value clipping and monitoring, which the mixed kernel lacks, are rejected.</li>
  * </ul>
  */
 class MixedPrecisionBadInputTest {
@@ -121,18 +122,27 @@ class MixedPrecisionBadInputTest {
     }
 
     @Test
-    void amsgradWithMixedPrecision() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> AdamConfig.adam().withAmsgrad(true).withPrecision(Precision.of(StateFormat.BLOCKWISE_8BIT)));
-        assertEquals("amsgrad=true is not supported with mixed precision yet (8bit state)", e.getMessage());
-        assertThrows(IllegalArgumentException.class,
-                () -> AdamConfig.adam().withPrecision(Precision.of(StateFormat.BLOCKWISE_8BIT)).withAmsgrad(true));
-        // a 16-bit parameter is mixed precision without options too
-        Adam opt = track(new Adam(AdamConfig.adam().withAmsgrad(true), SCALAR));
-        Parameter p = param("w", DType.BFLOAT16, DType.BFLOAT16, 10);
-        opt.addParamGroup(List.of(p));
-        rejects(opt, List.of(p), IllegalArgumentException.class,
-                "amsgrad=true is not supported with mixed precision yet: parameter #0 'w' (bfloat16, grad bfloat16", opt::step);
+    void amsgradSwitchedOnLaterStartsFromTheSecondMoment() {
+        // as torch's: the running maximum is created from zero, so the first step with it uses v itself
+        Parameter withLater = param("w", DType.FLOAT32, DType.FLOAT32, 5000), fromStart = param("w", DType.FLOAT32, DType.FLOAT32, 5000);
+        Precision compact = Precision.of(StateFormat.BLOCKWISE_8BIT);
+        Adam later = track(new Adam(AdamConfig.adam().withPrecision(compact), SCALAR));
+        Adam amsgrad = track(new Adam(AdamConfig.adam().withPrecision(compact).withAmsgrad(true), SCALAR));
+        later.addParamGroup(List.of(withLater));
+        amsgrad.addParamGroup(List.of(fromStart));
+        fromStart.data().copyFrom(withLater.data());
+        fromStart.grad().copyFrom(withLater.grad());
+        later.step();
+        amsgrad.step();
+        // one step: max(0, v) = v, so both moved alike; the later one holds no maximum yet
+        assertEquals(java.util.Arrays.toString(fromStart.data().toFloatArray()), java.util.Arrays.toString(withLater.data().toFloatArray()));
+        assertNull(later.state(withLater).orElseThrow().maxExpAvgSq());
+        later.paramGroups().get(0).setConfig(later.paramGroups().get(0).config().withAmsgrad(true));
+        later.step();
+        AdamState s = later.state(withLater).orElseThrow();
+        assertEquals(DType.UINT8, s.maxExpAvgSq().dtype());
+        assertEquals(DType.FLOAT32, s.maxExpAvgSqScale().dtype());
+        assertEquals(20, s.maxExpAvgSqScale().size()); // one scale per 256 elements
     }
 
     @Test

@@ -99,7 +99,7 @@ public abstract class MixedPrecisionStepCheck {
             for (int i = 0; i < params.size(); i++) {
                 MixedFixture f = fixtures[i];
                 MemorySegment.copy(params.get(i).grad().segment(), 0, f.grad, 0, f.grad.byteSize());
-                update.apply(config, step, f.layout, c.precision().seed() + i, f.buffers(), 0, f.n);
+                update.apply(config, step, f.layout, c.precision().seed() + i, f.buffers(config.amsgrad()), 0, f.n);
             }
         }
 
@@ -114,7 +114,13 @@ public abstract class MixedPrecisionStepCheck {
                 same(at + " exp_avg_scale", f.expAvgScale, s.expAvgScale());
                 same(at + " exp_avg_sq_scale", f.expAvgSqScale, s.expAvgSqScale());
                 same(at + " master_param", f.master, s.masterParam());
-                assertNull(s.maxExpAvgSq(), at);
+                if (config.amsgrad()) {
+                    same(at + " max_exp_avg_sq", f.maxExpAvgSq, s.maxExpAvgSq());
+                    same(at + " max_exp_avg_sq_scale", f.maxExpAvgSqScale, s.maxExpAvgSqScale());
+                } else {
+                    assertNull(s.maxExpAvgSq(), at);
+                    assertNull(s.maxExpAvgSqScale(), at);
+                }
             }
         }
     }
@@ -155,11 +161,11 @@ public abstract class MixedPrecisionStepCheck {
         return params;
     }
 
-    /** Caller-owned tensors, every case, 1 to 3 threads, Adam and AdamW. */
+    /** Caller-owned tensors, every case, 1 to 3 threads, AdamW, and Adam with amsgrad. */
     protected void checkCallerOwned(Backend backend) {
         for (Case c : cases()) {
             for (int threads = 1; threads <= 3; threads++) {
-                for (AdamConfig defaults : List.of(AdamConfig.adamW().withLr(0.01), AdamConfig.adam().withWeightDecay(0.1))) {
+                for (AdamConfig defaults : List.of(AdamConfig.adamW().withLr(0.01), AdamConfig.adam().withWeightDecay(0.1).withAmsgrad(true))) {
                     List<Tensor> owned = new ArrayList<>();
                     SplittableRandom random = new SplittableRandom(threads * 31L + c.name().hashCode());
                     try (Arena arena = Arena.ofConfined();
@@ -184,7 +190,7 @@ public abstract class MixedPrecisionStepCheck {
         }
     }
 
-    /** Flat blocks of every case whose gradients have the parameters' dtype, 1 and 2 threads. */
+    /** Flat blocks of every case whose gradients have the parameters' dtype, 1 thread, and 2 threads with amsgrad. */
     protected void checkFlat(Backend backend) {
         for (Case c : cases()) {
             if (c.grad() != c.param()) {
@@ -195,7 +201,8 @@ public abstract class MixedPrecisionStepCheck {
                 for (int n : SIZES) builder.add("p" + n, n);
                 SplittableRandom random = new SplittableRandom(threads);
                 try (Arena arena = Arena.ofConfined(); FlatParameters block = builder.build();
-                     AdamW opt = new AdamW(AdamConfig.adamW().withLr(0.01).withPrecision(c.precision()), backend)) {
+                     AdamW opt = new AdamW(AdamConfig.adamW().withLr(0.01).withAmsgrad(threads == 2).withPrecision(c.precision()),
+                             backend)) {
                     List<Parameter> params = block.parameters().castToList();
                     Tensor all = block.params();
                     for (long k = 0; k < all.size(); k++) all.setFloat(k, (float) random.nextGaussian());
