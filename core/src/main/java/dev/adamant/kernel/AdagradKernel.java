@@ -44,6 +44,10 @@ public interface AdagradKernel {
      */
     default void updateFloats(AdagradCoefficients c, MemorySegment param, MemorySegment grad,
                               MemorySegment sum, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateFloats(c, param, grad, sum, from, to);
+            return;
+        }
         stats.saveOldParams(param, from, to, Float.BYTES);
         updateFloats(c, param, grad, sum, from, to);
         stats.accumulateFloats(param, grad, from, to);
@@ -52,6 +56,10 @@ public interface AdagradKernel {
     /** {@link #updateDoubles} with monitoring, as the float32 entry. */
     default void updateDoubles(AdagradCoefficients c, MemorySegment param, MemorySegment grad,
                                MemorySegment sum, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateDoubles(c, param, grad, sum, from, to);
+            return;
+        }
         stats.saveOldParams(param, from, to, Double.BYTES);
         updateDoubles(c, param, grad, sum, from, to);
         stats.accumulateDoubles(param, grad, from, to);

@@ -53,6 +53,10 @@ public interface AdamKernel {
      */
     default void updateFloats(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
                               MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateFloats(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, to);
+            return;
+        }
         stats.saveOldParams(param, from, to, Float.BYTES);
         updateFloats(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, to);
         stats.accumulateFloats(param, grad, from, to);
@@ -61,6 +65,10 @@ public interface AdamKernel {
     /** {@link #updateDoubles} with monitoring, as {@link #updateFloats(AdamCoefficients, MemorySegment, MemorySegment, MemorySegment, MemorySegment, MemorySegment, long, long, StepStatsSink)}. */
     default void updateDoubles(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
                                MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateDoubles(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, to);
+            return;
+        }
         stats.saveOldParams(param, from, to, Double.BYTES);
         updateDoubles(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, to);
         stats.accumulateDoubles(param, grad, from, to);

@@ -48,6 +48,10 @@ public interface AdamaxKernel {
      */
     default void updateFloats(AdamaxCoefficients c, MemorySegment param, MemorySegment grad,
                               MemorySegment expAvg, MemorySegment expInf, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateFloats(c, param, grad, expAvg, expInf, from, to);
+            return;
+        }
         stats.saveOldParams(param, from, to, Float.BYTES);
         updateFloats(c, param, grad, expAvg, expInf, from, to);
         stats.accumulateFloats(param, grad, from, to);
@@ -56,6 +60,10 @@ public interface AdamaxKernel {
     /** {@link #updateDoubles} with monitoring, as the float32 entry. */
     default void updateDoubles(AdamaxCoefficients c, MemorySegment param, MemorySegment grad,
                                MemorySegment expAvg, MemorySegment expInf, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateDoubles(c, param, grad, expAvg, expInf, from, to);
+            return;
+        }
         stats.saveOldParams(param, from, to, Double.BYTES);
         updateDoubles(c, param, grad, expAvg, expInf, from, to);
         stats.accumulateDoubles(param, grad, from, to);

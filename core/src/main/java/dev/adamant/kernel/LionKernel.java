@@ -36,6 +36,10 @@ public interface LionKernel {
      */
     default void updateFloats(LionCoefficients c, MemorySegment param, MemorySegment grad,
                               MemorySegment expAvg, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateFloats(c, param, grad, expAvg, from, to);
+            return;
+        }
         stats.saveOldParams(param, from, to, Float.BYTES);
         updateFloats(c, param, grad, expAvg, from, to);
         stats.accumulateFloats(param, grad, from, to);
@@ -44,6 +48,10 @@ public interface LionKernel {
     /** {@link #updateDoubles} with monitoring, as the float32 entry. */
     default void updateDoubles(LionCoefficients c, MemorySegment param, MemorySegment grad,
                                MemorySegment expAvg, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateDoubles(c, param, grad, expAvg, from, to);
+            return;
+        }
         stats.saveOldParams(param, from, to, Double.BYTES);
         updateDoubles(c, param, grad, expAvg, from, to);
         stats.accumulateDoubles(param, grad, from, to);

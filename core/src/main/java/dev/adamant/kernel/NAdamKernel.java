@@ -50,6 +50,10 @@ public interface NAdamKernel {
      */
     default void updateFloats(NAdamCoefficients c, MemorySegment param, MemorySegment grad,
                               MemorySegment expAvg, MemorySegment expAvgSq, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateFloats(c, param, grad, expAvg, expAvgSq, from, to);
+            return;
+        }
         stats.saveOldParams(param, from, to, Float.BYTES);
         updateFloats(c, param, grad, expAvg, expAvgSq, from, to);
         stats.accumulateFloats(param, grad, from, to);
@@ -58,6 +62,10 @@ public interface NAdamKernel {
     /** {@link #updateDoubles} with monitoring, as the float32 entry. */
     default void updateDoubles(NAdamCoefficients c, MemorySegment param, MemorySegment grad,
                                MemorySegment expAvg, MemorySegment expAvgSq, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateDoubles(c, param, grad, expAvg, expAvgSq, from, to);
+            return;
+        }
         stats.saveOldParams(param, from, to, Double.BYTES);
         updateDoubles(c, param, grad, expAvg, expAvgSq, from, to);
         stats.accumulateDoubles(param, grad, from, to);

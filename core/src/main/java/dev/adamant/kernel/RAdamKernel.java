@@ -51,6 +51,10 @@ public interface RAdamKernel {
      */
     default void updateFloats(RAdamCoefficients c, MemorySegment param, MemorySegment grad,
                               MemorySegment expAvg, MemorySegment expAvgSq, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateFloats(c, param, grad, expAvg, expAvgSq, from, to);
+            return;
+        }
         stats.saveOldParams(param, from, to, Float.BYTES);
         updateFloats(c, param, grad, expAvg, expAvgSq, from, to);
         stats.accumulateFloats(param, grad, from, to);
@@ -59,6 +63,10 @@ public interface RAdamKernel {
     /** {@link #updateDoubles} with monitoring, as the float32 entry. */
     default void updateDoubles(RAdamCoefficients c, MemorySegment param, MemorySegment grad,
                                MemorySegment expAvg, MemorySegment expAvgSq, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateDoubles(c, param, grad, expAvg, expAvgSq, from, to);
+            return;
+        }
         stats.saveOldParams(param, from, to, Double.BYTES);
         updateDoubles(c, param, grad, expAvg, expAvgSq, from, to);
         stats.accumulateDoubles(param, grad, from, to);

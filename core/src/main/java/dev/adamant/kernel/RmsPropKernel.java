@@ -53,6 +53,10 @@ public interface RmsPropKernel {
      */
     default void updateFloats(RmsPropCoefficients c, MemorySegment param, MemorySegment grad,
                               MemorySegment squareAvg, MemorySegment gradAvg, MemorySegment momentumBuffer, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateFloats(c, param, grad, squareAvg, gradAvg, momentumBuffer, from, to);
+            return;
+        }
         stats.saveOldParams(param, from, to, Float.BYTES);
         updateFloats(c, param, grad, squareAvg, gradAvg, momentumBuffer, from, to);
         stats.accumulateFloats(param, grad, from, to);
@@ -61,6 +65,10 @@ public interface RmsPropKernel {
     /** {@link #updateDoubles} with monitoring, as the float32 entry. */
     default void updateDoubles(RmsPropCoefficients c, MemorySegment param, MemorySegment grad,
                                MemorySegment squareAvg, MemorySegment gradAvg, MemorySegment momentumBuffer, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateDoubles(c, param, grad, squareAvg, gradAvg, momentumBuffer, from, to);
+            return;
+        }
         stats.saveOldParams(param, from, to, Double.BYTES);
         updateDoubles(c, param, grad, squareAvg, gradAvg, momentumBuffer, from, to);
         stats.accumulateDoubles(param, grad, from, to);

@@ -45,6 +45,10 @@ public interface SgdKernel {
      */
     default void updateFloats(SgdCoefficients c, MemorySegment param, MemorySegment grad,
                               MemorySegment momentumBuffer, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateFloats(c, param, grad, momentumBuffer, from, to);
+            return;
+        }
         stats.saveOldParams(param, from, to, Float.BYTES);
         updateFloats(c, param, grad, momentumBuffer, from, to);
         stats.accumulateFloats(param, grad, from, to);
@@ -53,6 +57,10 @@ public interface SgdKernel {
     /** {@link #updateDoubles} with monitoring, as the float32 entry. */
     default void updateDoubles(SgdCoefficients c, MemorySegment param, MemorySegment grad,
                                MemorySegment momentumBuffer, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateDoubles(c, param, grad, momentumBuffer, from, to);
+            return;
+        }
         stats.saveOldParams(param, from, to, Double.BYTES);
         updateDoubles(c, param, grad, momentumBuffer, from, to);
         stats.accumulateDoubles(param, grad, from, to);

@@ -15,7 +15,9 @@ import java.util.Objects;
  * {@link #accumulateDoubles} run {@link StepStatsKernel} over the range while it is still in cache,
  * on the moment segments given to {@link #target}. A vector kernel that fuses the figures into its
  * update loop overrides the entry and adds into {@link #accumulator()} directly; its figures are the
- * same ones, computed from the values already in registers (its tests compare the two).
+ * same ones, computed from the values already in registers (its tests compare the two). A null sink
+ * means the call is not monitored: the entry runs the plain update, so an optimizer keeps one call
+ * path for both kinds of step.
  */
 public final class StepStatsSink {
     private final StepStatsKernel kernel;

@@ -60,16 +60,6 @@ public class Adagrad extends SlotOptimizer<AdagradConfig, AdagradState, AdagradC
     }
 
     @Override
-    protected void runKernel(AdagradCoefficients c, KernelRun run, long from, long to) {
-        MemorySegment sum = run.slot(AdagradState.SUM);
-        switch (run.dtype()) {
-            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), sum, from, to);
-            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), sum, from, to);
-            default -> throw run.unsupported();
-        }
-    }
-
-    @Override
     protected void runKernel(AdagradCoefficients c, KernelRun run, long from, long to, StepStatsSink stats) {
         MemorySegment sum = run.slot(AdagradState.SUM);
         switch (run.dtype()) {

@@ -238,9 +238,9 @@ public class Adam extends SlotOptimizer<AdamConfig, AdamState, AdamCoefficients>
     }
 
     @Override
-    protected void runKernel(AdamCoefficients c, KernelRun run, long from, long to) {
+    protected void runKernel(AdamCoefficients c, KernelRun run, long from, long to, StepStatsSink stats) {
         MixedLayout layout = run.layout();
-        if (layout != null) {
+        if (layout != null) { // monitoring is rejected with mixed precision: stats is null here
             MixedAdamBuffers buffers = new MixedAdamBuffers(run.param(), run.slot(AdamState.MASTER_PARAM),
                     run.grad(), run.slot(AdamState.EXP_AVG), run.slot(AdamState.EXP_AVG_SQ),
                     run.slot(AdamState.EXP_AVG_SCALE), run.slot(AdamState.EXP_AVG_SQ_SCALE));
@@ -250,18 +250,6 @@ public class Adam extends SlotOptimizer<AdamConfig, AdamState, AdamCoefficients>
             mixedKernel.update(layout, c, run.noiseKey(), buffers, from, to);
             return;
         }
-        MemorySegment max = c.amsgrad() ? run.slot(AdamState.MAX_EXP_AVG_SQ) : null;
-        switch (run.dtype()) {
-            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(AdamState.EXP_AVG),
-                    run.slot(AdamState.EXP_AVG_SQ), max, from, to);
-            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(AdamState.EXP_AVG),
-                    run.slot(AdamState.EXP_AVG_SQ), max, from, to);
-            default -> throw run.unsupported();
-        }
-    }
-
-    @Override
-    protected void runKernel(AdamCoefficients c, KernelRun run, long from, long to, StepStatsSink stats) {
         MemorySegment max = c.amsgrad() ? run.slot(AdamState.MAX_EXP_AVG_SQ) : null;
         switch (run.dtype()) {
             case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(AdamState.EXP_AVG),

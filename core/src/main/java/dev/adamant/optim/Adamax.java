@@ -55,17 +55,6 @@ public class Adamax extends SlotOptimizer<AdamaxConfig, AdamaxState, AdamaxCoeff
     }
 
     @Override
-    protected void runKernel(AdamaxCoefficients c, KernelRun run, long from, long to) {
-        switch (run.dtype()) {
-            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(AdamaxState.EXP_AVG),
-                    run.slot(AdamaxState.EXP_INF), from, to);
-            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(AdamaxState.EXP_AVG),
-                    run.slot(AdamaxState.EXP_INF), from, to);
-            default -> throw run.unsupported();
-        }
-    }
-
-    @Override
     protected void runKernel(AdamaxCoefficients c, KernelRun run, long from, long to, StepStatsSink stats) {
         switch (run.dtype()) {
             case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(AdamaxState.EXP_AVG),

@@ -4,6 +4,7 @@ import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
 import dev.adamant.kernel.LambCoefficients;
 import dev.adamant.kernel.LambKernel;
+import dev.adamant.kernel.StepStatsSink;
 
 import java.util.List;
 import java.util.Set;
@@ -74,12 +75,24 @@ public final class Lamb extends SlotOptimizer<LambConfig, SlotState, LambCoeffic
         return c.ratio(new LambKernel.SquaredNorms(paramSq, updateSq));
     }
 
-    /** Pass 2: the update with lr times the tensor's trust ratio. */
+    /**
+     * Pass 2: the update with lr times the tensor's trust ratio. LAMB's kernel has no monitored entry:
+     * a monitored step runs the sink's two-pass fallback around it.
+     */
     @Override
-    protected void runKernel(LambCoefficients c, KernelRun run, long from, long to) {
+    protected void runKernel(LambCoefficients c, KernelRun run, long from, long to, StepStatsSink stats) {
+        if (stats != null) {
+            stats.saveOldParams(run.param(), from, to, run.dtype().byteSize());
+        }
         switch (run.dtype()) {
-            case FLOAT32 -> kernel.applyFloats(c, run.scalar(), run.param(), run.slot(EXP_AVG), run.slot(EXP_AVG_SQ), from, to);
-            case FLOAT64 -> kernel.applyDoubles(c, run.scalar(), run.param(), run.slot(EXP_AVG), run.slot(EXP_AVG_SQ), from, to);
+            case FLOAT32 -> {
+                kernel.applyFloats(c, run.scalar(), run.param(), run.slot(EXP_AVG), run.slot(EXP_AVG_SQ), from, to);
+                if (stats != null) stats.accumulateFloats(run.param(), run.grad(), from, to);
+            }
+            case FLOAT64 -> {
+                kernel.applyDoubles(c, run.scalar(), run.param(), run.slot(EXP_AVG), run.slot(EXP_AVG_SQ), from, to);
+                if (stats != null) stats.accumulateDoubles(run.param(), run.grad(), from, to);
+            }
             default -> throw run.unsupported();
         }
     }

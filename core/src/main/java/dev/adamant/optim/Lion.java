@@ -50,15 +50,6 @@ public final class Lion extends SlotOptimizer<LionConfig, SlotState, LionCoeffic
     }
 
     @Override
-    protected void runKernel(LionCoefficients c, KernelRun run, long from, long to) {
-        switch (run.dtype()) {
-            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(EXP_AVG), from, to);
-            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(EXP_AVG), from, to);
-            default -> throw run.unsupported();
-        }
-    }
-
-    @Override
     protected void runKernel(LionCoefficients c, KernelRun run, long from, long to, StepStatsSink stats) {
         switch (run.dtype()) {
             case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(EXP_AVG), from, to, stats);

@@ -73,17 +73,6 @@ public class NAdam extends SlotOptimizer<NAdamConfig, NAdamState, NAdamCoefficie
     }
 
     @Override
-    protected void runKernel(NAdamCoefficients c, KernelRun run, long from, long to) {
-        switch (run.dtype()) {
-            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(NAdamState.EXP_AVG),
-                    run.slot(NAdamState.EXP_AVG_SQ), from, to);
-            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(NAdamState.EXP_AVG),
-                    run.slot(NAdamState.EXP_AVG_SQ), from, to);
-            default -> throw run.unsupported();
-        }
-    }
-
-    @Override
     protected void runKernel(NAdamCoefficients c, KernelRun run, long from, long to, StepStatsSink stats) {
         switch (run.dtype()) {
             case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(NAdamState.EXP_AVG),

@@ -60,17 +60,6 @@ public class RAdam extends SlotOptimizer<RAdamConfig, RAdamState, RAdamCoefficie
     }
 
     @Override
-    protected void runKernel(RAdamCoefficients c, KernelRun run, long from, long to) {
-        switch (run.dtype()) {
-            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(RAdamState.EXP_AVG),
-                    run.slot(RAdamState.EXP_AVG_SQ), from, to);
-            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(RAdamState.EXP_AVG),
-                    run.slot(RAdamState.EXP_AVG_SQ), from, to);
-            default -> throw run.unsupported();
-        }
-    }
-
-    @Override
     protected void runKernel(RAdamCoefficients c, KernelRun run, long from, long to, StepStatsSink stats) {
         switch (run.dtype()) {
             case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(RAdamState.EXP_AVG),

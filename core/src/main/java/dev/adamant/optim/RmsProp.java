@@ -76,19 +76,6 @@ public final class RmsProp extends SlotOptimizer<RmsPropConfig, RmsPropState, Rm
     }
 
     @Override
-    protected void runKernel(RmsPropCoefficients c, KernelRun run, long from, long to) {
-        MemorySegment gradAvg = c.centered() ? run.slot(RmsPropState.GRAD_AVG) : null;
-        MemorySegment buf = c.useMomentum() ? run.slot(RmsPropState.MOMENTUM_BUFFER) : null;
-        switch (run.dtype()) {
-            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), run.slot(RmsPropState.SQUARE_AVG),
-                    gradAvg, buf, from, to);
-            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), run.slot(RmsPropState.SQUARE_AVG),
-                    gradAvg, buf, from, to);
-            default -> throw run.unsupported();
-        }
-    }
-
-    @Override
     protected void runKernel(RmsPropCoefficients c, KernelRun run, long from, long to, StepStatsSink stats) {
         MemorySegment gradAvg = c.centered() ? run.slot(RmsPropState.GRAD_AVG) : null;
         MemorySegment buf = c.useMomentum() ? run.slot(RmsPropState.MOMENTUM_BUFFER) : null;

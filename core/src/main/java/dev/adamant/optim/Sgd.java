@@ -70,16 +70,6 @@ public final class Sgd extends SlotOptimizer<SgdConfig, SgdState, SgdCoefficient
     }
 
     @Override
-    protected void runKernel(SgdCoefficients c, KernelRun run, long from, long to) {
-        MemorySegment buf = c.useMomentum() ? run.slot(SgdState.MOMENTUM_BUFFER) : null;
-        switch (run.dtype()) {
-            case FLOAT32 -> kernel.updateFloats(c, run.param(), run.grad(), buf, from, to);
-            case FLOAT64 -> kernel.updateDoubles(c, run.param(), run.grad(), buf, from, to);
-            default -> throw run.unsupported();
-        }
-    }
-
-    @Override
     protected void runKernel(SgdCoefficients c, KernelRun run, long from, long to, StepStatsSink stats) {
         MemorySegment buf = c.useMomentum() ? run.slot(SgdState.MOMENTUM_BUFFER) : null;
         switch (run.dtype()) {

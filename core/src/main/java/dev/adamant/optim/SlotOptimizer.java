@@ -132,25 +132,14 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
     protected void advance(S state, K coefficients) {
     }
 
-    /** Runs the update over elements {@code [from, to)} of {@code run}. */
-    protected abstract void runKernel(K coefficients, KernelRun run, long from, long to);
-
     /**
-     * A monitored step's update: the same bits as {@link #runKernel(Object, KernelRun, long, long)},
-     * and the range's figures added into {@code stats}, which points at the range's accumulator and at
-     * the moments {@link #monitoredSlots} names. Optimizers pass {@code stats} to their kernel's
-     * monitored entry (vector kernels compute the figures inside the update loop); this default is
-     * that entry's two-pass fallback, for a kernel without one.
+     * Runs the update over elements {@code [from, to)} of {@code run}. On a monitored step
+     * {@code stats} points at the range's accumulator and at the moments {@link #monitoredSlots}
+     * names, and the range's figures are added there with the same update bits; optimizers pass it to
+     * their kernel's monitored entry (vector kernels compute the figures inside the update loop, the
+     * others run the two-pass fallback). Null on a step that is not monitored.
      */
-    protected void runKernel(K coefficients, KernelRun run, long from, long to, StepStatsSink stats) {
-        stats.saveOldParams(run.param(), from, to, run.dtype().byteSize());
-        runKernel(coefficients, run, from, to);
-        switch (run.dtype()) {
-            case FLOAT32 -> stats.accumulateFloats(run.param(), run.grad(), from, to);
-            case FLOAT64 -> stats.accumulateDoubles(run.param(), run.grad(), from, to);
-            default -> throw run.unsupported();
-        }
-    }
+    protected abstract void runKernel(K coefficients, KernelRun run, long from, long to, StepStatsSink stats);
 
     /** True for optimizers that reduce over each tensor before updating it (LAMB): per-tensor runs, two passes. */
     protected boolean hasReductionPass() {
@@ -349,7 +338,7 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
             }
             run.scalar = finishReduction(c, first, second);
         }
-        runKernel(c, run, 0, n);
+        runKernel(c, run, 0, n, null);
         state.endStep();
     }
 
@@ -591,11 +580,8 @@ public abstract class SlotOptimizer<C extends OptimizerConfig<C>, S extends Slot
         for (int piece = p.chunkStart[chunk]; piece < p.chunkStart[chunk + 1]; piece++) {
             KernelRun run = p.run(p.pieceRun[piece]);
             long from = p.pieceFrom[piece], to = p.pieceTo[piece];
-            if (monitored) {
-                runKernel(coefficients(run), run, from, to, monitor.sink(piece, worker, run, gradScale(), clipValue()));
-            } else {
-                runKernel(coefficients(run), run, from, to);
-            }
+            runKernel(coefficients(run), run, from, to,
+                    monitored ? monitor.sink(piece, worker, run, gradScale(), clipValue()) : null);
         }
     }
 

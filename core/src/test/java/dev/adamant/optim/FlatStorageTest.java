@@ -187,11 +187,12 @@ class FlatStorageTest {
         }
 
         @Override
-        protected void runKernel(dev.adamant.kernel.AdamCoefficients c, KernelRun run, long from, long to) {
+        protected void runKernel(dev.adamant.kernel.AdamCoefficients c, KernelRun run, long from, long to,
+                                 dev.adamant.kernel.StepStatsSink stats) {
             if (from == failAt) {
                 throw new IllegalStateException("kernel failed at " + from);
             }
-            super.runKernel(c, run, from, to);
+            super.runKernel(c, run, from, to, stats);
         }
     }
 
@@ -221,14 +222,15 @@ class FlatStorageTest {
         }
 
         @Override
-        protected void runKernel(dev.adamant.kernel.AdamCoefficients c, KernelRun run, long from, long to) {
+        protected void runKernel(dev.adamant.kernel.AdamCoefficients c, KernelRun run, long from, long to,
+                                 dev.adamant.kernel.StepStatsSink stats) {
             inside.countDown();
             try {
                 if (!release.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("never released");
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
-            super.runKernel(c, run, from, to);
+            super.runKernel(c, run, from, to, stats);
         }
     }
 

@@ -292,14 +292,15 @@ class OptimizerApiTest {
         }
 
         @Override
-        protected void runKernel(dev.adamant.kernel.AdamCoefficients c, KernelRun run, long from, long to) {
+        protected void runKernel(dev.adamant.kernel.AdamCoefficients c, KernelRun run, long from, long to,
+                                 dev.adamant.kernel.StepStatsSink stats) {
             inside.countDown();
             try {
                 if (!release.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("never released");
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
-            super.runKernel(c, run, from, to);
+            super.runKernel(c, run, from, to, stats);
         }
     }
 

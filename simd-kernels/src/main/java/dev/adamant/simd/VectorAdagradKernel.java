@@ -55,6 +55,10 @@ final class VectorAdagradKernel implements AdagradKernel {
     @Override
     public void updateFloats(AdagradCoefficients c, MemorySegment param, MemorySegment grad,
                              MemorySegment sum, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateFloats(c, param, grad, sum, from, to);
+            return;
+        }
         long upper = from + F.loopBound(to - from);
         floatsMonitored(c, param, grad, sum, from, upper, stats.accumulator());
         // the tail through the scalar kernel's two-pass default: a few elements
@@ -64,6 +68,10 @@ final class VectorAdagradKernel implements AdagradKernel {
     @Override
     public void updateDoubles(AdagradCoefficients c, MemorySegment param, MemorySegment grad,
                               MemorySegment sum, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateDoubles(c, param, grad, sum, from, to);
+            return;
+        }
         long upper = from + D.loopBound(to - from);
         doublesMonitored(c, param, grad, sum, from, upper, stats.accumulator());
         TAIL.updateDoubles(c, param, grad, sum, upper, to, stats);

@@ -59,6 +59,10 @@ final class VectorAdamKernel implements AdamKernel {
     @Override
     public void updateFloats(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
                              MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateFloats(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, to);
+            return;
+        }
         long upper = from + F.loopBound(to - from);
         floatsMonitored(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, upper, stats.accumulator());
         // the tail through the scalar kernel's two-pass default: a few elements
@@ -68,6 +72,10 @@ final class VectorAdamKernel implements AdamKernel {
     @Override
     public void updateDoubles(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
                               MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateDoubles(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, to);
+            return;
+        }
         long upper = from + D.loopBound(to - from);
         doublesMonitored(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, upper, stats.accumulator());
         TAIL.updateDoubles(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, upper, to, stats);

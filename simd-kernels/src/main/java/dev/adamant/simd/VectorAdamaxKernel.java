@@ -56,6 +56,10 @@ final class VectorAdamaxKernel implements AdamaxKernel {
     @Override
     public void updateFloats(AdamaxCoefficients c, MemorySegment param, MemorySegment grad,
                              MemorySegment expAvg, MemorySegment expInf, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateFloats(c, param, grad, expAvg, expInf, from, to);
+            return;
+        }
         long upper = from + F.loopBound(to - from);
         floatsMonitored(c, param, grad, expAvg, expInf, from, upper, stats.accumulator());
         // the tail through the scalar kernel's two-pass default: a few elements
@@ -65,6 +69,10 @@ final class VectorAdamaxKernel implements AdamaxKernel {
     @Override
     public void updateDoubles(AdamaxCoefficients c, MemorySegment param, MemorySegment grad,
                               MemorySegment expAvg, MemorySegment expInf, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateDoubles(c, param, grad, expAvg, expInf, from, to);
+            return;
+        }
         long upper = from + D.loopBound(to - from);
         doublesMonitored(c, param, grad, expAvg, expInf, from, upper, stats.accumulator());
         TAIL.updateDoubles(c, param, grad, expAvg, expInf, upper, to, stats);

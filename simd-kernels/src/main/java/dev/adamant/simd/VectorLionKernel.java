@@ -51,6 +51,10 @@ final class VectorLionKernel implements LionKernel {
     @Override
     public void updateFloats(LionCoefficients c, MemorySegment param, MemorySegment grad,
                              MemorySegment expAvg, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateFloats(c, param, grad, expAvg, from, to);
+            return;
+        }
         long upper = from + F.loopBound(to - from);
         floatsMonitored(c, param, grad, expAvg, from, upper, stats.accumulator());
         // the tail through the scalar kernel's two-pass default: a few elements
@@ -60,6 +64,10 @@ final class VectorLionKernel implements LionKernel {
     @Override
     public void updateDoubles(LionCoefficients c, MemorySegment param, MemorySegment grad,
                               MemorySegment expAvg, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateDoubles(c, param, grad, expAvg, from, to);
+            return;
+        }
         long upper = from + D.loopBound(to - from);
         doublesMonitored(c, param, grad, expAvg, from, upper, stats.accumulator());
         TAIL.updateDoubles(c, param, grad, expAvg, upper, to, stats);

@@ -57,6 +57,10 @@ final class VectorRAdamKernel implements RAdamKernel {
     @Override
     public void updateFloats(RAdamCoefficients c, MemorySegment param, MemorySegment grad,
                              MemorySegment expAvg, MemorySegment expAvgSq, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateFloats(c, param, grad, expAvg, expAvgSq, from, to);
+            return;
+        }
         long upper = from + F.loopBound(to - from);
         floatsMonitored(c, param, grad, expAvg, expAvgSq, from, upper, stats.accumulator());
         // the tail through the scalar kernel's two-pass default: a few elements
@@ -66,6 +70,10 @@ final class VectorRAdamKernel implements RAdamKernel {
     @Override
     public void updateDoubles(RAdamCoefficients c, MemorySegment param, MemorySegment grad,
                               MemorySegment expAvg, MemorySegment expAvgSq, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateDoubles(c, param, grad, expAvg, expAvgSq, from, to);
+            return;
+        }
         long upper = from + D.loopBound(to - from);
         doublesMonitored(c, param, grad, expAvg, expAvgSq, from, upper, stats.accumulator());
         TAIL.updateDoubles(c, param, grad, expAvg, expAvgSq, upper, to, stats);

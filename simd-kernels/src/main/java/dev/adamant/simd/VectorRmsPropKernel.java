@@ -56,6 +56,10 @@ final class VectorRmsPropKernel implements RmsPropKernel {
     @Override
     public void updateFloats(RmsPropCoefficients c, MemorySegment param, MemorySegment grad,
                              MemorySegment squareAvg, MemorySegment gradAvg, MemorySegment momentumBuffer, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateFloats(c, param, grad, squareAvg, gradAvg, momentumBuffer, from, to);
+            return;
+        }
         long upper = from + F.loopBound(to - from);
         floatsMonitored(c, param, grad, squareAvg, gradAvg, momentumBuffer, from, upper, stats.accumulator());
         // the tail through the scalar kernel's two-pass default: a few elements
@@ -65,6 +69,10 @@ final class VectorRmsPropKernel implements RmsPropKernel {
     @Override
     public void updateDoubles(RmsPropCoefficients c, MemorySegment param, MemorySegment grad,
                               MemorySegment squareAvg, MemorySegment gradAvg, MemorySegment momentumBuffer, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateDoubles(c, param, grad, squareAvg, gradAvg, momentumBuffer, from, to);
+            return;
+        }
         long upper = from + D.loopBound(to - from);
         doublesMonitored(c, param, grad, squareAvg, gradAvg, momentumBuffer, from, upper, stats.accumulator());
         TAIL.updateDoubles(c, param, grad, squareAvg, gradAvg, momentumBuffer, upper, to, stats);

@@ -57,6 +57,10 @@ final class VectorSgdKernel implements SgdKernel {
     @Override
     public void updateFloats(SgdCoefficients c, MemorySegment param, MemorySegment grad,
                              MemorySegment momentumBuffer, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateFloats(c, param, grad, momentumBuffer, from, to);
+            return;
+        }
         long upper = from + F.loopBound(to - from);
         floatsMonitored(c, param, grad, momentumBuffer, from, upper, stats.accumulator());
         // the tail through the scalar kernel's two-pass default: a few elements
@@ -66,6 +70,10 @@ final class VectorSgdKernel implements SgdKernel {
     @Override
     public void updateDoubles(SgdCoefficients c, MemorySegment param, MemorySegment grad,
                               MemorySegment momentumBuffer, long from, long to, StepStatsSink stats) {
+        if (stats == null) { // not monitored
+            updateDoubles(c, param, grad, momentumBuffer, from, to);
+            return;
+        }
         long upper = from + D.loopBound(to - from);
         doublesMonitored(c, param, grad, momentumBuffer, from, upper, stats.accumulator());
         TAIL.updateDoubles(c, param, grad, momentumBuffer, upper, to, stats);
