@@ -9,6 +9,8 @@ import dev.adamant.kernel.Numerics;
 import dev.adamant.optim.AdamConfig;
 import dev.adamant.precision.BlockCode;
 import dev.adamant.precision.FloatFormat;
+import dev.adamant.tensor.DType;
+import dev.adamant.tensor.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
@@ -17,8 +19,12 @@ import org.openjdk.jmh.annotations.TearDown;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * How much faster is an AdamW step when parameters, gradients or state take fewer bytes? The
@@ -50,6 +56,14 @@ public class MixedAdamStepBenchmark extends BenchmarkDefaults {
     @Param({"67108864"})
     public int stepElements;
 
+    /**
+     * Threads that share each call, each updating a contiguous run of whole 8-bit blocks. The fp32
+     * step is memory bound from one thread on; formats that save bytes but cost arithmetic need
+     * the machine's cores to turn the saved bytes into time.
+     */
+    @Param({"1"})
+    public int kernelThreads;
+
     @Param({FP32_ADAMW, "fp32/fp32/fp32", "fp32/fp32/bf16", "fp32/fp32/8bit", "fp32/bf16/fp32", "bf16+master/bf16/bf16",
             "bf16+master/bf16/8bit", "bf16/bf16/bf16+sr"})
     public String format;
@@ -60,6 +74,8 @@ public class MixedAdamStepBenchmark extends BenchmarkDefaults {
     private MixedAdamKernel mixedKernel;
     private AdamKernel fp32Kernel;
     private AdamCoefficients coefficients;
+    private ExecutorService helpers;
+    private final List<Future<?>> pending = new ArrayList<>();
 
     /** The layout of a format; {@value #FP32_ADAMW} has fp32 AdamW's buffers. */
     public static MixedLayout layoutOf(String format) {
@@ -68,6 +84,14 @@ public class MixedAdamStepBenchmark extends BenchmarkDefaults {
 
     @Setup
     public void setUp() {
+        if (kernelThreads < 1) {
+            throw new IllegalArgumentException("invalid kernelThreads " + kernelThreads + " (expected >= 1)");
+        }
+        helpers = kernelThreads == 1 ? null : Executors.newFixedThreadPool(kernelThreads - 1, r -> {
+            Thread t = new Thread(r, "mixed-step-helper");
+            t.setDaemon(true);
+            return t;
+        });
         mixed = layoutOf(format);
         if (format.equals(FP32_ADAMW)) {
             fp32Kernel = AdamWStepBenchmark.backend(width, numerics).adam();
@@ -76,16 +100,20 @@ public class MixedAdamStepBenchmark extends BenchmarkDefaults {
         }
         arena = Arena.ofShared();
         long size = stepElements, state = mixed.state().byteSize(), blocks = BlockCode.blocks(size);
-        MemorySegment param = arena.allocate(size * mixed.param().byteSize(), 64);
-        MemorySegment master = mixed.master() ? arena.allocate(4L * size, 64) : null;
-        MemorySegment grad = arena.allocate(size * mixed.grad().byteSize(), 64);
+        MemorySegment param = allocate(size * mixed.param().byteSize());
+        MemorySegment master = mixed.master() ? allocate(4L * size) : null;
+        MemorySegment grad = allocate(size * mixed.grad().byteSize());
         // the same seeded values as the fp32 benchmarks, rounded to each format; zero state
         fill(param, master, mixed.param(), 1);
         fill(grad, null, mixed.grad(), 2);
-        buffers = new MixedAdamBuffers(param, master, grad, arena.allocate(size * state, 64), arena.allocate(size * state, 64),
-                mixed.quantized() ? arena.allocate(4 * blocks, 64) : null,
-                mixed.quantized() ? arena.allocate(4 * blocks, 64) : null);
+        buffers = new MixedAdamBuffers(param, master, grad, allocate(size * state), allocate(size * state),
+                mixed.quantized() ? allocate(4 * blocks) : null, mixed.quantized() ? allocate(4 * blocks) : null);
         coefficients = AdamConfig.adamW().coefficients(10);
+    }
+
+    /** Zeroed memory placed as the library places a tensor's (huge pages from 2 MiB, where available). */
+    private MemorySegment allocate(long bytes) {
+        return Tensor.allocate(arena, DType.UINT8, bytes).segment();
     }
 
     private void fill(MemorySegment s, MemorySegment master, FloatFormat format, long seed) {
@@ -99,16 +127,33 @@ public class MixedAdamStepBenchmark extends BenchmarkDefaults {
 
     @TearDown
     public void tearDown() {
+        if (helpers != null) {
+            helpers.shutdownNow();
+        }
         arena.close();
     }
 
     @Benchmark
-    public void step() {
+    public void step() throws Exception {
+        // the helpers take the first parts, this thread the last; the cuts fall on 8-bit block boundaries
+        long blocks = BlockCode.blocks(stepElements);
+        for (int t = 0; t < kernelThreads - 1; t++) {
+            long from = blocks * t / kernelThreads * BlockCode.BLOCK, to = blocks * (t + 1) / kernelThreads * BlockCode.BLOCK;
+            pending.add(helpers.submit(() -> update(from, to)));
+        }
+        update(blocks * (kernelThreads - 1) / kernelThreads * BlockCode.BLOCK, stepElements);
+        for (Future<?> f : pending) {
+            f.get();
+        }
+        pending.clear();
+    }
+
+    private void update(long from, long to) {
         if (fp32Kernel != null) {
             fp32Kernel.updateFloats(coefficients, buffers.param(), buffers.grad(), buffers.expAvg(), buffers.expAvgSq(), null,
-                    0, stepElements);
+                    from, to);
         } else {
-            mixedKernel.update(mixed, coefficients, 0x5EED, buffers, 0, stepElements);
+            mixedKernel.update(mixed, coefficients, 0x5EED, buffers, from, to);
         }
     }
 }

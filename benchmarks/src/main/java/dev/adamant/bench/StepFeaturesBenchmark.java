@@ -21,8 +21,10 @@ import java.util.List;
  * the skip-on-non-finite policy alone, per-element value clipping (no extra pass at all: the
  * clamp runs inside the kernel, so this is the clamp's arithmetic and nothing else), per-group
  * monitoring (the statistics computed inside the update kernel's loop, from the values it already
- * holds), or clipping + unscaling + monitoring together. One step thread, so
- * the ratios are those of the work, not of the scheduling.
+ * holds), or clipping + unscaling + monitoring together. One step thread by default, so the ratios
+ * are those of the work, not of the scheduling; {@code -p featureThreads=2} gives the cost on the
+ * threads a training run would use, where arithmetic that fills a thread's idle slots in DRAM may
+ * cost nothing at all.
  */
 public class StepFeaturesBenchmark extends BenchmarkDefaults {
     /** The variants, {@code plain} first. */
@@ -44,6 +46,10 @@ public class StepFeaturesBenchmark extends BenchmarkDefaults {
     @Param({"EXACT"})
     public Numerics stepNumerics;
 
+    /** The step's threads; not {@code stepThreads}, which other benchmarks declare with a 0 for "all". */
+    @Param({"1"})
+    public int featureThreads;
+
     private Buffers buffers;
     private AdamW adamW;
     private boolean clip, unscale, valueClip;
@@ -55,7 +61,7 @@ public class StepFeaturesBenchmark extends BenchmarkDefaults {
         Parameter p = Parameter.of(buffers.param);
         p.setGrad(buffers.grad);
         adamW.addParamGroup(List.of(p));
-        adamW.setThreads(1);
+        adamW.setThreads(featureThreads);
         switch (feature) {
             case "plain" -> { }
             case "clip" -> clip = true;

@@ -12,6 +12,7 @@ import dev.adamant.kernel.Backends;
 import dev.adamant.kernel.Numerics;
 import dev.adamant.report.ReportCommand;
 import dev.adamant.soak.SoakCommand;
+import dev.adamant.tensor.Tensor;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -166,6 +167,8 @@ public final class Main {
         out.println("preferred width: " + (Backends.preferredLaneWidth() == 0 ? "none" : Backends.preferredLaneWidth()));
         out.println("JDK:             " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")");
         out.println("SIMD:            " + Backends.simdUnavailableReason().map(r -> "unavailable: " + r).orElse("available"));
+        String hugePages = Tensor.hugePagesUnavailableBecause();
+        out.println("huge pages:      " + (hugePages == null ? "tensors from 2 MiB up (transparent, madvise)" : "unused: " + hugePages));
         return OK;
     }
 

@@ -21,9 +21,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The mixed-precision step ({@link MixedAdamStepBenchmark}): per numerics mode and format, the bytes
- * one step moves per element, steps/s, and the speed relative to the fp32 AdamW kernel measured in
- * the same run at the same width and size; and {@value #CHART_FILE}, those ratios as bars.
+ * The mixed-precision step ({@link MixedAdamStepBenchmark}): per numerics mode, thread count and
+ * format, the bytes one step moves per element, steps/s, and the speed relative to the fp32 AdamW
+ * kernel measured in the same run at the same width, size and thread count; and {@value #CHART_FILE},
+ * those ratios as bars.
  */
 final class MixedPrecisionTable {
     static {
@@ -36,7 +37,20 @@ final class MixedPrecisionTable {
     static final String BENCHMARK = MixedAdamStepBenchmark.class.getSimpleName();
     static final String CHART_FILE = "mixed-precision.png";
 
-    private final Map<Numerics, Map<String, Double>> stepsPerSecond = new TreeMap<>();
+    /** Rows that share a bar: one numerics mode at one thread count. */
+    record Series(Numerics numerics, int threads) implements Comparable<Series> {
+        @Override
+        public int compareTo(Series o) {
+            int byNumerics = numerics.compareTo(o.numerics);
+            return byNumerics != 0 ? byNumerics : Integer.compare(threads, o.threads);
+        }
+
+        String label() {
+            return numerics.name().toLowerCase(Locale.ROOT) + ", " + threads + (threads == 1 ? " thread" : " threads");
+        }
+    }
+
+    private final Map<Series, Map<String, Double>> stepsPerSecond = new TreeMap<>();
     private int elements;
     private String width = "";
 
@@ -45,8 +59,9 @@ final class MixedPrecisionTable {
             if (s.benchmark().equals(BENCHMARK)) {
                 elements = s.size();
                 width = s.param("width");
-                stepsPerSecond.computeIfAbsent(Numerics.valueOf(s.param("numerics")), n -> new LinkedHashMap<>())
-                        .put(s.param("format"), s.opsPerSecond());
+                String threads = s.param("kernelThreads"); // absent from runs before it existed: one thread
+                Series series = new Series(Numerics.valueOf(s.param("numerics")), threads == null ? 1 : Integer.parseInt(threads));
+                stepsPerSecond.computeIfAbsent(series, n -> new LinkedHashMap<>()).put(s.param("format"), s.opsPerSecond());
             }
         }
     }
@@ -61,8 +76,8 @@ final class MixedPrecisionTable {
     }
 
     /** Steps per second of the fp32 AdamW kernel divided into those of {@code format}; NaN without the bar. */
-    double ratio(Numerics numerics, String format) {
-        Map<String, Double> row = stepsPerSecond.getOrDefault(numerics, Map.of());
+    double ratio(Series series, String format) {
+        Map<String, Double> row = stepsPerSecond.getOrDefault(series, Map.of());
         Double bar = row.get(MixedAdamStepBenchmark.FP32_ADAMW), steps = row.get(format);
         return bar == null || steps == null ? Double.NaN : steps / bar;
     }
@@ -72,15 +87,17 @@ final class MixedPrecisionTable {
         md.append("One fused AdamW step over ").append(elements).append(" elements at the ").append(widthLabel())
                 .append(" kernel, per format `param[+master]/grad/state[+sr]` (8-bit state: one float32 scale per ")
                 .append("256 elements); the speed-up is steps/s over those of the fp32 AdamW kernel (`")
-                .append(MixedAdamStepBenchmark.FP32_ADAMW).append("`) in the same run. At this size the step streams ")
-                .append("from memory, so fewer bytes per element should mean more steps per second.\n\n");
-        md.append("| format | numerics | bytes moved / element | steps/s | G elem/s | speed-up vs fp32 AdamW |\n")
-                .append("|---|---|---:|---:|---:|---:|\n");
-        for (Map.Entry<Numerics, Map<String, Double>> byNumerics : stepsPerSecond.entrySet()) {
-            for (String format : ordered(byNumerics.getValue())) {
-                double steps = byNumerics.getValue().get(format);
-                double ratio = ratio(byNumerics.getKey(), format);
-                md.append("| ").append(format).append(" | ").append(byNumerics.getKey().name().toLowerCase(Locale.ROOT))
+                .append(MixedAdamStepBenchmark.FP32_ADAMW).append("`) in the same run on as many threads. At this size the ")
+                .append("fp32 step streams from memory, so fewer bytes per element should mean more steps per second, ")
+                .append("once the arithmetic the conversions add is spread over enough cores.\n\n");
+        md.append("| format | numerics | threads | bytes moved / element | steps/s | G elem/s | speed-up vs fp32 AdamW |\n")
+                .append("|---|---|---:|---:|---:|---:|---:|\n");
+        for (Map.Entry<Series, Map<String, Double>> bySeries : stepsPerSecond.entrySet()) {
+            for (String format : ordered(bySeries.getValue())) {
+                double steps = bySeries.getValue().get(format);
+                double ratio = ratio(bySeries.getKey(), format);
+                md.append("| ").append(format).append(" | ").append(bySeries.getKey().numerics().name().toLowerCase(Locale.ROOT))
+                        .append(" | ").append(bySeries.getKey().threads())
                         .append(" | ").append(MarkdownReport.number(MixedAdamStepBenchmark.layoutOf(format).bytesMovedPerElement()))
                         .append(" | ").append(MarkdownReport.number(steps))
                         .append(" | ").append(MarkdownReport.number(steps * elements / 1e9))
@@ -115,18 +132,18 @@ final class MixedPrecisionTable {
                 .setLegendPosition(Styler.LegendPosition.InsideNE)
                 .setPlotBackgroundColor(Color.WHITE)
                 .setChartBackgroundColor(Color.WHITE);
-        for (Map.Entry<Numerics, Map<String, Double>> byNumerics : stepsPerSecond.entrySet()) {
+        for (Map.Entry<Series, Map<String, Double>> bySeries : stepsPerSecond.entrySet()) {
             List<String> x = new ArrayList<>();
             List<Double> y = new ArrayList<>();
-            for (String format : ordered(byNumerics.getValue())) {
-                double ratio = ratio(byNumerics.getKey(), format);
+            for (String format : ordered(bySeries.getValue())) {
+                double ratio = ratio(bySeries.getKey(), format);
                 if (!Double.isNaN(ratio)) {
                     x.add(format);
                     y.add(ratio);
                 }
             }
             if (!x.isEmpty()) {
-                chart.addSeries(byNumerics.getKey().name().toLowerCase(Locale.ROOT), x, y);
+                chart.addSeries(bySeries.getKey().label(), x, y);
             }
         }
         return chart;

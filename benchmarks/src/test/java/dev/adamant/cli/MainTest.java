@@ -199,6 +199,9 @@ class MainTest {
         assertTrue(info.lines().stream().anyMatch(l -> l.startsWith("JDK:") && l.contains(Runtime.version().toString())));
         assertEquals(Backends.simdUnavailableReason().isPresent(),
                 info.lines().stream().anyMatch(l -> l.contains("unavailable: ")), info.lines().toString());
+        String hugePages = dev.adamant.tensor.Tensor.hugePagesUnavailableBecause();
+        assertTrue(info.lines().contains("huge pages:      " + (hugePages == null ? "tensors from 2 MiB up (transparent, madvise)"
+                : "unused: " + hugePages)), info.lines().toString());
         assertEquals(0, run().code());
         assertTrue(run("help").lines().getFirst().startsWith("usage: adamant"));
     }
@@ -225,8 +228,10 @@ class MainTest {
         long kernels = Backends.simdUnavailableReason().isPresent() ? 4
                 : 1 + List.of(128, 256, 512).stream().filter(w -> Backends.laneWidths().contains(w)).count();
         long family = 2L * dev.adamant.bench.OptimizerStepBenchmark.FAMILY.size();
-        // the step features: 7; the mixed-precision step: the fp32 bar and two formats, in both numerics
-        assertEquals(1, r.count((kernels * 8 + 12 + family + 7 + 6) + " configurations ("), r.lines().toString());
+        // the step features: 7; the mixed-precision step: the fp32 bar and two formats, in both numerics, on one
+        // thread and on all
+        long mixedThreads = Runtime.getRuntime().availableProcessors() == 1 ? 1 : 2;
+        assertEquals(1, r.count((kernels * 8 + 12 + family + 7 + 6 * mixedThreads) + " configurations ("), r.lines().toString());
         assertTrue(r.lines().stream().anyMatch(l -> l.contains("estimated time")), r.lines().toString());
     }
 

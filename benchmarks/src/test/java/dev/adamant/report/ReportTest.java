@@ -77,8 +77,13 @@ class ReportTest {
                     "stepElements", "1000", "width", "512"), (Double) row[1]);
         }
         // a FAST row without its bar: no ratio
-        return j.add("dev.adamant.bench.MixedAdamStepBenchmark.step", Map.of("format", "fp32/fp32/8bit", "numerics", "FAST",
+        j.add("dev.adamant.bench.MixedAdamStepBenchmark.step", Map.of("format", "fp32/fp32/8bit", "numerics", "FAST",
                 "stepElements", "1000", "width", "512"), 40.0);
+        // two threads: their own bar
+        j.add("dev.adamant.bench.MixedAdamStepBenchmark.step", Map.of("format", "fp32-adamw", "numerics", "EXACT",
+                "kernelThreads", "2", "stepElements", "1000", "width", "512"), 24.0);
+        return j.add("dev.adamant.bench.MixedAdamStepBenchmark.step", Map.of("format", "fp32/fp32/bf16", "numerics", "EXACT",
+                "kernelThreads", "2", "stepElements", "1000", "width", "512"), 36.0);
     }
 
     @Test
@@ -87,12 +92,16 @@ class ReportTest {
         String md = new MarkdownReport(JmhRun.parse(json), CONTEXT).render();
         assertTrue(md.contains("## Mixed precision"), md);
         // bytes moved: 28 for fp32; 4+4+4 + 2·2·2 = 20 for bf16 state; 8-bit: 8 + 4 + 2·2·(1 + 4/256) = 16.06
-        assertTrue(md.contains("| fp32-adamw | exact | 28.0 | 20.0 | 0.00 | 1.00× |"), md);
-        assertTrue(md.contains("| fp32/fp32/bf16 | exact | 20.0 | 25.0 | 0.00 | 1.25× |"), md);
-        assertTrue(md.contains("| fp32/fp32/8bit | exact | 16.1 | 30.0 | 0.00 | 1.50× |"), md);
+        // a row without kernelThreads (runs from before it existed) is one thread
+        assertTrue(md.contains("| fp32-adamw | exact | 1 | 28.0 | 20.0 | 0.00 | 1.00× |"), md);
+        assertTrue(md.contains("| fp32/fp32/bf16 | exact | 1 | 20.0 | 25.0 | 0.00 | 1.25× |"), md);
+        assertTrue(md.contains("| fp32/fp32/8bit | exact | 1 | 16.1 | 30.0 | 0.00 | 1.50× |"), md);
         // bf16 param + fp32 master: 2+4+2 + 2·2·1.0156 + 2+4 (written back, the grad read only) = 18.06
-        assertTrue(md.contains("| bf16+master/bf16/8bit | exact | 18.1 | 16.0 | 0.00 | 0.80× |"), md);
-        assertTrue(md.contains("| fp32/fp32/8bit | fast | 16.1 | 40.0 | 0.00 | – |"), md);
+        assertTrue(md.contains("| bf16+master/bf16/8bit | exact | 1 | 18.1 | 16.0 | 0.00 | 0.80× |"), md);
+        assertTrue(md.contains("| fp32/fp32/8bit | fast | 1 | 16.1 | 40.0 | 0.00 | – |"), md);
+        // divided by the fp32 step on two threads, not one
+        assertTrue(md.contains("| fp32-adamw | exact | 2 | 28.0 | 24.0 | 0.00 | 1.00× |"), md);
+        assertTrue(md.contains("| fp32/fp32/bf16 | exact | 2 | 20.0 | 36.0 | 0.00 | 1.50× |"), md);
         assertTrue(md.contains("![speed-up of each format over fp32 AdamW](mixed-precision.png)"), md);
         assertFalse(md.contains("Not in the table"), md);
 

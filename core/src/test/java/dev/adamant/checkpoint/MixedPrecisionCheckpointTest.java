@@ -17,7 +17,9 @@ import dev.adamant.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -62,6 +64,10 @@ class MixedPrecisionCheckpointTest {
     private static final Precision BF16_SR = Precision.of(StateFormat.BF16).withStochasticRounding(99);
 
     private static Model model(Precision first, Precision second) {
+        return model(first, second, false);
+    }
+
+    private static Model model(Precision first, Precision second, boolean amsgrad) {
         List<Tensor> owned = new ArrayList<>();
         List<Parameter> params = new ArrayList<>();
         SplittableRandom random = new SplittableRandom(1);
@@ -77,7 +83,7 @@ class MixedPrecisionCheckpointTest {
             p.setGrad(g);
             params.add(p);
         }
-        AdamW opt = new AdamW(AdamConfig.adamW().withLr(0.01), SCALAR);
+        AdamW opt = new AdamW(AdamConfig.adamW().withLr(0.01).withAmsgrad(amsgrad), SCALAR);
         opt.setThreads(2);
         opt.addParamGroup(params.subList(0, 2), c -> c.withPrecision(first));
         opt.addParamGroup(params.subList(2, 3), c -> c.withPrecision(second));
@@ -115,12 +121,21 @@ class MixedPrecisionCheckpointTest {
         if (at >= 0) fail(what + " differs at byte " + at);
     }
 
+    static List<Arguments> loadModesWithAndWithoutAmsgrad() {
+        List<Arguments> all = new ArrayList<>();
+        for (LoadMode mode : LoadMode.values()) {
+            all.add(Arguments.of(mode, false));
+            all.add(Arguments.of(mode, true));
+        }
+        return all;
+    }
+
     @ParameterizedTest
-    @EnumSource(LoadMode.class)
-    void resumingIsBitIdenticalToNotStopping(LoadMode mode, @TempDir Path dir) throws Exception {
+    @MethodSource("loadModesWithAndWithoutAmsgrad")
+    void resumingIsBitIdenticalToNotStopping(LoadMode mode, boolean amsgrad, @TempDir Path dir) throws Exception {
         Path file = dir.resolve("mixed.safetensors");
-        try (Model straight = model(EIGHT_BIT_MASTER, BF16_SR); Model first = model(EIGHT_BIT_MASTER, BF16_SR);
-             Model resumed = model(EIGHT_BIT_MASTER, BF16_SR)) {
+        try (Model straight = model(EIGHT_BIT_MASTER, BF16_SR, amsgrad); Model first = model(EIGHT_BIT_MASTER, BF16_SR, amsgrad);
+             Model resumed = model(EIGHT_BIT_MASTER, BF16_SR, amsgrad)) {
             train(straight, 0, N + M);
             train(first, 0, N);
             Checkpoints.save(first.opt(), file, true);
@@ -136,6 +151,15 @@ class MixedPrecisionCheckpointTest {
             AdamState small = resumed.opt().state(resumed.params().get(0)).orElseThrow();
             assertEquals(DType.FLOAT32, small.expAvg().dtype(), "300 elements: fp32 state");
             assertEquals(DType.BFLOAT16, resumed.opt().state(resumed.params().get(3)).orElseThrow().expAvg().dtype());
+            if (amsgrad) {
+                // the running maximum in the state format, with scales of its own for 8-bit
+                assertEquals(DType.UINT8, big.maxExpAvgSq().dtype());
+                assertEquals(20, big.maxExpAvgSqScale().size());
+                assertEquals(DType.BFLOAT16, resumed.opt().state(resumed.params().get(3)).orElseThrow().maxExpAvgSq().dtype());
+                assertEquals(DType.FLOAT32, small.maxExpAvgSq().dtype());
+            } else {
+                assertEquals(null, big.maxExpAvgSq());
+            }
 
             train(resumed, N, M);
             assertSame(straight, resumed, "after resuming");
@@ -184,6 +208,39 @@ class MixedPrecisionCheckpointTest {
             for (long k = 0; k < grads.size(); k++) grads.setFloat(k, (float) (random.nextGaussian() * 0.1));
             ((AdamW) m[1]).step();
         }
+    }
+
+    /**
+     * amsgrad switched off after the maximum was kept: the checkpoint still holds it, a group without
+     * amsgrad loads it, and switching amsgrad back on continues from it as if nothing had stopped.
+     */
+    @Test
+    void aMaximumKeptAfterAmsgradWasSwitchedOffSurvivesTheCheckpoint(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("kept.safetensors");
+        try (Model straight = model(EIGHT_BIT_MASTER, Precision.of(StateFormat.BF16), true);
+             Model first = model(EIGHT_BIT_MASTER, Precision.of(StateFormat.BF16), true);
+             Model resumed = model(EIGHT_BIT_MASTER, Precision.of(StateFormat.BF16), false)) {
+            train(straight, 0, N);
+            train(first, 0, N);
+            switchAmsgrad(straight, false);
+            switchAmsgrad(first, false);
+            train(straight, N, 1);
+            train(first, N, 1);
+            Checkpoints.save(first.opt(), file, true);
+            Checkpoints.load(resumed.opt(), file);
+            assertSame(first, resumed, "after load into a group without amsgrad");
+            assertEquals(DType.UINT8, resumed.opt().state(resumed.params().get(1)).orElseThrow().maxExpAvgSq().dtype());
+
+            switchAmsgrad(straight, true);
+            switchAmsgrad(resumed, true);
+            train(straight, N + 1, M);
+            train(resumed, N + 1, M);
+            assertSame(straight, resumed, "after switching amsgrad back on");
+        }
+    }
+
+    private static void switchAmsgrad(Model m, boolean on) {
+        m.opt().paramGroups().forEach(g -> g.setConfig(g.config().withAmsgrad(on)));
     }
 
     @Test

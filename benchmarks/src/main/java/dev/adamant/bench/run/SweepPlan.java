@@ -225,11 +225,14 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
             all.add(new Configuration(StepFeaturesBenchmark.class.getSimpleName(),
                     params("elements", FAMILY_ELEMENTS, "feature", feature)));
         }
-        // the mixed-precision step per format, with the fp32 AdamW kernel as its bar, at one width and size
+        // the mixed-precision step per format, with the fp32 AdamW kernel as its bar, at one width and size,
+        // on one thread and on all of them
         for (Numerics n : numerics) {
             for (String format : mixedFormats) {
-                all.add(new Configuration(MixedAdamStepBenchmark.class.getSimpleName(),
-                        params("format", format, "numerics", n.name(), "stepElements", mixedElements(), "width", mixedWidth())));
+                for (int t : mixedThreads()) {
+                    all.add(new Configuration(MixedAdamStepBenchmark.class.getSimpleName(), params("format", format,
+                            "kernelThreads", t, "numerics", n.name(), "stepElements", mixedElements(), "width", mixedWidth())));
+                }
             }
         }
         // throughput at scale: a model's parameter list, many small tensors, thread scaling
@@ -255,6 +258,11 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
     /** The mixed-precision benchmark's size: the sweep's largest, where the fp32 step is memory bound. */
     public int mixedElements() {
         return sizes.stream().mapToInt(Integer::intValue).max().orElseThrow();
+    }
+
+    /** The mixed-precision benchmark's thread counts: one, and every processor. */
+    public List<Integer> mixedThreads() {
+        return scalingThreads == 1 ? List.of(1) : List.of(1, scalingThreads);
     }
 
     /** The mixed-precision benchmark's kernel: the widest vector width of the sweep (else scalar). */
@@ -289,7 +297,8 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                 + "; optimizer family " + (optimizers.isEmpty() ? "none" : String.join(", ", optimizers))
                 + "; step features " + (features.isEmpty() ? "none" : String.join(",", features))
                 + "; mixed precision " + (mixedFormats.isEmpty() ? "none"
-                        : String.join(", ", mixedFormats) + " (" + mixedWidth() + ", " + mixedElements() + " elements)")
+                        : String.join(", ", mixedFormats) + " (" + mixedWidth() + ", " + mixedElements() + " elements, threads "
+                                + join(mixedThreads()) + ")")
                 + "; scale " + (scale ? "GPT-2 small, 2000 tensors, threads 1.." + scalingThreads : "none")
                 + "; warmup " + warmupIterations + " × " + millis(warmupTime) + ", measurement " + measurementIterations
                 + " × " + millis(measurementTime) + ", " + FORKS + " fork, " + threads + " thread" + (threads == 1 ? "" : "s");
@@ -324,6 +333,7 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                         : mixedFormats.toArray(String[]::new))
                 .param("width", mixedWidth())
                 .param("stepElements", String.valueOf(mixedElements()))
+                .param("kernelThreads", mixedThreads().stream().map(String::valueOf).toArray(String[]::new))
                 .param("threadCount", java.util.stream.IntStream.rangeClosed(1, scalingThreads)
                         .mapToObj(String::valueOf).toArray(String[]::new))
                 // forks take their flags from BenchmarkDefaults' @Fork only, not also from this JVM's

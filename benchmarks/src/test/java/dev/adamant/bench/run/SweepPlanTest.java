@@ -31,8 +31,9 @@ class SweepPlanTest {
         SweepPlan quick = parse();
         int family = 2 * OptimizerStepBenchmark.FAMILY.size();
         // AdamW: 4 kernels × 2 numerics × 4 sizes; heap loop: 2 × 4; stream probe: 4; each optimizer: reference and
-        // vector; the step features: all but unscaling alone; the mixed-precision step: the fp32 bar and two formats × 2
-        assertEquals(32 + 8 + 4 + family + 7 + 6, quick.configurations().size());
+        // vector; the step features: all but unscaling alone; the mixed-precision step: the fp32 bar and two formats
+        // × 2 numerics, on one thread and on all
+        assertEquals(32 + 8 + 4 + family + 7 + 6 * quick.mixedThreads().size(), quick.configurations().size());
         assertEquals(StepFeaturesBenchmark.FEATURES.size() - 1, quick.features().size());
         assertEquals(List.of(4096, 65536, 1048576, 16777216), quick.sizes());
         assertEquals(List.of("scalar", "128", "256", "512"), quick.kernels());
@@ -43,11 +44,11 @@ class SweepPlanTest {
         assertTrue(quick.configurations().get(43 + family).label().startsWith("OptimizerStep backend="));
         assertTrue(quick.configurations().get(43 + family + 7).label().startsWith("StepFeatures "),
                 quick.configurations().get(43 + family + 7).label());
-        assertEquals("MixedAdamStep format=fp32-adamw numerics=EXACT stepElements=16777216 width=512",
+        assertEquals("MixedAdamStep format=fp32-adamw kernelThreads=1 numerics=EXACT stepElements=16777216 width=512",
                 quick.configurations().get(44 + family + 7).label());
-        // "about three and a half minutes" (README); the value-clip and monitoring features took the estimate to about
-        // 3 min 5 s, the mixed-precision step adds about 20 s
-        assertTrue(quick.estimate().compareTo(Duration.ofMinutes(3).plusSeconds(30)) <= 0, "quick sweep estimated at " + quick.estimate());
+        // "about four minutes" (README); the value-clip and monitoring features took the estimate to about
+        // 3 min 5 s, the mixed-precision step on one thread adds about 20 s, and on two threads as much again
+        assertTrue(quick.estimate().compareTo(Duration.ofMinutes(4)) <= 0, "quick sweep estimated at " + quick.estimate());
     }
 
     @Test
@@ -56,7 +57,7 @@ class SweepPlanTest {
         assertEquals(7, full.sizes().size());
         int scale = 6 + 2 + Runtime.getRuntime().availableProcessors();
         assertEquals(5 * 2 * 7 + 2 * 7 + 7 + 2 * OptimizerStepBenchmark.FAMILY.size() + StepFeaturesBenchmark.FEATURES.size()
-                + 2 * MixedAdamStepBenchmark.FORMATS.size() + scale, full.configurations().size());
+                + 2 * MixedAdamStepBenchmark.FORMATS.size() * full.mixedThreads().size() + scale, full.configurations().size());
         assertTrue(full.scale());
         assertTrue(full.kernels().contains("preferred"));
         assertTrue(full.measurementTime().compareTo(parse().measurementTime()) > 0);
@@ -87,8 +88,9 @@ class SweepPlanTest {
                 "--features", "none", "--mixed", "none").configurations().size());
         assertEquals(1 + 1 + 1 + 7, parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--optimizers", "none",
                 "--mixed", "none").configurations().size());
-        assertEquals(1 + 1 + 1 + 3, parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--optimizers", "none",
-                "--features", "none").configurations().size());
+        SweepPlan mixedOnly = parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--optimizers", "none",
+                "--features", "none");
+        assertEquals(1 + 1 + 1 + 3 * mixedOnly.mixedThreads().size(), mixedOnly.configurations().size());
         assertEquals("custom (quick settings)", smoke.name());
         assertEquals("quick", parse().name());
         assertEquals("full", parse("--full").name());
@@ -164,17 +166,26 @@ class SweepPlanTest {
     void theMixedStepRunsAtTheLargestSizeAndWidestKernel() {
         SweepPlan plan = parse("--sizes", "65536,4096", "--kernels", "scalar,256,128", "--numerics", "exact",
                 "--mixed", "fp32-adamw,fp32/fp32/8bit");
-        assertEquals(List.of("MixedAdamStep format=fp32-adamw numerics=EXACT stepElements=65536 width=256",
-                        "MixedAdamStep format=fp32/fp32/8bit numerics=EXACT stepElements=65536 width=256"),
-                plan.configurations().stream().filter(c -> c.benchmark().equals("MixedAdamStepBenchmark"))
-                        .map(Configuration::label).toList());
+        int processors = Runtime.getRuntime().availableProcessors();
+        List<Integer> threads = processors == 1 ? List.of(1) : List.of(1, processors);
+        assertEquals(threads, plan.mixedThreads());
+        List<String> expected = new java.util.ArrayList<>();
+        for (String format : List.of("fp32-adamw", "fp32/fp32/8bit")) {
+            for (int t : threads) {
+                expected.add("MixedAdamStep format=" + format + " kernelThreads=" + t + " numerics=EXACT stepElements=65536 width=256");
+            }
+        }
+        assertEquals(expected, plan.configurations().stream().filter(c -> c.benchmark().equals("MixedAdamStepBenchmark"))
+                .map(Configuration::label).toList());
         Options o = plan.jmhOptions(Path.of("r.json"));
         assertEquals(List.of("fp32-adamw", "fp32/fp32/8bit"), List.copyOf(o.getParameter("format").get()));
         assertEquals(List.of("256"), List.copyOf(o.getParameter("width").get()));
         assertEquals(List.of("65536"), List.copyOf(o.getParameter("stepElements").get()));
+        assertEquals(threads.stream().map(String::valueOf).toList(), List.copyOf(o.getParameter("kernelThreads").get()));
         assertTrue(java.util.regex.Pattern.compile(o.getIncludes().getFirst())
                 .matcher("dev.adamant.bench.MixedAdamStepBenchmark.step").find(), o.getIncludes().getFirst());
-        assertTrue(plan.describe().contains("mixed precision fp32-adamw, fp32/fp32/8bit (256, 65536 elements)"), plan.describe());
+        assertTrue(plan.describe().contains("mixed precision fp32-adamw, fp32/fp32/8bit (256, 65536 elements, threads "
+                + String.join(", ", threads.stream().map(String::valueOf).toList()) + ")"), plan.describe());
         // without it, no mixed benchmark in the include pattern
         assertFalse(parse("--mixed", "none").jmhOptions(Path.of("r.json")).getIncludes().getFirst().contains("MixedAdamStep"));
         assertEquals(MixedAdamStepBenchmark.FORMATS, parse("--mixed", "all").mixedFormats());
