@@ -25,6 +25,8 @@ public final class StepStatsSink {
     private StatsAccumulator into;
     private MemorySegment firstMoment, secondMoment, center;
     private double gradScale = 1, gradClamp = Double.POSITIVE_INFINITY;
+    private float[] floatLanes = new float[0];
+    private double[] doubleLanes = new double[0];
 
     /**
      * @param kernel    the reduction the fallback runs after the update
@@ -55,6 +57,26 @@ public final class StepStatsSink {
     /** The accumulator of the current range: fused kernels add their figures here. */
     public StatsAccumulator accumulator() {
         return into;
+    }
+
+    /**
+     * Scratch of at least {@code length} floats where a fused kernel spills its lane sums at the end
+     * of a block; the same array on every call of this sink's thread, so a monitored step allocates
+     * nothing per call.
+     */
+    public float[] floatLanes(int length) {
+        if (floatLanes.length < length) {
+            floatLanes = new float[length];
+        }
+        return floatLanes;
+    }
+
+    /** {@link #floatLanes} for float64 kernels. */
+    public double[] doubleLanes(int length) {
+        if (doubleLanes.length < length) {
+            doubleLanes = new double[length];
+        }
+        return doubleLanes;
     }
 
     /** Fallback, before the update: keeps the parameters {@code [from, to)} of elements of {@code elementBytes}. */

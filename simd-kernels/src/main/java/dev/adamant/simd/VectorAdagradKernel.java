@@ -60,7 +60,7 @@ final class VectorAdagradKernel implements AdagradKernel {
             return;
         }
         long upper = from + F.loopBound(to - from);
-        floatsMonitored(c, param, grad, sum, from, upper, stats.accumulator());
+        floatsMonitored(c, param, grad, sum, from, upper, stats);
         // the tail through the scalar kernel's two-pass default: a few elements
         TAIL.updateFloats(c, param, grad, sum, upper, to, stats);
     }
@@ -73,7 +73,7 @@ final class VectorAdagradKernel implements AdagradKernel {
             return;
         }
         long upper = from + D.loopBound(to - from);
-        doublesMonitored(c, param, grad, sum, from, upper, stats.accumulator());
+        doublesMonitored(c, param, grad, sum, from, upper, stats);
         TAIL.updateDoubles(c, param, grad, sum, upper, to, stats);
     }
 
@@ -143,7 +143,7 @@ final class VectorAdagradKernel implements AdagradKernel {
      */
     private static void floatsMonitored(AdagradCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment sum,
                                         long from, long upper,
-                                        StatsAccumulator into) {
+                                        StepStatsSink stats) {
         final FloatVector wd = FloatVector.broadcast(F, (float) c.weightDecay());
         final FloatVector negClr = FloatVector.broadcast(F, (float) c.negClr());
         final FloatVector eps = FloatVector.broadcast(F, (float) c.eps());
@@ -158,7 +158,8 @@ final class VectorAdagradKernel implements AdagradKernel {
         final FloatVector clipValue = FloatVector.broadcast(F, (float) c.clipValue());
         final FloatVector negClipValue = clipValue.neg();
         final FloatVector positiveInfinity = FloatVector.broadcast(F, Float.POSITIVE_INFINITY);
-        final float[] lanes = new float[FusedStats.SUMS * F.length()]; // a block's lane sums
+        final StatsAccumulator into = stats.accumulator();
+        final float[] lanes = stats.floatLanes(FusedStats.SUMS * F.length()); // a block's lane sums
         for (long block = from; block < upper; block += FusedStats.BLOCK) {
             final long end = Math.min(block + FusedStats.BLOCK, upper);
             FloatVector gradSquares = FloatVector.zero(F), unclampedSum = FloatVector.zero(F),
@@ -204,7 +205,7 @@ final class VectorAdagradKernel implements AdagradKernel {
     /** {@link #doubles} plus the monitoring figures, as {@link #floatsMonitored} (block sums in double). */
     private static void doublesMonitored(AdagradCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment sum,
                                          long from, long upper,
-                                         StatsAccumulator into) {
+                                         StepStatsSink stats) {
         final DoubleVector wd = DoubleVector.broadcast(D, c.weightDecay());
         final DoubleVector negClr = DoubleVector.broadcast(D, c.negClr());
         final DoubleVector eps = DoubleVector.broadcast(D, c.eps());
@@ -219,7 +220,8 @@ final class VectorAdagradKernel implements AdagradKernel {
         final DoubleVector clipValue = DoubleVector.broadcast(D, c.clipValue());
         final DoubleVector negClipValue = clipValue.neg();
         final DoubleVector positiveInfinity = DoubleVector.broadcast(D, Double.POSITIVE_INFINITY);
-        final double[] lanes = new double[FusedStats.SUMS * D.length()]; // a block's lane sums
+        final StatsAccumulator into = stats.accumulator();
+        final double[] lanes = stats.doubleLanes(FusedStats.SUMS * D.length()); // a block's lane sums
         for (long block = from; block < upper; block += FusedStats.BLOCK) {
             final long end = Math.min(block + FusedStats.BLOCK, upper);
             DoubleVector gradSquares = DoubleVector.zero(D), unclampedSum = DoubleVector.zero(D),

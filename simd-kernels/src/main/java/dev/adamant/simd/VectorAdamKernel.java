@@ -64,7 +64,7 @@ final class VectorAdamKernel implements AdamKernel {
             return;
         }
         long upper = from + F.loopBound(to - from);
-        floatsMonitored(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, upper, stats.accumulator());
+        floatsMonitored(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, upper, stats);
         // the tail through the scalar kernel's two-pass default: a few elements
         TAIL.updateFloats(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, upper, to, stats);
     }
@@ -77,7 +77,7 @@ final class VectorAdamKernel implements AdamKernel {
             return;
         }
         long upper = from + D.loopBound(to - from);
-        doublesMonitored(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, upper, stats.accumulator());
+        doublesMonitored(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, from, upper, stats);
         TAIL.updateDoubles(c, param, grad, expAvg, expAvgSq, maxExpAvgSq, upper, to, stats);
     }
 
@@ -187,7 +187,7 @@ final class VectorAdamKernel implements AdamKernel {
      */
     private static void floatsMonitored(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
                                         MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long upper,
-                                        StatsAccumulator into) {
+                                        StepStatsSink stats) {
         final FloatVector beta1 = FloatVector.broadcast(F, (float) c.beta1());
         final FloatVector oneMinusBeta1 = FloatVector.broadcast(F, (float) c.oneMinusBeta1());
         final FloatVector beta2 = FloatVector.broadcast(F, (float) c.beta2());
@@ -205,7 +205,8 @@ final class VectorAdamKernel implements AdamKernel {
         final FloatVector clipValue = FloatVector.broadcast(F, (float) c.clipValue());
         final FloatVector negClipValue = clipValue.neg();
         final FloatVector positiveInfinity = FloatVector.broadcast(F, Float.POSITIVE_INFINITY);
-        final float[] lanes = new float[FusedStats.SUMS * F.length()]; // a block's lane sums
+        final StatsAccumulator into = stats.accumulator();
+        final float[] lanes = stats.floatLanes(FusedStats.SUMS * F.length()); // a block's lane sums
         for (long block = from; block < upper; block += FusedStats.BLOCK) {
             final long end = Math.min(block + FusedStats.BLOCK, upper);
             FloatVector gradSquares = FloatVector.zero(F), unclampedSum = FloatVector.zero(F),
@@ -264,7 +265,7 @@ final class VectorAdamKernel implements AdamKernel {
     /** {@link #doubles} plus the monitoring figures, as {@link #floatsMonitored} (block sums in double). */
     private static void doublesMonitored(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
                                          MemorySegment expAvgSq, MemorySegment maxExpAvgSq, long from, long upper,
-                                         StatsAccumulator into) {
+                                         StepStatsSink stats) {
         final DoubleVector beta1 = DoubleVector.broadcast(D, c.beta1());
         final DoubleVector oneMinusBeta1 = DoubleVector.broadcast(D, c.oneMinusBeta1());
         final DoubleVector beta2 = DoubleVector.broadcast(D, c.beta2());
@@ -282,7 +283,8 @@ final class VectorAdamKernel implements AdamKernel {
         final DoubleVector clipValue = DoubleVector.broadcast(D, c.clipValue());
         final DoubleVector negClipValue = clipValue.neg();
         final DoubleVector positiveInfinity = DoubleVector.broadcast(D, Double.POSITIVE_INFINITY);
-        final double[] lanes = new double[FusedStats.SUMS * D.length()]; // a block's lane sums
+        final StatsAccumulator into = stats.accumulator();
+        final double[] lanes = stats.doubleLanes(FusedStats.SUMS * D.length()); // a block's lane sums
         for (long block = from; block < upper; block += FusedStats.BLOCK) {
             final long end = Math.min(block + FusedStats.BLOCK, upper);
             DoubleVector gradSquares = DoubleVector.zero(D), unclampedSum = DoubleVector.zero(D),

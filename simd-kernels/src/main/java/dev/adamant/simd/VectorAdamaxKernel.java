@@ -61,7 +61,7 @@ final class VectorAdamaxKernel implements AdamaxKernel {
             return;
         }
         long upper = from + F.loopBound(to - from);
-        floatsMonitored(c, param, grad, expAvg, expInf, from, upper, stats.accumulator());
+        floatsMonitored(c, param, grad, expAvg, expInf, from, upper, stats);
         // the tail through the scalar kernel's two-pass default: a few elements
         TAIL.updateFloats(c, param, grad, expAvg, expInf, upper, to, stats);
     }
@@ -74,7 +74,7 @@ final class VectorAdamaxKernel implements AdamaxKernel {
             return;
         }
         long upper = from + D.loopBound(to - from);
-        doublesMonitored(c, param, grad, expAvg, expInf, from, upper, stats.accumulator());
+        doublesMonitored(c, param, grad, expAvg, expInf, from, upper, stats);
         TAIL.updateDoubles(c, param, grad, expAvg, expInf, upper, to, stats);
     }
 
@@ -154,7 +154,7 @@ final class VectorAdamaxKernel implements AdamaxKernel {
      */
     private static void floatsMonitored(AdamaxCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
                                         MemorySegment expInf, long from, long upper,
-                                        StatsAccumulator into) {
+                                        StepStatsSink stats) {
         final FloatVector beta1 = FloatVector.broadcast(F, (float) c.beta1());
         final FloatVector oneMinusBeta1 = FloatVector.broadcast(F, (float) c.oneMinusBeta1());
         final FloatVector beta2 = FloatVector.broadcast(F, (float) c.beta2());
@@ -172,7 +172,8 @@ final class VectorAdamaxKernel implements AdamaxKernel {
         final FloatVector clipValue = FloatVector.broadcast(F, (float) c.clipValue());
         final FloatVector negClipValue = clipValue.neg();
         final FloatVector positiveInfinity = FloatVector.broadcast(F, Float.POSITIVE_INFINITY);
-        final float[] lanes = new float[FusedStats.SUMS * F.length()]; // a block's lane sums
+        final StatsAccumulator into = stats.accumulator();
+        final float[] lanes = stats.floatLanes(FusedStats.SUMS * F.length()); // a block's lane sums
         for (long block = from; block < upper; block += FusedStats.BLOCK) {
             final long end = Math.min(block + FusedStats.BLOCK, upper);
             FloatVector gradSquares = FloatVector.zero(F), unclampedSum = FloatVector.zero(F),
@@ -221,7 +222,7 @@ final class VectorAdamaxKernel implements AdamaxKernel {
     /** {@link #doubles} plus the monitoring figures, as {@link #floatsMonitored} (block sums in double). */
     private static void doublesMonitored(AdamaxCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
                                          MemorySegment expInf, long from, long upper,
-                                         StatsAccumulator into) {
+                                         StepStatsSink stats) {
         final DoubleVector beta1 = DoubleVector.broadcast(D, c.beta1());
         final DoubleVector oneMinusBeta1 = DoubleVector.broadcast(D, c.oneMinusBeta1());
         final DoubleVector beta2 = DoubleVector.broadcast(D, c.beta2());
@@ -239,7 +240,8 @@ final class VectorAdamaxKernel implements AdamaxKernel {
         final DoubleVector clipValue = DoubleVector.broadcast(D, c.clipValue());
         final DoubleVector negClipValue = clipValue.neg();
         final DoubleVector positiveInfinity = DoubleVector.broadcast(D, Double.POSITIVE_INFINITY);
-        final double[] lanes = new double[FusedStats.SUMS * D.length()]; // a block's lane sums
+        final StatsAccumulator into = stats.accumulator();
+        final double[] lanes = stats.doubleLanes(FusedStats.SUMS * D.length()); // a block's lane sums
         for (long block = from; block < upper; block += FusedStats.BLOCK) {
             final long end = Math.min(block + FusedStats.BLOCK, upper);
             DoubleVector gradSquares = DoubleVector.zero(D), unclampedSum = DoubleVector.zero(D),

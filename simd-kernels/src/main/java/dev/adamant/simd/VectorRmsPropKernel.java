@@ -61,7 +61,7 @@ final class VectorRmsPropKernel implements RmsPropKernel {
             return;
         }
         long upper = from + F.loopBound(to - from);
-        floatsMonitored(c, param, grad, squareAvg, gradAvg, momentumBuffer, from, upper, stats.accumulator());
+        floatsMonitored(c, param, grad, squareAvg, gradAvg, momentumBuffer, from, upper, stats);
         // the tail through the scalar kernel's two-pass default: a few elements
         TAIL.updateFloats(c, param, grad, squareAvg, gradAvg, momentumBuffer, upper, to, stats);
     }
@@ -74,7 +74,7 @@ final class VectorRmsPropKernel implements RmsPropKernel {
             return;
         }
         long upper = from + D.loopBound(to - from);
-        doublesMonitored(c, param, grad, squareAvg, gradAvg, momentumBuffer, from, upper, stats.accumulator());
+        doublesMonitored(c, param, grad, squareAvg, gradAvg, momentumBuffer, from, upper, stats);
         TAIL.updateDoubles(c, param, grad, squareAvg, gradAvg, momentumBuffer, upper, to, stats);
     }
 
@@ -182,7 +182,7 @@ final class VectorRmsPropKernel implements RmsPropKernel {
      */
     private static void floatsMonitored(RmsPropCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment squareAvg,
                                         MemorySegment gradAvg, MemorySegment momentumBuffer, long from, long upper,
-                                        StatsAccumulator into) {
+                                        StepStatsSink stats) {
         final FloatVector alpha = FloatVector.broadcast(F, (float) c.alpha());
         final FloatVector oneMinusAlpha = FloatVector.broadcast(F, (float) c.oneMinusAlpha());
         final FloatVector eps = FloatVector.broadcast(F, (float) c.eps());
@@ -201,7 +201,8 @@ final class VectorRmsPropKernel implements RmsPropKernel {
         final FloatVector clipValue = FloatVector.broadcast(F, (float) c.clipValue());
         final FloatVector negClipValue = clipValue.neg();
         final FloatVector positiveInfinity = FloatVector.broadcast(F, Float.POSITIVE_INFINITY);
-        final float[] lanes = new float[FusedStats.SUMS * F.length()]; // a block's lane sums
+        final StatsAccumulator into = stats.accumulator();
+        final float[] lanes = stats.floatLanes(FusedStats.SUMS * F.length()); // a block's lane sums
         for (long block = from; block < upper; block += FusedStats.BLOCK) {
             final long end = Math.min(block + FusedStats.BLOCK, upper);
             FloatVector gradSquares = FloatVector.zero(F), unclampedSum = FloatVector.zero(F),
@@ -265,7 +266,7 @@ final class VectorRmsPropKernel implements RmsPropKernel {
     /** {@link #doubles} plus the monitoring figures, as {@link #floatsMonitored} (block sums in double). */
     private static void doublesMonitored(RmsPropCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment squareAvg,
                                          MemorySegment gradAvg, MemorySegment momentumBuffer, long from, long upper,
-                                         StatsAccumulator into) {
+                                         StepStatsSink stats) {
         final DoubleVector alpha = DoubleVector.broadcast(D, c.alpha());
         final DoubleVector oneMinusAlpha = DoubleVector.broadcast(D, c.oneMinusAlpha());
         final DoubleVector eps = DoubleVector.broadcast(D, c.eps());
@@ -284,7 +285,8 @@ final class VectorRmsPropKernel implements RmsPropKernel {
         final DoubleVector clipValue = DoubleVector.broadcast(D, c.clipValue());
         final DoubleVector negClipValue = clipValue.neg();
         final DoubleVector positiveInfinity = DoubleVector.broadcast(D, Double.POSITIVE_INFINITY);
-        final double[] lanes = new double[FusedStats.SUMS * D.length()]; // a block's lane sums
+        final StatsAccumulator into = stats.accumulator();
+        final double[] lanes = stats.doubleLanes(FusedStats.SUMS * D.length()); // a block's lane sums
         for (long block = from; block < upper; block += FusedStats.BLOCK) {
             final long end = Math.min(block + FusedStats.BLOCK, upper);
             DoubleVector gradSquares = DoubleVector.zero(D), unclampedSum = DoubleVector.zero(D),

@@ -62,7 +62,7 @@ final class VectorSgdKernel implements SgdKernel {
             return;
         }
         long upper = from + F.loopBound(to - from);
-        floatsMonitored(c, param, grad, momentumBuffer, from, upper, stats.accumulator());
+        floatsMonitored(c, param, grad, momentumBuffer, from, upper, stats);
         // the tail through the scalar kernel's two-pass default: a few elements
         TAIL.updateFloats(c, param, grad, momentumBuffer, upper, to, stats);
     }
@@ -75,7 +75,7 @@ final class VectorSgdKernel implements SgdKernel {
             return;
         }
         long upper = from + D.loopBound(to - from);
-        doublesMonitored(c, param, grad, momentumBuffer, from, upper, stats.accumulator());
+        doublesMonitored(c, param, grad, momentumBuffer, from, upper, stats);
         TAIL.updateDoubles(c, param, grad, momentumBuffer, upper, to, stats);
     }
 
@@ -156,7 +156,7 @@ final class VectorSgdKernel implements SgdKernel {
      */
     private static void floatsMonitored(SgdCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment momentumBuffer,
                                         long from, long upper,
-                                        StatsAccumulator into) {
+                                        StepStatsSink stats) {
         final FloatVector wd = FloatVector.broadcast(F, (float) c.weightDecay());
         final FloatVector momentum = FloatVector.broadcast(F, (float) c.momentum());
         final FloatVector oneMinusDampening = FloatVector.broadcast(F, (float) c.oneMinusDampening());
@@ -173,7 +173,8 @@ final class VectorSgdKernel implements SgdKernel {
         final FloatVector clipValue = FloatVector.broadcast(F, (float) c.clipValue());
         final FloatVector negClipValue = clipValue.neg();
         final FloatVector positiveInfinity = FloatVector.broadcast(F, Float.POSITIVE_INFINITY);
-        final float[] lanes = new float[FusedStats.SUMS * F.length()]; // a block's lane sums
+        final StatsAccumulator into = stats.accumulator();
+        final float[] lanes = stats.floatLanes(FusedStats.SUMS * F.length()); // a block's lane sums
         for (long block = from; block < upper; block += FusedStats.BLOCK) {
             final long end = Math.min(block + FusedStats.BLOCK, upper);
             FloatVector gradSquares = FloatVector.zero(F), unclampedSum = FloatVector.zero(F),
@@ -221,7 +222,7 @@ final class VectorSgdKernel implements SgdKernel {
     /** {@link #doubles} plus the monitoring figures, as {@link #floatsMonitored} (block sums in double). */
     private static void doublesMonitored(SgdCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment momentumBuffer,
                                          long from, long upper,
-                                         StatsAccumulator into) {
+                                         StepStatsSink stats) {
         final DoubleVector wd = DoubleVector.broadcast(D, c.weightDecay());
         final DoubleVector momentum = DoubleVector.broadcast(D, c.momentum());
         final DoubleVector oneMinusDampening = DoubleVector.broadcast(D, c.oneMinusDampening());
@@ -238,7 +239,8 @@ final class VectorSgdKernel implements SgdKernel {
         final DoubleVector clipValue = DoubleVector.broadcast(D, c.clipValue());
         final DoubleVector negClipValue = clipValue.neg();
         final DoubleVector positiveInfinity = DoubleVector.broadcast(D, Double.POSITIVE_INFINITY);
-        final double[] lanes = new double[FusedStats.SUMS * D.length()]; // a block's lane sums
+        final StatsAccumulator into = stats.accumulator();
+        final double[] lanes = stats.doubleLanes(FusedStats.SUMS * D.length()); // a block's lane sums
         for (long block = from; block < upper; block += FusedStats.BLOCK) {
             final long end = Math.min(block + FusedStats.BLOCK, upper);
             DoubleVector gradSquares = DoubleVector.zero(D), unclampedSum = DoubleVector.zero(D),
