@@ -1,10 +1,13 @@
 package dev.adamant.simd;
 
+import dev.adamant.kernel.Backend;
 import dev.adamant.kernel.Backends;
 import dev.adamant.kernel.Numerics;
+import dev.adamant.optim.Adam;
 import dev.adamant.optim.AdamConfig;
 import dev.adamant.optim.AdamW;
 import dev.adamant.optim.Monitoring;
+import dev.adamant.optim.Optimizer;
 import dev.adamant.optim.Parameter;
 import dev.adamant.tensor.DType;
 import dev.adamant.tensor.Tensor;
@@ -16,15 +19,23 @@ import java.util.List;
 /**
  * Prints the bytes one monitored AdamW step over 2,000 tensors of 1,024 elements allocates on the
  * stepping thread, at the preferred width, once C2 has compiled the monitored loop (the interpreter
- * boxes every vector). Run in a JVM of its own by {@link MonitoringOnVectorBackendsTest}.
+ * boxes every vector). Run in a JVM of its own by {@link MonitoringOnVectorBackendsTest}, after
+ * monitored Adam (L2 decay, per tensor) and AdamW (amsgrad) steps on the same kernel: with that history
+ * C2 stopped inlining the fallback reduction of the fused kernels' (empty) tails, and every call
+ * allocated a 40-byte segment slice.
  */
 final class MonitoredStepAllocation {
     static final String PREFIX = "bytes per step: ";
 
     public static void main(String[] args) {
+        Backend backend = Backends.vector(Backends.preferredLaneWidth(), Numerics.EXACT).orElseThrow();
+        for (int round = 0; round < 20; round++) {
+            history(new Adam(AdamConfig.adam().withLr(0.01).withWeightDecay(0.1), backend), Monitoring.PER_TENSOR);
+            history(new AdamW(AdamConfig.adamW().withLr(0.01).withAmsgrad(true), backend), Monitoring.PER_GROUP);
+        }
         var threadBean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         List<Tensor> tensors = new ArrayList<>();
-        try (AdamW opt = new AdamW(AdamConfig.adamW(), Backends.vector(Backends.preferredLaneWidth(), Numerics.EXACT).orElseThrow())) {
+        try (AdamW opt = new AdamW(AdamConfig.adamW(), backend)) {
             opt.setThreads(1);
             List<Parameter> params = new ArrayList<>();
             for (int i = 0; i < 2000; i++) {
@@ -47,6 +58,33 @@ final class MonitoredStepAllocation {
                 opt.step();
             }
             System.out.println(PREFIX + (threadBean.getThreadAllocatedBytes(thread) - before) / steps);
+        } finally {
+            tensors.forEach(Tensor::close);
+        }
+    }
+
+    /** A few monitored steps of {@code opt} over three tensors of 4,100 elements, then closed. */
+    private static void history(Optimizer<?, ?> opt, Monitoring monitoring) {
+        List<Tensor> tensors = new ArrayList<>();
+        try (opt) {
+            List<Parameter> params = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                Tensor w = Tensor.allocate(DType.FLOAT32, 4100), g = Tensor.allocate(DType.FLOAT32, 4100);
+                tensors.add(w);
+                tensors.add(g);
+                float[] values = new float[4100];
+                for (int k = 0; k < values.length; k++) values[k] = (float) Math.sin(k + i);
+                w.copyFrom(values);
+                g.copyFrom(values);
+                Parameter p = Parameter.of(w);
+                p.setGrad(g);
+                params.add(p);
+            }
+            opt.addParamGroup(params);
+            opt.setMonitoring(monitoring);
+            for (int s = 0; s < 5; s++) {
+                opt.step();
+            }
         } finally {
             tensors.forEach(Tensor::close);
         }

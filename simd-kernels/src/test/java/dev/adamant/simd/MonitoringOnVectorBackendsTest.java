@@ -46,9 +46,9 @@ class MonitoringOnVectorBackendsTest {
 
     /**
      * A fused kernel keeps its lane sums in its sink's scratch: a monitored step over 2,000 tensors
-     * (one kernel call each) allocates nothing per call (a float[] per call was 400 bytes a tensor).
-     * Measured in a JVM of its own: in this one, the JIT history the other tests leave made the same
-     * step allocate about 40 bytes per call and run far slower (not found why).
+     * (one kernel call each) allocates nothing per call (a float[] per call was 400 bytes a tensor),
+     * also after other optimizers' monitored steps (see {@link MonitoredStepAllocation}). Measured in a
+     * JVM of its own, whose JIT history is that and nothing else.
      */
     @org.junit.jupiter.api.Test
     void aMonitoredStepAllocatesNothingPerKernelCall() throws Exception {
