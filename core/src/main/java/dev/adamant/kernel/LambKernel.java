@@ -61,14 +61,12 @@ public interface LambKernel {
     void applyDoubles(LambCoefficients c, double ratio, MemorySegment param, MemorySegment expAvg,
                       MemorySegment expAvgSq, long from, long to);
 
-    /** The fixed pairwise sum of the 16 accumulators: ((a0+a1)+(a2+a3))+... */
+    /** The fixed pairwise sum of the 16 accumulators: ((a0+a1)+(a2+a3))+...; allocates nothing. */
     static double combine(double[] accumulators) {
-        double[] a = accumulators.clone();
-        for (int width = ACCUMULATORS / 2; width >= 1; width /= 2) {
-            for (int k = 0; k < width; k++) {
-                a[k] = a[2 * k] + a[2 * k + 1];
-            }
-        }
-        return a[0];
+        return pairwise(accumulators, 0, ACCUMULATORS);
+    }
+
+    private static double pairwise(double[] a, int from, int n) {
+        return n == 1 ? a[from] : pairwise(a, from, n / 2) + pairwise(a, from + n / 2, n / 2);
     }
 }

@@ -14,12 +14,12 @@ public final class ScalarGradNormKernel implements GradNormKernel {
 
     @Override
     public double sumOfSquaresFloats(MemorySegment grad, long from, long to) {
-        return LambKernel.combine(sumOfSquaresFloats(grad, from, to, new double[ACCUMULATORS]));
+        return LambKernel.combine(sumOfSquaresFloats(grad, from, to, SquareSums.ofThread().first));
     }
 
     @Override
     public double sumOfSquaresDoubles(MemorySegment grad, long from, long to) {
-        return LambKernel.combine(sumOfSquaresDoubles(grad, from, to, new double[ACCUMULATORS]));
+        return LambKernel.combine(sumOfSquaresDoubles(grad, from, to, SquareSums.ofThread().first));
     }
 
     /**

@@ -15,7 +15,8 @@ public final class ScalarLambKernel implements LambKernel {
     @Override
     public SquaredNorms momentsFloats(LambCoefficients c, MemorySegment param, MemorySegment grad,
                                       MemorySegment expAvg, MemorySegment expAvgSq, long from, long to) {
-        return momentsFloats(c, param, grad, expAvg, expAvgSq, from, to, new double[ACCUMULATORS], new double[ACCUMULATORS]);
+        SquareSums sums = SquareSums.ofThread();
+        return momentsFloats(c, param, grad, expAvg, expAvgSq, from, to, sums.first, sums.second);
     }
 
     /**
@@ -69,7 +70,8 @@ public final class ScalarLambKernel implements LambKernel {
     @Override
     public SquaredNorms momentsDoubles(LambCoefficients c, MemorySegment param, MemorySegment grad,
                                        MemorySegment expAvg, MemorySegment expAvgSq, long from, long to) {
-        return momentsDoubles(c, param, grad, expAvg, expAvgSq, from, to, new double[ACCUMULATORS], new double[ACCUMULATORS]);
+        SquareSums sums = SquareSums.ofThread();
+        return momentsDoubles(c, param, grad, expAvg, expAvgSq, from, to, sums.first, sums.second);
     }
 
     /** Pass 1 on float64 adding into running accumulators (see the float32 overload). */

@@ -3,6 +3,7 @@ package dev.adamant.simd;
 import dev.adamant.kernel.GradNormKernel;
 import dev.adamant.kernel.LambKernel;
 import dev.adamant.kernel.ScalarGradNormKernel;
+import dev.adamant.kernel.SquareSums;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -26,7 +27,7 @@ final class VectorGradNormKernel implements GradNormKernel {
 
     @Override
     public double sumOfSquaresFloats(MemorySegment grad, long from, long to) {
-        double[] acc = new double[ACCUMULATORS];
+        double[] acc = SquareSums.ofThread().first;
         // whole blocks of 16 elements, so the tail continues the accumulators in the same order
         long upper = from + (to - from) / ACCUMULATORS * ACCUMULATORS;
         squareBlocksFloats(grad, from, upper, acc);
@@ -35,7 +36,7 @@ final class VectorGradNormKernel implements GradNormKernel {
 
     @Override
     public double sumOfSquaresDoubles(MemorySegment grad, long from, long to) {
-        double[] acc = new double[ACCUMULATORS];
+        double[] acc = SquareSums.ofThread().first;
         long upper = from + (to - from) / ACCUMULATORS * ACCUMULATORS;
         squareBlocksDoubles(grad, from, upper, acc);
         return LambKernel.combine(TAIL.sumOfSquaresDoubles(grad, upper, to, acc));

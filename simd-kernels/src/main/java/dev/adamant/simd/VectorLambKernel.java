@@ -4,6 +4,7 @@ import dev.adamant.kernel.LambCoefficients;
 import dev.adamant.kernel.LambKernel;
 import dev.adamant.kernel.Numerics;
 import dev.adamant.kernel.ScalarLambKernel;
+import dev.adamant.kernel.SquareSums;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -31,16 +32,16 @@ final class VectorLambKernel implements LambKernel {
     @Override
     public SquaredNorms momentsFloats(LambCoefficients c, MemorySegment param, MemorySegment grad,
                                       MemorySegment expAvg, MemorySegment expAvgSq, long from, long to) {
-        double[] paramSq = new double[ACCUMULATORS], updateSq = new double[ACCUMULATORS];
+        SquareSums sums = SquareSums.ofThread();
         // whole blocks of 16 elements, so the tail continues the accumulators in the same order
         long upper = from + (to - from) / ACCUMULATORS * ACCUMULATORS;
-        momentBlocksFloats(c, param, grad, expAvg, expAvgSq, from, upper, paramSq, updateSq);
-        return TAIL.momentsFloats(c, param, grad, expAvg, expAvgSq, upper, to, paramSq, updateSq);
+        momentBlocksFloats(c, param, grad, expAvg, expAvgSq, from, upper, sums);
+        return TAIL.momentsFloats(c, param, grad, expAvg, expAvgSq, upper, to, sums.first, sums.second);
     }
 
     private static void momentBlocksFloats(LambCoefficients c, MemorySegment param, MemorySegment grad,
                                            MemorySegment expAvg, MemorySegment expAvgSq, long from, long upper,
-                                           double[] paramSq, double[] updateSq) {
+                                           SquareSums sums) {
         final FloatVector beta1 = FloatVector.broadcast(F, (float) c.beta1());
         final FloatVector oneMinusBeta1 = FloatVector.broadcast(F, (float) c.oneMinusBeta1());
         final FloatVector beta2 = FloatVector.broadcast(F, (float) c.beta2());
@@ -49,7 +50,8 @@ final class VectorLambKernel implements LambKernel {
         final FloatVector bc2 = FloatVector.broadcast(F, (float) c.biasCorrection2());
         final FloatVector eps = FloatVector.broadcast(F, (float) c.eps());
         final FloatVector wd = FloatVector.broadcast(F, (float) c.weightDecay());
-        final float[] ps = new float[ACCUMULATORS], us = new float[ACCUMULATORS];
+        final float[] ps = sums.firstFloats, us = sums.secondFloats;
+        final double[] paramSq = sums.first, updateSq = sums.second;
         // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
         final boolean scaled = c.gradScale() != 1;
         final FloatVector gradScale = FloatVector.broadcast(F, (float) c.gradScale());
@@ -103,15 +105,15 @@ final class VectorLambKernel implements LambKernel {
     @Override
     public SquaredNorms momentsDoubles(LambCoefficients c, MemorySegment param, MemorySegment grad,
                                        MemorySegment expAvg, MemorySegment expAvgSq, long from, long to) {
-        double[] paramSq = new double[ACCUMULATORS], updateSq = new double[ACCUMULATORS];
+        SquareSums sums = SquareSums.ofThread();
         long upper = from + (to - from) / ACCUMULATORS * ACCUMULATORS;
-        momentBlocksDoubles(c, param, grad, expAvg, expAvgSq, from, upper, paramSq, updateSq);
-        return TAIL.momentsDoubles(c, param, grad, expAvg, expAvgSq, upper, to, paramSq, updateSq);
+        momentBlocksDoubles(c, param, grad, expAvg, expAvgSq, from, upper, sums);
+        return TAIL.momentsDoubles(c, param, grad, expAvg, expAvgSq, upper, to, sums.first, sums.second);
     }
 
     private static void momentBlocksDoubles(LambCoefficients c, MemorySegment param, MemorySegment grad,
                                             MemorySegment expAvg, MemorySegment expAvgSq, long from, long upper,
-                                            double[] paramSq, double[] updateSq) {
+                                            SquareSums sums) {
         final DoubleVector beta1 = DoubleVector.broadcast(D, c.beta1());
         final DoubleVector oneMinusBeta1 = DoubleVector.broadcast(D, c.oneMinusBeta1());
         final DoubleVector beta2 = DoubleVector.broadcast(D, c.beta2());
@@ -120,7 +122,8 @@ final class VectorLambKernel implements LambKernel {
         final DoubleVector bc2 = DoubleVector.broadcast(D, c.biasCorrection2());
         final DoubleVector eps = DoubleVector.broadcast(D, c.eps());
         final DoubleVector wd = DoubleVector.broadcast(D, c.weightDecay());
-        final double[] ps = new double[ACCUMULATORS], us = new double[ACCUMULATORS];
+        final double[] ps = sums.firstDoubles, us = sums.secondDoubles;
+        final double[] paramSq = sums.first, updateSq = sums.second;
         // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
         final boolean scaled = c.gradScale() != 1;
         final DoubleVector gradScale = DoubleVector.broadcast(D, c.gradScale());
