@@ -80,7 +80,6 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     private static final int SIGNED_MIN_NORMAL = Float.floatToRawIntBits(BlockCode.SIGNED.minNormal()),
             UNSIGNED_MIN_NORMAL = Float.floatToRawIntBits(BlockCode.UNSIGNED.minNormal());
     private static final int SIGNED_ROUND_REBIAS = 0x7FFFF - SIGNED_REBIAS, UNSIGNED_ROUND_REBIAS = 0x7FFFF - UNSIGNED_REBIAS;
-    private static final int SIGNED_MAX = BlockCode.SIGNED.maxMagnitude(), UNSIGNED_MAX = BlockCode.UNSIGNED.maxMagnitude();
 
     @Override
     public void update(MixedLayout layout, AdamCoefficients c, long noiseKey, MixedAdamBuffers b, long from, long to) {
@@ -281,8 +280,9 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             // float32's bits read 2^(127 - bias) times the code's value, subnormal codes included
             IntVector mCodes = (IntVector) bytes(expAvg, i).castShape(I, 0);
             FloatVector m0 = mCodes.lanewise(VectorOperators.LSHL, 20).and(SIGNED_CODE_BITS).reinterpretAsFloats().mul(SIGNED_UNBIAS);
-            IntVector vCodes = (IntVector) bytes(expAvgSq, i).castShape(I, 0);
-            FloatVector v0 = vCodes.lanewise(VectorOperators.LSHL, 20).and(UNSIGNED_CODE_BITS).reinterpretAsFloats().mul(UNSIGNED_UNBIAS);
+            // an unsigned code zero-extended and shifted left by 20 needs no mask
+            IntVector vCodes = (IntVector) bytes(expAvgSq, i).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            FloatVector v0 = vCodes.lanewise(VectorOperators.LSHL, 20).reinterpretAsFloats().mul(UNSIGNED_UNBIAS);
             FloatVector m = g.fma(k.oneMinusBeta1(), m0.mul(mScale).mul(k.beta1()));
             FloatVector v = k.oneMinusBeta2().mul(g).fma(g, v0.mul(vScale).mul(k.beta2()));
             m.intoMemorySegment(scratch, 2 * CHUNK_BYTES + o, ORDER);
@@ -290,9 +290,8 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             mMax = mMax.max(m.abs());
             vMax = vMax.max(v.abs());
             if (k.amsgrad()) {
-                IntVector maxCodes = (IntVector) bytes(maxes, i).castShape(I, 0);
-                v = maxCodes.lanewise(VectorOperators.LSHL, 20).and(UNSIGNED_CODE_BITS).reinterpretAsFloats().mul(UNSIGNED_UNBIAS)
-                        .mul(maxesScale).max(v);
+                IntVector maxCodes = (IntVector) bytes(maxes, i).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                v = maxCodes.lanewise(VectorOperators.LSHL, 20).reinterpretAsFloats().mul(UNSIGNED_UNBIAS).mul(maxesScale).max(v);
                 v.intoMemorySegment(scratch, 4 * CHUNK_BYTES + o, ORDER);
                 maxMax = maxMax.max(v.abs());
             }
@@ -425,10 +424,10 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             FloatVector value = FloatVector.fromMemorySegment(F, scratch, at + 4L * j, ORDER);
             IntVector code;
             if (signed) {
-                code = magnitudeCode(value.abs().mul(inv), SIGNED_ROUNDER, SIGNED_MIN_NORMAL, SIGNED_ROUND_REBIAS, SIGNED_MAX)
+                code = magnitudeCode(value.abs().mul(inv), SIGNED_ROUNDER, SIGNED_MIN_NORMAL, SIGNED_ROUND_REBIAS)
                         .or(value.reinterpretAsInts().lanewise(VectorOperators.LSHR, 24).and(0x80));
             } else {
-                code = magnitudeCode(value.abs().mul(inv), UNSIGNED_ROUNDER, UNSIGNED_MIN_NORMAL, UNSIGNED_ROUND_REBIAS, UNSIGNED_MAX);
+                code = magnitudeCode(value.abs().mul(inv), UNSIGNED_ROUNDER, UNSIGNED_MIN_NORMAL, UNSIGNED_ROUND_REBIAS);
             }
             ByteVector bytes = (ByteVector) code.castShape(B, 0);
             if (MASKED_BYTES) {
@@ -443,13 +442,13 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
      * BlockCode.encodeMagnitude lane-wise: normal magnitudes rounded on their bits, subnormal ones in
      * the float adder, clamped to the largest code. Small, so that C2 inlines it.
      */
-    private static IntVector magnitudeCode(FloatVector magnitude, FloatVector rounder, int minNormalBits, int roundAndRebias,
-                                           int maxMagnitude) {
+    private static IntVector magnitudeCode(FloatVector magnitude, FloatVector rounder, int minNormalBits, int roundAndRebias) {
         IntVector bits = magnitude.reinterpretAsInts();
         IntVector normal = bits.add(bits.lanewise(VectorOperators.LSHR, 20).and(1)).add(roundAndRebias)
                 .lanewise(VectorOperators.LSHR, 20);
         IntVector subnormal = magnitude.add(rounder).reinterpretAsInts().sub(rounder.reinterpretAsInts());
-        // magnitude is >= 0 and not NaN, so comparing its bits as ints orders it as the floats
-        return normal.blend(subnormal, bits.compare(VectorOperators.LT, minNormalBits)).min(maxMagnitude);
+        // magnitude is >= 0 and not NaN, so comparing its bits as ints orders it as the floats; no clamp to the
+        // largest code: magnitude = |value| × RN(1 / absMax) <= 1 + 2^-23, which rounds to 1.0, the largest code
+        return normal.blend(subnormal, bits.compare(VectorOperators.LT, minNormalBits));
     }
 }
