@@ -440,15 +440,19 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
 
     /**
      * BlockCode.encodeMagnitude lane-wise: normal magnitudes rounded on their bits, subnormal ones in
-     * the float adder, clamped to the largest code. Small, so that C2 inlines it.
+     * the float adder. Small, so that C2 inlines it.
      */
     private static IntVector magnitudeCode(FloatVector magnitude, FloatVector rounder, int minNormalBits, int roundAndRebias) {
         IntVector bits = magnitude.reinterpretAsInts();
         IntVector normal = bits.add(bits.lanewise(VectorOperators.LSHR, 20).and(1)).add(roundAndRebias)
                 .lanewise(VectorOperators.LSHR, 20);
-        IntVector subnormal = magnitude.add(rounder).reinterpretAsInts().sub(rounder.reinterpretAsInts());
-        // magnitude is >= 0 and not NaN, so comparing its bits as ints orders it as the floats; no clamp to the
-        // largest code: magnitude = |value| × RN(1 / absMax) <= 1 + 2^-23, which rounds to 1.0, the largest code
-        return normal.blend(subnormal, bits.compare(VectorOperators.LT, minNormalBits));
+        // magnitude is >= 0 and not NaN, so comparing its bits as ints orders it as the floats
+        VectorMask<Integer> subnormal = bits.compare(VectorOperators.LT, minNormalBits);
+        // No clamp to the largest code, as encodeMagnitude has: here magnitude = |value| × RN(1 / absMax)
+        // <= 1 + 2^-23, which rounds to 1.0, the largest code. Subnormal codes (below 2^-14, or 2^-30, of
+        // the block maximum) are rare, so the float adder's three operations run only for vectors that have one.
+        return subnormal.anyTrue()
+                ? normal.blend(magnitude.add(rounder).reinterpretAsInts().sub(rounder.reinterpretAsInts()), subnormal)
+                : normal;
     }
 }
