@@ -291,7 +291,11 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             mMax = mMax.max(m.abs());
             vMax = vMax.max(v.abs());
             if (k.amsgrad()) {
-                IntVector maxCodes = (IntVector) bytes(maxes, i).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                // the load written out, not bytes(): this deep into the loop C2 no longer inlines that helper
+                // (NodeCountInliningCutoff, seen at 128 bits) and would box its vector
+                ByteVector maxBytes = MASKED_BYTES ? ByteVector.fromMemorySegment(B, maxes, i, ORDER, BYTE_LANES)
+                        : ByteVector.fromMemorySegment(B, maxes, i, ORDER);
+                IntVector maxCodes = (IntVector) maxBytes.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 v = maxCodes.lanewise(VectorOperators.LSHL, 20).reinterpretAsFloats().mul(UNSIGNED_UNBIAS).mul(maxesScale).max(v);
                 v.intoArray(moments, 2 * CHUNK + j);
                 maxMax = maxMax.max(v.abs());
