@@ -33,8 +33,8 @@ import java.nio.ByteOrder;
  * or gradient is first decoded into float32 scratch; then the Adam loop runs on float32 parameter
  * and gradient (their own buffers when fp32, else the scratch), with the moments read and written
  * in their own format inside the loop (fp32, bf16), or for 8-bit state decoded inside the loop (one
- * exact multiply per code) and kept in scratch, with their lane-wise absolute maxima, until the
- * block's new scale is known; then the parameter is encoded from the scratch or the master copy,
+ * exact multiply per code) and kept in a float array ({@link MomentScratch}), with their lane-wise
+ * absolute maxima, until the block's new scale is known; then the parameter is encoded from the scratch or the master copy,
  * and the 8-bit moments are requantized. amsgrad's running maximum is a third moment, in the state
  * format, updated in the same loop. Every buffer is still read and
  * written once from memory; the scratch stays in L1. Why stages: one loop doing every conversion of
@@ -62,13 +62,14 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     private static final IntVector IOTA = IntVector.fromArray(I, java.util.stream.IntStream.range(0, I.length()).toArray(), 0);
     private static final int SIGNED_REBIAS = BlockCode.SIGNED.rebias(), UNSIGNED_REBIAS = BlockCode.UNSIGNED.rebias();
     private static final long CHUNK_BYTES = 4L * CHUNK;
-    /** Where the 8-bit path leaves the lane-wise absolute maxima of the block's new moments (m, v, v_max). */
-    private static final long MAXIMA = 5 * CHUNK_BYTES;
+    /** Two float32 chunks: param and grad decoded from 16 bits. */
+    private static final Scratch SCRATCH = new Scratch(2 * CHUNK_BYTES);
     /**
-     * Five float32 chunks (param, grad, and the new exp_avg, exp_avg_sq and amsgrad's max_exp_avg_sq
-     * of 8-bit state), then the maxima.
+     * Where the 8-bit path leaves the lane-wise absolute maxima of the block's new moments (m, v,
+     * v_max) in {@link #MOMENTS}, after the moments themselves (at 0, 1 and 2 chunks).
      */
-    private static final Scratch SCRATCH = new Scratch(MAXIMA + 3 * 64);
+    private static final int MAXIMA = 3 * CHUNK;
+    private static final MomentScratch MOMENTS = new MomentScratch(MAXIMA + 3 * F.length());
     // BlockCode.decode: a code shifted left by 20 has its exponent in the float32 exponent's low bits
     // and its mantissa on top of the float32 mantissa; the sign bit (sign-extended) lands at bit 31
     private static final int SIGNED_CODE_BITS = 0x87F0_0000, UNSIGNED_CODE_BITS = 0x0FF0_0000;
@@ -80,7 +81,6 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     private static final int SIGNED_MIN_NORMAL = Float.floatToRawIntBits(BlockCode.SIGNED.minNormal()),
             UNSIGNED_MIN_NORMAL = Float.floatToRawIntBits(BlockCode.UNSIGNED.minNormal());
     private static final int SIGNED_ROUND_REBIAS = 0x7FFFF - SIGNED_REBIAS, UNSIGNED_ROUND_REBIAS = 0x7FFFF - UNSIGNED_REBIAS;
-    private static final int SIGNED_MAX = BlockCode.SIGNED.maxMagnitude(), UNSIGNED_MAX = BlockCode.UNSIGNED.maxMagnitude();
 
     @Override
     public void update(MixedLayout layout, AdamCoefficients c, long noiseKey, MixedAdamBuffers b, long from, long to) {
@@ -114,6 +114,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                                long from, long upper) {
         final AdamBroadcasts k = broadcasts(c);
         final MemorySegment scratch = SCRATCH.get();
+        final float[] moments = layout.quantized() ? MOMENTS.get() : null;
         final FloatFormat paramFormat = layout.param(), gradFormat = layout.grad();
         final StateFormat state = layout.state();
         final boolean master = layout.master();
@@ -150,7 +151,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                     long block = start / CHUNK;
                     adamQuantized(k, p, pAt, g, gAt, b.expAvg(), b.expAvgScale().getAtIndex(ValueLayout.JAVA_FLOAT, block),
                             b.expAvgSq(), b.expAvgSqScale().getAtIndex(ValueLayout.JAVA_FLOAT, block), b.maxExpAvgSq(),
-                            k.amsgrad() ? b.maxExpAvgSqScale().getAtIndex(ValueLayout.JAVA_FLOAT, block) : 0, start, scratch);
+                            k.amsgrad() ? b.maxExpAvgSqScale().getAtIndex(ValueLayout.JAVA_FLOAT, block) : 0, start, moments);
                 }
             }
             if (layout.stochasticRounding()) {
@@ -160,11 +161,10 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             }
             if (state == StateFormat.BLOCKWISE_8BIT) {
                 long block = start / CHUNK;
-                quantize(true, scratch, 2 * CHUNK_BYTES, MAXIMA, b.expAvg(), b.expAvgScale(), start, block);
-                quantize(false, scratch, 3 * CHUNK_BYTES, MAXIMA + F.vectorByteSize(), b.expAvgSq(), b.expAvgSqScale(), start, block);
+                quantize(true, moments, 0, MAXIMA, b.expAvg(), b.expAvgScale(), start, block);
+                quantize(false, moments, CHUNK, MAXIMA + F.length(), b.expAvgSq(), b.expAvgSqScale(), start, block);
                 if (k.amsgrad()) {
-                    quantize(false, scratch, 4 * CHUNK_BYTES, MAXIMA + 2L * F.vectorByteSize(), b.maxExpAvgSq(),
-                            b.maxExpAvgSqScale(), start, block);
+                    quantize(false, moments, 2 * CHUNK, MAXIMA + 2 * F.length(), b.maxExpAvgSq(), b.maxExpAvgSqScale(), start, block);
                 }
             }
         }
@@ -259,13 +259,13 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
 
     /**
      * {@link #adam} on one block with 8-bit moments decoded in the loop (code × block scale); the
-     * new moments go to scratch (first moment at 2, second at 3, amsgrad's maximum at 4 chunks) for {@link #quantize}, and
-     * their lane-wise absolute maxima to {@link #MAXIMA}, so that the block's new scales need no
-     * second pass.
+     * new moments go to {@code moments} (first moment at 0, second at 1, amsgrad's maximum at 2 chunks)
+     * for {@link #quantize}, and their lane-wise absolute maxima to {@link #MAXIMA}, so that the
+     * block's new scales need no second pass.
      */
     private static void adamQuantized(AdamBroadcasts k, MemorySegment ps, long pAt, MemorySegment gs, long gAt,
                                       MemorySegment expAvg, float expAvgScale, MemorySegment expAvgSq, float expAvgSqScale,
-                                      MemorySegment maxes, float maxScale, long start, MemorySegment scratch) {
+                                      MemorySegment maxes, float maxScale, long start, float[] moments) {
         FloatVector mScale = FloatVector.broadcast(F, expAvgScale), vScale = FloatVector.broadcast(F, expAvgSqScale);
         FloatVector maxesScale = FloatVector.broadcast(F, maxScale);
         FloatVector mMax = FloatVector.zero(F), vMax = FloatVector.zero(F), maxMax = FloatVector.zero(F);
@@ -281,19 +281,23 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             // float32's bits read 2^(127 - bias) times the code's value, subnormal codes included
             IntVector mCodes = (IntVector) bytes(expAvg, i).castShape(I, 0);
             FloatVector m0 = mCodes.lanewise(VectorOperators.LSHL, 20).and(SIGNED_CODE_BITS).reinterpretAsFloats().mul(SIGNED_UNBIAS);
-            IntVector vCodes = (IntVector) bytes(expAvgSq, i).castShape(I, 0);
-            FloatVector v0 = vCodes.lanewise(VectorOperators.LSHL, 20).and(UNSIGNED_CODE_BITS).reinterpretAsFloats().mul(UNSIGNED_UNBIAS);
+            // an unsigned code zero-extended and shifted left by 20 needs no mask
+            IntVector vCodes = (IntVector) bytes(expAvgSq, i).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            FloatVector v0 = vCodes.lanewise(VectorOperators.LSHL, 20).reinterpretAsFloats().mul(UNSIGNED_UNBIAS);
             FloatVector m = g.fma(k.oneMinusBeta1(), m0.mul(mScale).mul(k.beta1()));
             FloatVector v = k.oneMinusBeta2().mul(g).fma(g, v0.mul(vScale).mul(k.beta2()));
-            m.intoMemorySegment(scratch, 2 * CHUNK_BYTES + o, ORDER);
-            v.intoMemorySegment(scratch, 3 * CHUNK_BYTES + o, ORDER);
+            m.intoArray(moments, j);
+            v.intoArray(moments, CHUNK + j);
             mMax = mMax.max(m.abs());
             vMax = vMax.max(v.abs());
             if (k.amsgrad()) {
-                IntVector maxCodes = (IntVector) bytes(maxes, i).castShape(I, 0);
-                v = maxCodes.lanewise(VectorOperators.LSHL, 20).and(UNSIGNED_CODE_BITS).reinterpretAsFloats().mul(UNSIGNED_UNBIAS)
-                        .mul(maxesScale).max(v);
-                v.intoMemorySegment(scratch, 4 * CHUNK_BYTES + o, ORDER);
+                // the load written out, not bytes(): this deep into the loop C2 no longer inlines that helper
+                // (NodeCountInliningCutoff, seen at 128 bits) and would box its vector
+                ByteVector maxBytes = MASKED_BYTES ? ByteVector.fromMemorySegment(B, maxes, i, ORDER, BYTE_LANES)
+                        : ByteVector.fromMemorySegment(B, maxes, i, ORDER);
+                IntVector maxCodes = (IntVector) maxBytes.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                v = maxCodes.lanewise(VectorOperators.LSHL, 20).reinterpretAsFloats().mul(UNSIGNED_UNBIAS).mul(maxesScale).max(v);
+                v.intoArray(moments, 2 * CHUNK + j);
                 maxMax = maxMax.max(v.abs());
             }
             if (FAST) {
@@ -304,9 +308,9 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             }
             p.intoMemorySegment(ps, pAt + o, ORDER);
         }
-        mMax.intoMemorySegment(scratch, MAXIMA, ORDER);
-        vMax.intoMemorySegment(scratch, MAXIMA + F.vectorByteSize(), ORDER);
-        maxMax.intoMemorySegment(scratch, MAXIMA + 2L * F.vectorByteSize(), ORDER);
+        mMax.intoArray(moments, MAXIMA);
+        vMax.intoArray(moments, MAXIMA + F.length());
+        maxMax.intoArray(moments, MAXIMA + 2 * F.length());
     }
 
     /** F.length() 8-bit codes from element i. */
@@ -407,12 +411,12 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     // ---- 8-bit codes: BlockCode.decode / encode lane-wise, a block at a time
 
     /**
-     * Requantizes one new moment of a block, waiting in scratch at byte offset {@code at} with its
+     * Requantizes one new moment of a block, waiting in {@code moments} from index {@code at} with its
      * lane-wise absolute maxima at {@code maxAt} ({@link #adamQuantized}): its scale, then its codes.
      */
-    private static void quantize(boolean signed, MemorySegment scratch, long at, long maxAt, MemorySegment codes,
+    private static void quantize(boolean signed, float[] moments, int at, int maxAt, MemorySegment codes,
                                  MemorySegment scales, long start, long block) {
-        float scale = BlockCode.scaleOf(FloatVector.fromMemorySegment(F, scratch, maxAt, ORDER).reduceLanes(VectorOperators.MAX));
+        float scale = BlockCode.scaleOf(FloatVector.fromArray(F, moments, maxAt).reduceLanes(VectorOperators.MAX));
         float inverse = BlockCode.inverseOf(scale);
         scales.setAtIndex(ValueLayout.JAVA_FLOAT, block, scale);
         if (inverse == 0) {
@@ -422,13 +426,13 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
         }
         FloatVector inv = FloatVector.broadcast(F, inverse);
         for (int j = 0; j < CHUNK; j += F.length()) {
-            FloatVector value = FloatVector.fromMemorySegment(F, scratch, at + 4L * j, ORDER);
+            FloatVector value = FloatVector.fromArray(F, moments, at + j);
             IntVector code;
             if (signed) {
-                code = magnitudeCode(value.abs().mul(inv), SIGNED_ROUNDER, SIGNED_MIN_NORMAL, SIGNED_ROUND_REBIAS, SIGNED_MAX)
+                code = magnitudeCode(value.abs().mul(inv), SIGNED_ROUNDER, SIGNED_MIN_NORMAL, SIGNED_ROUND_REBIAS)
                         .or(value.reinterpretAsInts().lanewise(VectorOperators.LSHR, 24).and(0x80));
             } else {
-                code = magnitudeCode(value.abs().mul(inv), UNSIGNED_ROUNDER, UNSIGNED_MIN_NORMAL, UNSIGNED_ROUND_REBIAS, UNSIGNED_MAX);
+                code = magnitudeCode(value.abs().mul(inv), UNSIGNED_ROUNDER, UNSIGNED_MIN_NORMAL, UNSIGNED_ROUND_REBIAS);
             }
             ByteVector bytes = (ByteVector) code.castShape(B, 0);
             if (MASKED_BYTES) {
@@ -441,15 +445,19 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
 
     /**
      * BlockCode.encodeMagnitude lane-wise: normal magnitudes rounded on their bits, subnormal ones in
-     * the float adder, clamped to the largest code. Small, so that C2 inlines it.
+     * the float adder. Small, so that C2 inlines it.
      */
-    private static IntVector magnitudeCode(FloatVector magnitude, FloatVector rounder, int minNormalBits, int roundAndRebias,
-                                           int maxMagnitude) {
+    private static IntVector magnitudeCode(FloatVector magnitude, FloatVector rounder, int minNormalBits, int roundAndRebias) {
         IntVector bits = magnitude.reinterpretAsInts();
         IntVector normal = bits.add(bits.lanewise(VectorOperators.LSHR, 20).and(1)).add(roundAndRebias)
                 .lanewise(VectorOperators.LSHR, 20);
-        IntVector subnormal = magnitude.add(rounder).reinterpretAsInts().sub(rounder.reinterpretAsInts());
         // magnitude is >= 0 and not NaN, so comparing its bits as ints orders it as the floats
-        return normal.blend(subnormal, bits.compare(VectorOperators.LT, minNormalBits)).min(maxMagnitude);
+        VectorMask<Integer> subnormal = bits.compare(VectorOperators.LT, minNormalBits);
+        // No clamp to the largest code, as encodeMagnitude has: here magnitude = |value| × RN(1 / absMax)
+        // <= 1 + 2^-23, which rounds to 1.0, the largest code. Subnormal codes (below 2^-14, or 2^-30, of
+        // the block maximum) are rare, so the float adder's three operations run only for vectors that have one.
+        return subnormal.anyTrue()
+                ? normal.blend(magnitude.add(rounder).reinterpretAsInts().sub(rounder.reinterpretAsInts()), subnormal)
+                : normal;
     }
 }
