@@ -37,16 +37,7 @@ final class MonitoredStepAllocation {
         List<Tensor> tensors = new ArrayList<>();
         try (AdamW opt = new AdamW(AdamConfig.adamW(), backend)) {
             opt.setThreads(1);
-            List<Parameter> params = new ArrayList<>();
-            for (int i = 0; i < 2000; i++) {
-                Tensor w = Tensor.allocate(DType.FLOAT32, 1024), g = Tensor.allocate(DType.FLOAT32, 1024);
-                tensors.add(w);
-                tensors.add(g);
-                Parameter p = Parameter.of(w);
-                p.setGrad(g);
-                params.add(p);
-            }
-            opt.addParamGroup(params);
+            opt.addParamGroup(parameters(2000, 1024, tensors));
             opt.setMonitoring(Monitoring.PER_GROUP);
             for (int s = 0; s < 1000; s++) {
                 opt.step();
@@ -67,20 +58,7 @@ final class MonitoredStepAllocation {
     private static void history(Optimizer<?, ?> opt, Monitoring monitoring) {
         List<Tensor> tensors = new ArrayList<>();
         try (opt) {
-            List<Parameter> params = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                Tensor w = Tensor.allocate(DType.FLOAT32, 4100), g = Tensor.allocate(DType.FLOAT32, 4100);
-                tensors.add(w);
-                tensors.add(g);
-                float[] values = new float[4100];
-                for (int k = 0; k < values.length; k++) values[k] = (float) Math.sin(k + i);
-                w.copyFrom(values);
-                g.copyFrom(values);
-                Parameter p = Parameter.of(w);
-                p.setGrad(g);
-                params.add(p);
-            }
-            opt.addParamGroup(params);
+            opt.addParamGroup(parameters(3, 4100, tensors));
             opt.setMonitoring(monitoring);
             for (int s = 0; s < 5; s++) {
                 opt.step();
@@ -88,5 +66,26 @@ final class MonitoredStepAllocation {
         } finally {
             tensors.forEach(Tensor::close);
         }
+    }
+
+    /**
+     * {@code count} fp32 parameters of {@code size} elements with gradients, values and gradients
+     * {@code sin(k + i)}; every tensor made goes into {@code owned}.
+     */
+    private static List<Parameter> parameters(int count, int size, List<Tensor> owned) {
+        List<Parameter> params = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Tensor w = Tensor.allocate(DType.FLOAT32, size), g = Tensor.allocate(DType.FLOAT32, size);
+            owned.add(w);
+            owned.add(g);
+            float[] values = new float[size];
+            for (int k = 0; k < size; k++) values[k] = (float) Math.sin(k + i);
+            w.copyFrom(values);
+            g.copyFrom(values);
+            Parameter p = Parameter.of(w);
+            p.setGrad(g);
+            params.add(p);
+        }
+        return params;
     }
 }
