@@ -64,12 +64,8 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     private static final long CHUNK_BYTES = 4L * CHUNK;
     /** Two float32 chunks: param and grad decoded from 16 bits. */
     private static final Scratch SCRATCH = new Scratch(2 * CHUNK_BYTES);
-    /**
-     * Where the 8-bit path leaves the lane-wise absolute maxima of the block's new moments (m, v,
-     * v_max) in {@link #MOMENTS}, after the moments themselves (at 0, 1 and 2 chunks).
-     */
-    private static final int MAXIMA = 3 * CHUNK;
-    private static final MomentScratch MOMENTS = new MomentScratch(MAXIMA + 3 * F.length());
+    /** Where the 8-bit path keeps a block's new moments (m, v, amsgrad's v_max) until its new scales are known. */
+    private static final MomentScratch MOMENTS = new MomentScratch(3 * CHUNK);
     // BlockCode.decode: a code shifted left by 20 has its exponent in the float32 exponent's low bits
     // and its mantissa on top of the float32 mantissa; the sign bit (sign-extended) lands at bit 31
     private static final int SIGNED_CODE_BITS = 0x87F0_0000, UNSIGNED_CODE_BITS = 0x0FF0_0000;
@@ -86,19 +82,19 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     public void update(MixedLayout layout, AdamCoefficients c, long noiseKey, MixedAdamBuffers b, long from, long to) {
         // 8-bit state: whole blocks only (the scale needs the block); otherwise whole vectors
         long upper = layout.quantized() ? to - (to - from) % CHUNK : from + F.loopBound(to - from);
-        if (upper > from && layout.grad() == FloatFormat.FP32 && (layout.master() || layout.param() == FloatFormat.FP32)
-                && !layout.quantized()) {
+        if (upper > from && layout.grad() == FloatFormat.FP32 && (layout.master() || layout.param() == FloatFormat.FP32)) {
             // float32 parameter and gradient in memory, moments converted in the loop: no scratch; with a
             // master copy a chunk at a time, so that the parameter is rounded from it while it is in L1
             MemorySegment p = layout.master() ? b.master() : b.param();
             AdamBroadcasts k = broadcasts(c);
+            float[] moments = layout.quantized() ? MOMENTS.get() : null;
             long step = layout.master() ? CHUNK : upper - from;
             for (long start = from; start < upper; start += step) {
                 long n = Math.min(step, upper - start);
-                if (layout.state() == StateFormat.FP32) {
-                    adam(k, p, start * 4, b.grad(), start * 4, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start * 4, n);
-                } else {
-                    adamBf16State(k, p, start * 4, b.grad(), start * 4, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start, n);
+                switch (layout.state()) {
+                    case FP32 -> adam(k, p, start * 4, b.grad(), start * 4, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start * 4, n);
+                    case BF16 -> adamBf16State(k, p, start * 4, b.grad(), start * 4, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start, n);
+                    case BLOCKWISE_8BIT -> adamQuantized(c, p, start * 4, b.grad(), start * 4, b, start, n / CHUNK, moments);
                 }
                 if (layout.master()) {
                     encode(layout.param(), b.master(), start * 4, b.param(), start, (int) n);
@@ -146,26 +142,12 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                 case FP32 -> adam(k, p, pAt, g, gAt, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start * 4, n);
                 // the moments go straight between their 16-bit buffers and registers
                 case BF16 -> adamBf16State(k, p, pAt, g, gAt, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start, n);
-                case BLOCKWISE_8BIT -> {
-                    // dequantized in the loop; the new moments wait in scratch for the block's new scales
-                    long block = start / CHUNK;
-                    adamQuantized(k, p, pAt, g, gAt, b.expAvg(), b.expAvgScale().getAtIndex(ValueLayout.JAVA_FLOAT, block),
-                            b.expAvgSq(), b.expAvgSqScale().getAtIndex(ValueLayout.JAVA_FLOAT, block), b.maxExpAvgSq(),
-                            k.amsgrad() ? b.maxExpAvgSqScale().getAtIndex(ValueLayout.JAVA_FLOAT, block) : 0, start, moments);
-                }
+                case BLOCKWISE_8BIT -> adamQuantized(c, p, pAt, g, gAt, b, start, 1, moments);
             }
             if (layout.stochasticRounding()) {
                 encodeBf16Stochastic(p, pAt, b.param(), start, n, noiseKey);
             } else if (master || paramFormat != FloatFormat.FP32) {
                 encode(paramFormat, p, pAt, b.param(), start, n);
-            }
-            if (state == StateFormat.BLOCKWISE_8BIT) {
-                long block = start / CHUNK;
-                quantize(true, moments, 0, MAXIMA, b.expAvg(), b.expAvgScale(), start, block);
-                quantize(false, moments, CHUNK, MAXIMA + F.length(), b.expAvgSq(), b.expAvgSqScale(), start, block);
-                if (k.amsgrad()) {
-                    quantize(false, moments, 2 * CHUNK, MAXIMA + 2 * F.length(), b.maxExpAvgSq(), b.maxExpAvgSqScale(), start, block);
-                }
             }
         }
     }
@@ -258,65 +240,165 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     }
 
     /**
-     * {@link #adam} on one block with 8-bit moments decoded in the loop (code × block scale); the
-     * new moments go to {@code moments} (first moment at 0, second at 1, amsgrad's maximum at 2 chunks)
-     * for {@link #quantize}, and their lane-wise absolute maxima to {@link #MAXIMA}, so that the
-     * block's new scales need no second pass.
+     * {@link #adam} on {@code blocks} whole blocks from element {@code start}, with 8-bit moments: per
+     * block, the Adam loop decodes the codes (one exact multiply each, see below), leaves the new
+     * moments in {@code moments} (first moment at 0, second at 1, amsgrad's maximum at 2 chunks) and
+     * takes their lane-wise absolute maxima; then the block's new scales are stored and one loop
+     * requantizes every moment ({@code BlockCode.encode} lane-wise).
+     *
+     * <p>One method for all of it, with every conversion written out: a call per block and stage
+     * cost about a quarter of the step in set-up (C2 re-derives the segments' bounds and peels an
+     * iteration per call), and C2 does not inline helpers this deep into a large loop, which would box
+     * their vectors (NodeCountInliningCutoff).
      */
-    private static void adamQuantized(AdamBroadcasts k, MemorySegment ps, long pAt, MemorySegment gs, long gAt,
-                                      MemorySegment expAvg, float expAvgScale, MemorySegment expAvgSq, float expAvgSqScale,
-                                      MemorySegment maxes, float maxScale, long start, float[] moments) {
-        FloatVector mScale = FloatVector.broadcast(F, expAvgScale), vScale = FloatVector.broadcast(F, expAvgSqScale);
-        FloatVector maxesScale = FloatVector.broadcast(F, maxScale);
-        FloatVector mMax = FloatVector.zero(F), vMax = FloatVector.zero(F), maxMax = FloatVector.zero(F);
-        for (int j = 0; j < CHUNK; j += F.length()) {
-            long o = 4L * j, i = start + j;
-            FloatVector p = FloatVector.fromMemorySegment(F, ps, pAt + o, ORDER);
-            FloatVector g = FloatVector.fromMemorySegment(F, gs, gAt + o, ORDER);
-            if (k.scaled()) g = g.mul(k.gradScale());
-            if (k.maximize()) g = g.neg();
-            if (k.l2()) g = p.fma(k.wd(), g);
-            if (k.decoupled() && !FAST) p = p.mul(k.decay());
-            // BlockCode.decode as one exact multiply: the code's sign, exponent and mantissa placed in a
-            // float32's bits read 2^(127 - bias) times the code's value, subnormal codes included
-            IntVector mCodes = (IntVector) bytes(expAvg, i).castShape(I, 0);
-            FloatVector m0 = mCodes.lanewise(VectorOperators.LSHL, 20).and(SIGNED_CODE_BITS).reinterpretAsFloats().mul(SIGNED_UNBIAS);
-            // an unsigned code zero-extended and shifted left by 20 needs no mask
-            IntVector vCodes = (IntVector) bytes(expAvgSq, i).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            FloatVector v0 = vCodes.lanewise(VectorOperators.LSHL, 20).reinterpretAsFloats().mul(UNSIGNED_UNBIAS);
-            FloatVector m = g.fma(k.oneMinusBeta1(), m0.mul(mScale).mul(k.beta1()));
-            FloatVector v = k.oneMinusBeta2().mul(g).fma(g, v0.mul(vScale).mul(k.beta2()));
-            m.intoArray(moments, j);
-            v.intoArray(moments, CHUNK + j);
-            mMax = mMax.max(m.abs());
-            vMax = vMax.max(v.abs());
-            if (k.amsgrad()) {
-                // the load written out, not bytes(): this deep into the loop C2 no longer inlines that helper
-                // (NodeCountInliningCutoff, seen at 128 bits) and would box its vector
-                ByteVector maxBytes = MASKED_BYTES ? ByteVector.fromMemorySegment(B, maxes, i, ORDER, BYTE_LANES)
-                        : ByteVector.fromMemorySegment(B, maxes, i, ORDER);
-                IntVector maxCodes = (IntVector) maxBytes.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                v = maxCodes.lanewise(VectorOperators.LSHL, 20).reinterpretAsFloats().mul(UNSIGNED_UNBIAS).mul(maxesScale).max(v);
-                v.intoArray(moments, 2 * CHUNK + j);
-                maxMax = maxMax.max(v.abs());
+    private static void adamQuantized(AdamCoefficients c, MemorySegment ps, long pAt, MemorySegment gs, long gAt,
+                                      MixedAdamBuffers b, long start, long blocks, float[] moments) {
+        // the constants broadcast here, not read from an AdamBroadcasts: its vectors are objects, and in a
+        // loop this large C2 keeps their references in spare registers and reloads each vector every
+        // iteration (one move to a general register and one load each, seen in the generated code)
+        final FloatVector beta1 = FloatVector.broadcast(F, (float) c.beta1()), oneMinusBeta1 = FloatVector.broadcast(F, (float) c.oneMinusBeta1());
+        final FloatVector beta2 = FloatVector.broadcast(F, (float) c.beta2()), oneMinusBeta2 = FloatVector.broadcast(F, (float) c.oneMinusBeta2());
+        final FloatVector wd = FloatVector.broadcast(F, (float) c.l2WeightDecay()), decay = FloatVector.broadcast(F, (float) c.decayFactor());
+        final FloatVector negStep = FloatVector.broadcast(F, (float) (FAST ? c.fastNegStepSize() : c.negStepSize()));
+        final FloatVector eps = FloatVector.broadcast(F, (float) (FAST ? c.fastEps() : c.eps()));
+        final FloatVector sqrtBc2 = FloatVector.broadcast(F, (float) c.sqrtBiasCorrection2()), gradScale = FloatVector.broadcast(F, (float) c.gradScale());
+        final boolean l2 = c.l2WeightDecay() != 0, decoupled = c.decayFactor() != 1, maximize = c.maximize(), scaled = c.gradScale() != 1;
+        final MemorySegment expAvg = b.expAvg(), expAvgSq = b.expAvgSq(), maxes = b.maxExpAvgSq();
+        final MemorySegment expAvgScales = b.expAvgScale(), expAvgSqScales = b.expAvgSqScale(), maxScales = b.maxExpAvgSqScale();
+        final boolean amsgrad = c.amsgrad();
+        for (long n = 0; n < blocks; n++) {
+            final long first = start + n * CHUNK, block = first / CHUNK, pBlock = pAt + n * CHUNK_BYTES, gBlock = gAt + n * CHUNK_BYTES;
+            FloatVector mScale = FloatVector.broadcast(F, expAvgScales.getAtIndex(ValueLayout.JAVA_FLOAT, block));
+            FloatVector vScale = FloatVector.broadcast(F, expAvgSqScales.getAtIndex(ValueLayout.JAVA_FLOAT, block));
+            FloatVector maxesScale = FloatVector.broadcast(F, amsgrad ? maxScales.getAtIndex(ValueLayout.JAVA_FLOAT, block) : 0);
+            // the absolute maxima as int bits: for floats without sign, int order is float order, a NaN's bits
+            // above every other (abs clears the sign of x86's default NaN), and an int max is one instruction
+            // where a float max with Java's NaN and signed-zero rules takes six
+            IntVector mMax = IntVector.zero(I), vMax = IntVector.zero(I), maxMax = IntVector.zero(I);
+            for (int j = 0; j < CHUNK; j += F.length()) {
+                long o = 4L * j, i = first + j;
+                FloatVector p = FloatVector.fromMemorySegment(F, ps, pBlock + o, ORDER);
+                FloatVector g = FloatVector.fromMemorySegment(F, gs, gBlock + o, ORDER);
+                if (scaled) g = g.mul(gradScale);
+                if (maximize) g = g.neg();
+                if (l2) g = p.fma(wd, g);
+                if (decoupled && !FAST) p = p.mul(decay);
+                // BlockCode.decode as one exact multiply: the code's sign, exponent and mantissa placed in a
+                // float32's bits read 2^(127 - bias) times the code's value, subnormal codes included
+                ByteVector mBytes = MASKED_BYTES ? ByteVector.fromMemorySegment(B, expAvg, i, ORDER, BYTE_LANES)
+                        : ByteVector.fromMemorySegment(B, expAvg, i, ORDER);
+                FloatVector m0 = ((IntVector) mBytes.castShape(I, 0)).lanewise(VectorOperators.LSHL, 20).and(SIGNED_CODE_BITS)
+                        .reinterpretAsFloats().mul(SIGNED_UNBIAS);
+                // an unsigned code zero-extended and shifted left by 20 needs no mask
+                ByteVector vBytes = MASKED_BYTES ? ByteVector.fromMemorySegment(B, expAvgSq, i, ORDER, BYTE_LANES)
+                        : ByteVector.fromMemorySegment(B, expAvgSq, i, ORDER);
+                FloatVector v0 = ((IntVector) vBytes.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
+                        .lanewise(VectorOperators.LSHL, 20).reinterpretAsFloats().mul(UNSIGNED_UNBIAS);
+                FloatVector m = g.fma(oneMinusBeta1, m0.mul(mScale).mul(beta1));
+                FloatVector v = oneMinusBeta2.mul(g).fma(g, v0.mul(vScale).mul(beta2));
+                m.intoArray(moments, j);
+                v.intoArray(moments, CHUNK + j);
+                mMax = mMax.max(m.abs().reinterpretAsInts());
+                vMax = vMax.max(v.abs().reinterpretAsInts());
+                if (amsgrad) {
+                    ByteVector maxBytes = MASKED_BYTES ? ByteVector.fromMemorySegment(B, maxes, i, ORDER, BYTE_LANES)
+                            : ByteVector.fromMemorySegment(B, maxes, i, ORDER);
+                    IntVector maxCodes = (IntVector) maxBytes.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    v = maxCodes.lanewise(VectorOperators.LSHL, 20).reinterpretAsFloats().mul(UNSIGNED_UNBIAS).mul(maxesScale).max(v);
+                    v.intoArray(moments, 2 * CHUNK + j);
+                    maxMax = maxMax.max(v.abs().reinterpretAsInts());
+                }
+                if (FAST) {
+                    FloatVector update = negStep.mul(m).div(v.sqrt().add(eps));
+                    p = decoupled ? p.fma(decay, update) : p.add(update);
+                } else {
+                    p = p.add(negStep.mul(m).div(v.sqrt().div(sqrtBc2).add(eps)));
+                }
+                p.intoMemorySegment(ps, pBlock + o, ORDER);
             }
-            if (FAST) {
-                FloatVector update = k.negStep().mul(m).div(v.sqrt().add(k.eps()));
-                p = k.decoupled() ? p.fma(k.decay(), update) : p.add(update);
-            } else {
-                p = p.add(k.negStep().mul(m).div(v.sqrt().div(k.sqrtBc2()).add(k.eps())));
-            }
-            p.intoMemorySegment(ps, pAt + o, ORDER);
-        }
-        mMax.intoArray(moments, MAXIMA);
-        vMax.intoArray(moments, MAXIMA + F.length());
-        maxMax.intoArray(moments, MAXIMA + 2 * F.length());
-    }
 
-    /** F.length() 8-bit codes from element i. */
-    private static ByteVector bytes(MemorySegment codes, long i) {
-        return MASKED_BYTES ? ByteVector.fromMemorySegment(B, codes, i, ORDER, BYTE_LANES)
-                : ByteVector.fromMemorySegment(B, codes, i, ORDER);
+            // BlockCode.scaleOf and inverseOf written out: this far into the method C2 calls them instead of
+            // inlining them, spilling every vector register around each call
+            // (the maxima are not negative: NaN when not finite, 0 below the smallest scale)
+            float mNew = Float.intBitsToFloat(mMax.reduceLanes(VectorOperators.MAX));
+            float vNew = Float.intBitsToFloat(vMax.reduceLanes(VectorOperators.MAX));
+            float maxNew = Float.intBitsToFloat(maxMax.reduceLanes(VectorOperators.MAX));
+            mNew = mNew < BlockCode.SMALLEST_SCALE ? 0 : mNew < Float.POSITIVE_INFINITY ? mNew : Float.NaN;
+            vNew = vNew < BlockCode.SMALLEST_SCALE ? 0 : vNew < Float.POSITIVE_INFINITY ? vNew : Float.NaN;
+            maxNew = maxNew < BlockCode.SMALLEST_SCALE ? 0 : maxNew < Float.POSITIVE_INFINITY ? maxNew : Float.NaN;
+            expAvgScales.setAtIndex(ValueLayout.JAVA_FLOAT, block, mNew);
+            expAvgSqScales.setAtIndex(ValueLayout.JAVA_FLOAT, block, vNew);
+            if (amsgrad) {
+                maxScales.setAtIndex(ValueLayout.JAVA_FLOAT, block, maxNew);
+            }
+            FloatVector mInverse = FloatVector.broadcast(F, mNew > 0 ? 1f / mNew : 0f);
+            FloatVector vInverse = FloatVector.broadcast(F, vNew > 0 ? 1f / vNew : 0f);
+            FloatVector maxInverse = FloatVector.broadcast(F, maxNew > 0 ? 1f / maxNew : 0f);
+            for (int j = 0; j < CHUNK; j += F.length()) {
+                long i = first + j;
+                // BlockCode.encode lane-wise. Normal magnitudes round to nearest even on their bits (keep 3
+                // mantissa bits, carry into the exponent), subnormal ones in the float adder: only for
+                // vectors that hold one, as they are rare (below 2^-14, or 2^-30, of the block maximum). No
+                // clamp to the largest code, as encodeMagnitude has: |value| × RN(1 / absMax) <= 1 + 2^-23,
+                // which rounds to 1.0, the largest code.
+                FloatVector m = FloatVector.fromArray(F, moments, j).mul(mInverse);
+                IntVector mBits = m.reinterpretAsInts(), mMagnitude = mBits.and(0x7FFF_FFFF);
+                // rounded on the signed bits (the sign rides along above the carry, to bit 11, beyond the byte), then moved to bit 7
+                IntVector mCode = mBits.add(mBits.lanewise(VectorOperators.LSHR, 20).and(1)).add(SIGNED_ROUND_REBIAS)
+                        .lanewise(VectorOperators.LSHR, 20);
+                VectorMask<Integer> mSubnormal = mMagnitude.compare(VectorOperators.LT, SIGNED_MIN_NORMAL);
+                if (mSubnormal.anyTrue()) {
+                    mCode = mCode.blend(mMagnitude.reinterpretAsFloats().add(SIGNED_ROUNDER).reinterpretAsInts()
+                            .sub(SIGNED_ROUNDER.reinterpretAsInts()), mSubnormal);
+                }
+                mCode = mCode.or(mBits.lanewise(VectorOperators.LSHR, 24).and(0x80));
+                // the second moment and its maximum are never negative (and never NaN in a block whose
+                // inverse is not 0), so their bits need no mask
+                IntVector vBits = FloatVector.fromArray(F, moments, CHUNK + j).mul(vInverse).reinterpretAsInts();
+                IntVector vCode = vBits.add(vBits.lanewise(VectorOperators.LSHR, 20).and(1)).add(UNSIGNED_ROUND_REBIAS)
+                        .lanewise(VectorOperators.LSHR, 20);
+                VectorMask<Integer> vSubnormal = vBits.compare(VectorOperators.LT, UNSIGNED_MIN_NORMAL);
+                if (vSubnormal.anyTrue()) {
+                    vCode = vCode.blend(vBits.reinterpretAsFloats().add(UNSIGNED_ROUNDER).reinterpretAsInts()
+                            .sub(UNSIGNED_ROUNDER.reinterpretAsInts()), vSubnormal);
+                }
+                ByteVector mCodes = (ByteVector) mCode.castShape(B, 0), vCodes = (ByteVector) vCode.castShape(B, 0);
+                if (MASKED_BYTES) {
+                    mCodes.intoMemorySegment(expAvg, i, ORDER, BYTE_LANES);
+                    vCodes.intoMemorySegment(expAvgSq, i, ORDER, BYTE_LANES);
+                } else {
+                    mCodes.intoMemorySegment(expAvg, i, ORDER);
+                    vCodes.intoMemorySegment(expAvgSq, i, ORDER);
+                }
+                if (amsgrad) {
+                    IntVector maxBits = FloatVector.fromArray(F, moments, 2 * CHUNK + j).mul(maxInverse).reinterpretAsInts();
+                    IntVector maxCode = maxBits.add(maxBits.lanewise(VectorOperators.LSHR, 20).and(1)).add(UNSIGNED_ROUND_REBIAS)
+                            .lanewise(VectorOperators.LSHR, 20);
+                    VectorMask<Integer> maxSubnormal = maxBits.compare(VectorOperators.LT, UNSIGNED_MIN_NORMAL);
+                    if (maxSubnormal.anyTrue()) {
+                        maxCode = maxCode.blend(maxBits.reinterpretAsFloats().add(UNSIGNED_ROUNDER).reinterpretAsInts()
+                                .sub(UNSIGNED_ROUNDER.reinterpretAsInts()), maxSubnormal);
+                    }
+                    ByteVector maxCodes = (ByteVector) maxCode.castShape(B, 0);
+                    if (MASKED_BYTES) {
+                        maxCodes.intoMemorySegment(maxes, i, ORDER, BYTE_LANES);
+                    } else {
+                        maxCodes.intoMemorySegment(maxes, i, ORDER);
+                    }
+                }
+            }
+            // a block of zeros, or not finite, has inverse 0 and zero codes; the loop above wrote codes of
+            // products with 0 (and NaN) there, overwritten here
+            if (!(mNew > 0)) {
+                expAvg.asSlice(first, CHUNK).fill((byte) 0);
+            }
+            if (!(vNew > 0)) {
+                expAvgSq.asSlice(first, CHUNK).fill((byte) 0);
+            }
+            if (amsgrad && !(maxNew > 0)) {
+                maxes.asSlice(first, CHUNK).fill((byte) 0);
+            }
+        }
     }
 
     // ---- 16-bit formats: Bf16 and Fp16 lane-wise, a chunk at a time
@@ -406,58 +488,5 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             ((ShortVector) stochastic.blend(nearest, bits.and(0x7F80_0000).compare(VectorOperators.EQ, 0x7F80_0000))
                     .castShape(S, 0)).intoMemorySegment(dst, 2 * i, ORDER);
         }
-    }
-
-    // ---- 8-bit codes: BlockCode.decode / encode lane-wise, a block at a time
-
-    /**
-     * Requantizes one new moment of a block, waiting in {@code moments} from index {@code at} with its
-     * lane-wise absolute maxima at {@code maxAt} ({@link #adamQuantized}): its scale, then its codes.
-     */
-    private static void quantize(boolean signed, float[] moments, int at, int maxAt, MemorySegment codes,
-                                 MemorySegment scales, long start, long block) {
-        float scale = BlockCode.scaleOf(FloatVector.fromArray(F, moments, maxAt).reduceLanes(VectorOperators.MAX));
-        float inverse = BlockCode.inverseOf(scale);
-        scales.setAtIndex(ValueLayout.JAVA_FLOAT, block, scale);
-        if (inverse == 0) {
-            // a block of zeros, or not finite: zero codes
-            codes.asSlice(start, CHUNK).fill((byte) 0);
-            return;
-        }
-        FloatVector inv = FloatVector.broadcast(F, inverse);
-        for (int j = 0; j < CHUNK; j += F.length()) {
-            FloatVector value = FloatVector.fromArray(F, moments, at + j);
-            IntVector code;
-            if (signed) {
-                code = magnitudeCode(value.abs().mul(inv), SIGNED_ROUNDER, SIGNED_MIN_NORMAL, SIGNED_ROUND_REBIAS)
-                        .or(value.reinterpretAsInts().lanewise(VectorOperators.LSHR, 24).and(0x80));
-            } else {
-                code = magnitudeCode(value.abs().mul(inv), UNSIGNED_ROUNDER, UNSIGNED_MIN_NORMAL, UNSIGNED_ROUND_REBIAS);
-            }
-            ByteVector bytes = (ByteVector) code.castShape(B, 0);
-            if (MASKED_BYTES) {
-                bytes.intoMemorySegment(codes, start + j, ORDER, BYTE_LANES);
-            } else {
-                bytes.intoMemorySegment(codes, start + j, ORDER);
-            }
-        }
-    }
-
-    /**
-     * BlockCode.encodeMagnitude lane-wise: normal magnitudes rounded on their bits, subnormal ones in
-     * the float adder. Small, so that C2 inlines it.
-     */
-    private static IntVector magnitudeCode(FloatVector magnitude, FloatVector rounder, int minNormalBits, int roundAndRebias) {
-        IntVector bits = magnitude.reinterpretAsInts();
-        IntVector normal = bits.add(bits.lanewise(VectorOperators.LSHR, 20).and(1)).add(roundAndRebias)
-                .lanewise(VectorOperators.LSHR, 20);
-        // magnitude is >= 0 and not NaN, so comparing its bits as ints orders it as the floats
-        VectorMask<Integer> subnormal = bits.compare(VectorOperators.LT, minNormalBits);
-        // No clamp to the largest code, as encodeMagnitude has: here magnitude = |value| × RN(1 / absMax)
-        // <= 1 + 2^-23, which rounds to 1.0, the largest code. Subnormal codes (below 2^-14, or 2^-30, of
-        // the block maximum) are rare, so the float adder's three operations run only for vectors that have one.
-        return subnormal.anyTrue()
-                ? normal.blend(magnitude.add(rounder).reinterpretAsInts().sub(rounder.reinterpretAsInts()), subnormal)
-                : normal;
     }
 }
