@@ -34,8 +34,8 @@ import java.nio.ByteOrder;
  * and gradient (their own buffers when fp32, else the scratch), with the moments read and written
  * in their own format inside the loop (fp32, bf16), or for 8-bit state decoded inside the loop (one
  * exact multiply per code) and kept in a float array ({@link MomentScratch}), with their lane-wise
- * absolute maxima, until the block's new scale is known; then the parameter is encoded from the scratch or the master copy,
- * and the 8-bit moments are requantized. amsgrad's running maximum is a third moment, in the state
+ * absolute maxima, until the block's new scales are known, then requantized in the same method; then the parameter is encoded from the scratch or the master copy.
+ * amsgrad's running maximum is a third moment, in the state
  * format, updated in the same loop. Every buffer is still read and
  * written once from memory; the scratch stays in L1. Why stages: one loop doing every conversion of
  * every layout is too large for C2 to inline its vector helpers, and a vector that is not inlined
