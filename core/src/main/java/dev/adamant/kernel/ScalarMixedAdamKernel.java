@@ -47,6 +47,9 @@ public final class ScalarMixedAdamKernel implements MixedAdamKernel {
 
     @Override
     public void update(MixedLayout layout, AdamCoefficients c, long noiseKey, MixedAdamBuffers b, long from, long to) {
+        if (from >= to) {
+            return; // the vector kernels call this for their tail, most often empty: allocate nothing then
+        }
         final float beta1 = (float) c.beta1(), oneMinusBeta1 = (float) c.oneMinusBeta1();
         final float beta2 = (float) c.beta2(), oneMinusBeta2 = (float) c.oneMinusBeta2();
         final float wd = (float) c.l2WeightDecay(), decay = (float) c.decayFactor();

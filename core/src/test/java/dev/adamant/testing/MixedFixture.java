@@ -24,9 +24,13 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@link #buffers()} leaves it out, {@link #buffersWithMax()} passes it.
  */
 public final class MixedFixture {
-    /** Values that stress the conversions: the float specials plus fp16's and bf16's edges. */
+    /**
+     * Values that stress the conversions: the float specials plus fp16's and bf16's edges, and NaNs
+     * whose payload's low half would carry when rounded as a number (into the exponent, or past it).
+     */
     private static final float[] SPECIALS = {
             0f, -0f, Float.MIN_VALUE, -1e-40f, 1e30f, -3e38f, Float.MAX_VALUE, Float.NaN,
+            Float.intBitsToFloat(0x7FC0_FFFF), Float.intBitsToFloat(0xFFFF_8001),
             Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
             65504f, -65519f, 65520f, 70000f, 6e-8f, -3e-8f, 1e-6f, 3.3895e38f, -3.3895314e38f};
 

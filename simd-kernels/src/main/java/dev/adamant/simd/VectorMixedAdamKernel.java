@@ -62,6 +62,15 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     private static final IntVector IOTA = IntVector.fromArray(I, java.util.stream.IntStream.range(0, I.length()).toArray(), 0);
     private static final int SIGNED_REBIAS = BlockCode.SIGNED.rebias(), UNSIGNED_REBIAS = BlockCode.UNSIGNED.rebias();
     private static final long CHUNK_BYTES = 4L * CHUNK;
+    /** Shorts with a float vector's shape: two per float lane, the low half first (little endian). */
+    private static final VectorSpecies<Short> PAIRS = ShortVector.SPECIES_64.withShape(F.vectorShape());
+    /**
+     * Permutation indices from bf16 codes in the lower half of a {@link #PAIRS} vector (the upper half
+     * zero) to float32 bits: float lane k takes code k in its upper half and a zero below it.
+     */
+    private static final ShortVector WIDEN = pairIndices(true);
+    /** The inverse of {@link #WIDEN}: the upper half of each float lane, to the lower half of the vector. */
+    private static final ShortVector NARROW = pairIndices(false);
     /** Two float32 chunks: param and grad decoded from 16 bits. */
     private static final Scratch SCRATCH = new Scratch(2 * CHUNK_BYTES);
     /** Where the 8-bit path keeps a block's new moments (m, v, amsgrad's v_max) until its new scales are known. */
@@ -86,14 +95,13 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             // float32 parameter and gradient in memory, moments converted in the loop: no scratch; with a
             // master copy a chunk at a time, so that the parameter is rounded from it while it is in L1
             MemorySegment p = layout.master() ? b.master() : b.param();
-            AdamBroadcasts k = broadcasts(c);
             float[] moments = layout.quantized() ? MOMENTS.get() : null;
             long step = layout.master() ? CHUNK : upper - from;
             for (long start = from; start < upper; start += step) {
                 long n = Math.min(step, upper - start);
                 switch (layout.state()) {
-                    case FP32 -> adam(k, p, start * 4, b.grad(), start * 4, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start * 4, n);
-                    case BF16 -> adamBf16State(k, p, start * 4, b.grad(), start * 4, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start, n);
+                    case FP32 -> adam(c, p, start * 4, b.grad(), start * 4, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start * 4, n);
+                    case BF16 -> adamBf16State(c, p, start * 4, b.grad(), start * 4, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start, n);
                     case BLOCKWISE_8BIT -> adamQuantized(c, p, start * 4, b.grad(), start * 4, b, start, n / CHUNK, moments);
                 }
                 if (layout.master()) {
@@ -108,7 +116,6 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
 
     private static void chunks(MixedLayout layout, AdamCoefficients c, long noiseKey, MixedAdamBuffers b,
                                long from, long upper) {
-        final AdamBroadcasts k = broadcasts(c);
         final MemorySegment scratch = SCRATCH.get();
         final float[] moments = layout.quantized() ? MOMENTS.get() : null;
         final FloatFormat paramFormat = layout.param(), gradFormat = layout.grad();
@@ -139,9 +146,9 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                 decode(gradFormat, b.grad(), start, scratch, CHUNK_BYTES, n);
             }
             switch (state) {
-                case FP32 -> adam(k, p, pAt, g, gAt, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start * 4, n);
+                case FP32 -> adam(c, p, pAt, g, gAt, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start * 4, n);
                 // the moments go straight between their 16-bit buffers and registers
-                case BF16 -> adamBf16State(k, p, pAt, g, gAt, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start, n);
+                case BF16 -> adamBf16State(c, p, pAt, g, gAt, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start, n);
                 case BLOCKWISE_8BIT -> adamQuantized(c, p, pAt, g, gAt, b, start, 1, moments);
             }
             if (layout.stochasticRounding()) {
@@ -152,88 +159,124 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
         }
     }
 
-    /** The step's float32 constants, broadcast once. */
-    private static AdamBroadcasts broadcasts(AdamCoefficients c) {
-        return new AdamBroadcasts(
-                FloatVector.broadcast(F, (float) c.beta1()), FloatVector.broadcast(F, (float) c.oneMinusBeta1()),
-                FloatVector.broadcast(F, (float) c.beta2()), FloatVector.broadcast(F, (float) c.oneMinusBeta2()),
-                FloatVector.broadcast(F, (float) c.l2WeightDecay()), FloatVector.broadcast(F, (float) c.decayFactor()),
-                FloatVector.broadcast(F, (float) (FAST ? c.fastNegStepSize() : c.negStepSize())),
-                FloatVector.broadcast(F, (float) (FAST ? c.fastEps() : c.eps())),
-                FloatVector.broadcast(F, (float) c.sqrtBiasCorrection2()),
-                FloatVector.broadcast(F, (float) c.gradScale()),
-                c.l2WeightDecay() != 0, c.decayFactor() != 1, c.maximize(), c.gradScale() != 1, c.amsgrad());
+    private static ShortVector pairIndices(boolean widen) {
+        int lanes = PAIRS.length(), floats = lanes / 2;
+        short[] index = new short[lanes];
+        for (int lane = 0; lane < lanes; lane++) {
+            // widen: even lanes (the low halves) read lane `floats`, which is zero; narrow: the upper half of float lane `lane`
+            index[lane] = (short) (widen ? (lane % 2 == 0 ? floats : lane / 2) : (2 * lane + 1) % lanes);
+        }
+        return ShortVector.fromArray(PAIRS, index, 0);
     }
 
     /** AdamKernel's float32 update of n elements, in place; operands at byte offsets, the moments' at {@code sAt}. */
-    private static void adam(AdamBroadcasts k, MemorySegment ps, long pAt, MemorySegment gs, long gAt,
+    private static void adam(AdamCoefficients c, MemorySegment ps, long pAt, MemorySegment gs, long gAt,
                              MemorySegment ms, MemorySegment vs, MemorySegment maxes, long sAt, long n) {
+        // the constants broadcast here, from the coefficients: a record of broadcast vectors passed in would be
+        // allocated on every call (the call is not inlined), and read from memory inside the loop
+        final FloatVector beta1 = FloatVector.broadcast(F, (float) c.beta1()), oneMinusBeta1 = FloatVector.broadcast(F, (float) c.oneMinusBeta1());
+        final FloatVector beta2 = FloatVector.broadcast(F, (float) c.beta2()), oneMinusBeta2 = FloatVector.broadcast(F, (float) c.oneMinusBeta2());
+        final FloatVector wd = FloatVector.broadcast(F, (float) c.l2WeightDecay()), decay = FloatVector.broadcast(F, (float) c.decayFactor());
+        final FloatVector negStep = FloatVector.broadcast(F, (float) (FAST ? c.fastNegStepSize() : c.negStepSize()));
+        final FloatVector eps = FloatVector.broadcast(F, (float) (FAST ? c.fastEps() : c.eps()));
+        final FloatVector sqrtBc2 = FloatVector.broadcast(F, (float) c.sqrtBiasCorrection2()), gradScale = FloatVector.broadcast(F, (float) c.gradScale());
+        final boolean l2 = c.l2WeightDecay() != 0, decoupled = c.decayFactor() != 1, maximize = c.maximize(), scaled = c.gradScale() != 1;
+        final boolean amsgrad = c.amsgrad();
         for (long j = 0; j < n; j += F.length()) {
             long o = 4L * j;
             FloatVector p = FloatVector.fromMemorySegment(F, ps, pAt + o, ORDER);
             FloatVector g = FloatVector.fromMemorySegment(F, gs, gAt + o, ORDER);
-            if (k.scaled()) g = g.mul(k.gradScale());
-            if (k.maximize()) g = g.neg();
-            if (k.l2()) g = p.fma(k.wd(), g);
-            if (k.decoupled() && !FAST) p = p.mul(k.decay());
-            FloatVector m = g.fma(k.oneMinusBeta1(), FloatVector.fromMemorySegment(F, ms, sAt + o, ORDER).mul(k.beta1()));
-            FloatVector v = k.oneMinusBeta2().mul(g).fma(g, FloatVector.fromMemorySegment(F, vs, sAt + o, ORDER).mul(k.beta2()));
+            if (scaled) g = g.mul(gradScale);
+            if (maximize) g = g.neg();
+            if (l2) g = p.fma(wd, g);
+            if (decoupled && !FAST) p = p.mul(decay);
+            FloatVector m = g.fma(oneMinusBeta1, FloatVector.fromMemorySegment(F, ms, sAt + o, ORDER).mul(beta1));
+            FloatVector v = oneMinusBeta2.mul(g).fma(g, FloatVector.fromMemorySegment(F, vs, sAt + o, ORDER).mul(beta2));
             m.intoMemorySegment(ms, sAt + o, ORDER);
             v.intoMemorySegment(vs, sAt + o, ORDER);
-            if (k.amsgrad()) {
+            if (amsgrad) {
                 v = FloatVector.fromMemorySegment(F, maxes, sAt + o, ORDER).max(v);
                 v.intoMemorySegment(maxes, sAt + o, ORDER);
             }
             if (FAST) {
-                FloatVector update = k.negStep().mul(m).div(v.sqrt().add(k.eps()));
-                p = k.decoupled() ? p.fma(k.decay(), update) : p.add(update);
+                FloatVector update = negStep.mul(m).div(v.sqrt().add(eps));
+                p = decoupled ? p.fma(decay, update) : p.add(update);
             } else {
-                p = p.add(k.negStep().mul(m).div(v.sqrt().div(k.sqrtBc2()).add(k.eps())));
+                p = p.add(negStep.mul(m).div(v.sqrt().div(sqrtBc2).add(eps)));
             }
             p.intoMemorySegment(ps, pAt + o, ORDER);
         }
     }
 
-    /** {@link #adam} with bf16 moments read and written in their buffers, elements [start, start+n). */
-    private static void adamBf16State(AdamBroadcasts k, MemorySegment ps, long pAt, MemorySegment gs, long gAt,
+    /**
+     * {@link #adam} with bf16 moments read and written in their buffers, elements [start, start+n).
+     *
+     * <p>The conversions are {@code Bf16}'s, lane-wise, and cheaper than a literal transcription: a bf16
+     * code becomes a float32 by one permutation that places it in the upper half of its float lane
+     * ({@link #WIDEN}), and a rounded float32's upper half becomes a code by one permutation back
+     * ({@link #NARROW}), instead of a widening move and a shift each way. A NaN moment makes the
+     * parameter NaN, so one test of the new parameter per vector stands for Bf16.fromFloat's NaN case
+     * on every moment; only then are the moments' NaN lanes made quiet NaNs (a rounding carry could
+     * otherwise turn a NaN into an infinity or a zero).
+     */
+    private static void adamBf16State(AdamCoefficients c, MemorySegment ps, long pAt, MemorySegment gs, long gAt,
                                       MemorySegment expAvg, MemorySegment expAvgSq, MemorySegment maxes, long start, long n) {
+        // the constants broadcast here, from the coefficients: a record of broadcast vectors passed in would be
+        // allocated on every call (the call is not inlined), and read from memory inside the loop
+        final FloatVector beta1 = FloatVector.broadcast(F, (float) c.beta1()), oneMinusBeta1 = FloatVector.broadcast(F, (float) c.oneMinusBeta1());
+        final FloatVector beta2 = FloatVector.broadcast(F, (float) c.beta2()), oneMinusBeta2 = FloatVector.broadcast(F, (float) c.oneMinusBeta2());
+        final FloatVector wd = FloatVector.broadcast(F, (float) c.l2WeightDecay()), decay = FloatVector.broadcast(F, (float) c.decayFactor());
+        final FloatVector negStep = FloatVector.broadcast(F, (float) (FAST ? c.fastNegStepSize() : c.negStepSize()));
+        final FloatVector eps = FloatVector.broadcast(F, (float) (FAST ? c.fastEps() : c.eps()));
+        final FloatVector sqrtBc2 = FloatVector.broadcast(F, (float) c.sqrtBiasCorrection2()), gradScale = FloatVector.broadcast(F, (float) c.gradScale());
+        final boolean l2 = c.l2WeightDecay() != 0, decoupled = c.decayFactor() != 1, maximize = c.maximize(), scaled = c.gradScale() != 1;
+        final boolean amsgrad = c.amsgrad();
         for (long j = 0; j < n; j += F.length()) {
             long o = 4L * j, i = start + j;
             FloatVector p = FloatVector.fromMemorySegment(F, ps, pAt + o, ORDER);
             FloatVector g = FloatVector.fromMemorySegment(F, gs, gAt + o, ORDER);
-            if (k.scaled()) g = g.mul(k.gradScale());
-            if (k.maximize()) g = g.neg();
-            if (k.l2()) g = p.fma(k.wd(), g);
-            if (k.decoupled() && !FAST) p = p.mul(k.decay());
+            if (scaled) g = g.mul(gradScale);
+            if (maximize) g = g.neg();
+            if (l2) g = p.fma(wd, g);
+            if (decoupled && !FAST) p = p.mul(decay);
             // widen, round and narrow written out: in a loop this large C2 stops inlining our own helpers
             // (NodeCountInliningCutoff), and a vector passed to a call that is not inlined is boxed
-            FloatVector m0 = ((IntVector) ShortVector.fromMemorySegment(S, expAvg, 2 * i, ORDER).castShape(I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector v0 = ((IntVector) ShortVector.fromMemorySegment(S, expAvgSq, 2 * i, ORDER).castShape(I, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector m = g.fma(k.oneMinusBeta1(), m0.mul(k.beta1()));
-            FloatVector v = k.oneMinusBeta2().mul(g).fma(g, v0.mul(k.beta2()));
-            IntVector mBits = m.reinterpretAsInts(), mHigh = mBits.lanewise(VectorOperators.LSHR, 16);
-            ((ShortVector) mBits.add(0x7FFF).add(mHigh.and(1)).lanewise(VectorOperators.LSHR, 16)
-                    .blend(mHigh.or(0x0040), mBits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000))
-                    .castShape(S, 0)).intoMemorySegment(expAvg, 2 * i, ORDER);
-            IntVector vBits = v.reinterpretAsInts(), vHigh = vBits.lanewise(VectorOperators.LSHR, 16);
-            ((ShortVector) vBits.add(0x7FFF).add(vHigh.and(1)).lanewise(VectorOperators.LSHR, 16)
-                    .blend(vHigh.or(0x0040), vBits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000))
-                    .castShape(S, 0)).intoMemorySegment(expAvgSq, 2 * i, ORDER);
-            if (k.amsgrad()) {
-                v = ((IntVector) ShortVector.fromMemorySegment(S, maxes, 2 * i, ORDER).castShape(I, 0))
-                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().max(v);
-                IntVector maxBits = v.reinterpretAsInts(), maxHigh = maxBits.lanewise(VectorOperators.LSHR, 16);
-                ((ShortVector) maxBits.add(0x7FFF).add(maxHigh.and(1)).lanewise(VectorOperators.LSHR, 16)
-                        .blend(maxHigh.or(0x0040), maxBits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000))
-                        .castShape(S, 0)).intoMemorySegment(maxes, 2 * i, ORDER);
+            FloatVector m0 = WIDEN.selectFrom(ShortVector.fromMemorySegment(S, expAvg, 2 * i, ORDER).reinterpretShape(PAIRS, 0))
+                    .reinterpretAsFloats();
+            FloatVector v0 = WIDEN.selectFrom(ShortVector.fromMemorySegment(S, expAvgSq, 2 * i, ORDER).reinterpretShape(PAIRS, 0))
+                    .reinterpretAsFloats();
+            FloatVector m = g.fma(oneMinusBeta1, m0.mul(beta1));
+            FloatVector v = oneMinusBeta2.mul(g).fma(g, v0.mul(beta2));
+            // nearest even on the bits: + 0x7FFF + the lowest kept bit, then the upper half is the code
+            IntVector mBits = m.reinterpretAsInts(), vBits = v.reinterpretAsInts();
+            IntVector mRounded = mBits.add(0x7FFF).add(mBits.lanewise(VectorOperators.LSHR, 16).and(1));
+            IntVector vRounded = vBits.add(0x7FFF).add(vBits.lanewise(VectorOperators.LSHR, 16).and(1));
+            FloatVector max = v;
+            IntVector maxRounded = null;
+            if (amsgrad) {
+                max = WIDEN.selectFrom(ShortVector.fromMemorySegment(S, maxes, 2 * i, ORDER).reinterpretShape(PAIRS, 0))
+                        .reinterpretAsFloats().max(v);
+                IntVector maxBits = max.reinterpretAsInts();
+                maxRounded = maxBits.add(0x7FFF).add(maxBits.lanewise(VectorOperators.LSHR, 16).and(1));
             }
             if (FAST) {
-                FloatVector update = k.negStep().mul(m).div(v.sqrt().add(k.eps()));
-                p = k.decoupled() ? p.fma(k.decay(), update) : p.add(update);
+                FloatVector update = negStep.mul(m).div(max.sqrt().add(eps));
+                p = decoupled ? p.fma(decay, update) : p.add(update);
             } else {
-                p = p.add(k.negStep().mul(m).div(v.sqrt().div(k.sqrtBc2()).add(k.eps())));
+                p = p.add(negStep.mul(m).div(max.sqrt().div(sqrtBc2).add(eps)));
+            }
+            if (p.compare(VectorOperators.NE, p).anyTrue()) { // x != x: one float compare
+                // rare: perhaps a NaN moment. Its code keeps sign and top payload bits, with the quiet bit set
+                mRounded = mRounded.blend(mBits.or(0x0040_0000), m.test(VectorOperators.IS_NAN).cast(I));
+                vRounded = vRounded.blend(vBits.or(0x0040_0000), v.test(VectorOperators.IS_NAN).cast(I));
+                if (amsgrad) {
+                    maxRounded = maxRounded.blend(max.reinterpretAsInts().or(0x0040_0000), max.test(VectorOperators.IS_NAN).cast(I));
+                }
+            }
+            NARROW.selectFrom(mRounded.reinterpretAsShorts()).reinterpretShape(S, 0).intoMemorySegment(expAvg, 2 * i, ORDER);
+            NARROW.selectFrom(vRounded.reinterpretAsShorts()).reinterpretShape(S, 0).intoMemorySegment(expAvgSq, 2 * i, ORDER);
+            if (amsgrad) {
+                NARROW.selectFrom(maxRounded.reinterpretAsShorts()).reinterpretShape(S, 0).intoMemorySegment(maxes, 2 * i, ORDER);
             }
             p.intoMemorySegment(ps, pAt + o, ORDER);
         }
@@ -253,9 +296,10 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
      */
     private static void adamQuantized(AdamCoefficients c, MemorySegment ps, long pAt, MemorySegment gs, long gAt,
                                       MixedAdamBuffers b, long start, long blocks, float[] moments) {
-        // the constants broadcast here, not read from an AdamBroadcasts: its vectors are objects, and in a
-        // loop this large C2 keeps their references in spare registers and reloads each vector every
-        // iteration (one move to a general register and one load each, seen in the generated code)
+        // the constants broadcast here, as in adam: a record of broadcast vectors passed in was allocated on
+        // every call, and in a loop this large C2 kept its vectors' references in spare registers and
+        // reloaded each vector every iteration (one move to a general register and one load each, seen in
+        // the generated code)
         final FloatVector beta1 = FloatVector.broadcast(F, (float) c.beta1()), oneMinusBeta1 = FloatVector.broadcast(F, (float) c.oneMinusBeta1());
         final FloatVector beta2 = FloatVector.broadcast(F, (float) c.beta2()), oneMinusBeta2 = FloatVector.broadcast(F, (float) c.oneMinusBeta2());
         final FloatVector wd = FloatVector.broadcast(F, (float) c.l2WeightDecay()), decay = FloatVector.broadcast(F, (float) c.decayFactor());
@@ -411,8 +455,8 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     private static void decode(FloatFormat format, MemorySegment src, long start, MemorySegment dst, long to, int n) {
         if (format == FloatFormat.BF16) {
             for (int j = 0; j < n; j += F.length()) {
-                ((IntVector) ShortVector.fromMemorySegment(S, src, 2 * (start + j), ORDER).castShape(I, 0))
-                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoMemorySegment(dst, to + 4L * j, ORDER);
+                WIDEN.selectFrom(ShortVector.fromMemorySegment(S, src, 2 * (start + j), ORDER).reinterpretShape(PAIRS, 0))
+                        .reinterpretAsFloats().intoMemorySegment(dst, to + 4L * j, ORDER);
             }
         } else {
             for (int j = 0; j < n; j += F.length()) {
@@ -436,12 +480,15 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     private static void encode(FloatFormat format, MemorySegment src, long at, MemorySegment dst, long start, int n) {
         if (format == FloatFormat.BF16) {
             for (int j = 0; j < n; j += F.length()) {
-                // Bf16.fromFloat lane-wise: nearest even on the bits; NaN made quiet
-                IntVector bits = FloatVector.fromMemorySegment(F, src, at + 4L * j, ORDER).reinterpretAsInts();
-                IntVector high = bits.lanewise(VectorOperators.LSHR, 16);
-                ((ShortVector) bits.add(0x7FFF).add(high.and(1)).lanewise(VectorOperators.LSHR, 16)
-                        .blend(high.or(0x0040), bits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000))
-                        .castShape(S, 0)).intoMemorySegment(dst, 2 * (start + j), ORDER);
+                // Bf16.fromFloat lane-wise, as in adamBf16State: nearest even on the bits; NaN made quiet
+                FloatVector f = FloatVector.fromMemorySegment(F, src, at + 4L * j, ORDER);
+                IntVector bits = f.reinterpretAsInts();
+                IntVector rounded = bits.add(0x7FFF).add(bits.lanewise(VectorOperators.LSHR, 16).and(1));
+                VectorMask<Float> nan = f.compare(VectorOperators.NE, f);
+                if (nan.anyTrue()) {
+                    rounded = rounded.blend(bits.or(0x0040_0000), nan.cast(I));
+                }
+                NARROW.selectFrom(rounded.reinterpretAsShorts()).reinterpretShape(S, 0).intoMemorySegment(dst, 2 * (start + j), ORDER);
             }
         } else {
             for (int j = 0; j < n; j += F.length()) {
@@ -480,13 +527,16 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16));
 
             IntVector bits = FloatVector.fromMemorySegment(F, src, at + 4L * j, ORDER).reinterpretAsInts();
-            IntVector stochastic = bits.add(h.and(0xFFFF)).lanewise(VectorOperators.LSHR, 16);
-            // infinities and NaN round to nearest (Bf16.fromFloat): adding noise would turn an infinity into a NaN
-            IntVector high16 = bits.lanewise(VectorOperators.LSHR, 16);
-            IntVector nearest = bits.add(0x7FFF).add(high16.and(1)).lanewise(VectorOperators.LSHR, 16)
-                    .blend(high16.or(0x0040), bits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000));
-            ((ShortVector) stochastic.blend(nearest, bits.and(0x7F80_0000).compare(VectorOperators.EQ, 0x7F80_0000))
-                    .castShape(S, 0)).intoMemorySegment(dst, 2 * i, ORDER);
+            IntVector rounded = bits.add(h.and(0xFFFF));
+            VectorMask<Integer> special = bits.and(0x7F80_0000).compare(VectorOperators.EQ, 0x7F80_0000);
+            if (special.anyTrue()) {
+                // infinities and NaN round to nearest (Bf16.fromFloat): adding noise would turn an infinity into a NaN
+                IntVector nearest = bits.add(0x7FFF).add(bits.lanewise(VectorOperators.LSHR, 16).and(1))
+                        .blend(bits.or(0x0040_0000), bits.and(0x7FFF_FFFF).compare(VectorOperators.GT, 0x7F80_0000));
+                rounded = rounded.blend(nearest, special);
+            }
+            // the upper halves are the codes
+            NARROW.selectFrom(rounded.reinterpretAsShorts()).reinterpretShape(S, 0).intoMemorySegment(dst, 2 * i, ORDER);
         }
     }
 }
