@@ -390,22 +390,20 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                 // rounded on the signed bits (the sign rides along above the carry, to bit 11, beyond the byte), then moved to bit 7
                 IntVector mCode = mBits.add(mBits.lanewise(VectorOperators.LSHR, 20).and(1)).add(SIGNED_ROUND_REBIAS)
                         .lanewise(VectorOperators.LSHR, 20);
-                VectorMask<Integer> mSubnormal = mMagnitude.compare(VectorOperators.LT, SIGNED_MIN_NORMAL);
-                if (mSubnormal.anyTrue()) {
-                    mCode = mCode.blend(mMagnitude.reinterpretAsFloats().add(SIGNED_ROUNDER).reinterpretAsInts()
-                            .sub(SIGNED_ROUNDER.reinterpretAsInts()), mSubnormal);
-                }
-                mCode = mCode.or(mBits.lanewise(VectorOperators.LSHR, 24).and(0x80));
                 // the second moment and its maximum are never negative (and never NaN in a block whose
                 // inverse is not 0), so their bits need no mask
                 IntVector vBits = FloatVector.fromArray(F, moments, CHUNK + j).mul(vInverse).reinterpretAsInts();
                 IntVector vCode = vBits.add(vBits.lanewise(VectorOperators.LSHR, 20).and(1)).add(UNSIGNED_ROUND_REBIAS)
                         .lanewise(VectorOperators.LSHR, 20);
+                VectorMask<Integer> mSubnormal = mMagnitude.compare(VectorOperators.LT, SIGNED_MIN_NORMAL);
                 VectorMask<Integer> vSubnormal = vBits.compare(VectorOperators.LT, UNSIGNED_MIN_NORMAL);
-                if (vSubnormal.anyTrue()) {
+                if (mSubnormal.or(vSubnormal).anyTrue()) { // one test for both moments
+                    mCode = mCode.blend(mMagnitude.reinterpretAsFloats().add(SIGNED_ROUNDER).reinterpretAsInts()
+                            .sub(SIGNED_ROUNDER.reinterpretAsInts()), mSubnormal);
                     vCode = vCode.blend(vBits.reinterpretAsFloats().add(UNSIGNED_ROUNDER).reinterpretAsInts()
                             .sub(UNSIGNED_ROUNDER.reinterpretAsInts()), vSubnormal);
                 }
+                mCode = mCode.or(mBits.lanewise(VectorOperators.LSHR, 24).and(0x80));
                 ByteVector mCodes = (ByteVector) mCode.castShape(B, 0), vCodes = (ByteVector) vCode.castShape(B, 0);
                 if (MASKED_BYTES) {
                     mCodes.intoMemorySegment(expAvg, i, ORDER, BYTE_LANES);
