@@ -29,19 +29,20 @@ import java.nio.ByteOrder;
  * the same integer and float steps as {@code Bf16}, {@code Fp16}, {@code BlockCode} and
  * {@code RoundingNoise} (each step is exact or correctly rounded per lane, so the bits agree).
  *
- * <p>It works chunk by chunk ({@link BlockCode#BLOCK} elements), in stages: a bf16/fp16 parameter
- * or gradient is first decoded into float32 scratch; then the Adam loop runs on float32 parameter
- * and gradient (their own buffers when fp32, else the scratch), with the moments read and written
- * in their own format inside the loop (fp32, bf16), or for 8-bit state decoded inside the loop (one
- * exact multiply per code) and kept in a float array ({@link MomentScratch}), with their lane-wise
- * absolute maxima, until the block's new scales are known, then requantized in the same method; then the parameter is encoded from the scratch or the master copy.
- * amsgrad's running maximum is a third moment, in the state
- * format, updated in the same loop. Every buffer is still read and
- * written once from memory; the scratch stays in L1. Why stages: one loop doing every conversion of
- * every layout is too large for C2 to inline its vector helpers, and a vector that is not inlined
- * is boxed (measured about ten times slower); each stage is a small loop C2 compiles whole. The
- * tail that does not fill a vector, and with 8-bit state the last, partial block, run on the
- * scalar reference, which processes them in the same order.
+ * <p>It works in stages, {@link #STAGE} elements at a time: a bf16/fp16 parameter or gradient is
+ * first decoded into float32 scratch; then the Adam loop runs on float32 parameter and gradient
+ * (their own buffers when fp32, else the scratch), with the moments read and written in their own
+ * format inside the loop (fp32, bf16), or for 8-bit state decoded inside the loop (one exact multiply
+ * per code) and kept in a float array ({@link MomentScratch}), with their lane-wise absolute maxima,
+ * until each block's new scales are known, then requantized in the same method; then the parameter
+ * is encoded from the scratch or the master copy. With a float32 parameter and gradient (or a master
+ * copy) nothing is staged but the parameter's rounding. amsgrad's running maximum is a third moment,
+ * in the state format, updated in the same loop. Every buffer is still read and written once from
+ * memory; the scratch stays in L1. Why stages: one loop doing every conversion of every layout is
+ * too large for C2 to inline its vector helpers, and a vector that is not inlined is boxed (measured
+ * about ten times slower); each stage is a small loop C2 compiles whole. The tail that does not fill
+ * a vector, and with 8-bit state the last, partial block, run on the scalar reference, which
+ * processes them in the same order.
  *
  * <p>A template, copied per lane width and numerics mode by {@link KernelCopies}.
  */
@@ -62,6 +63,14 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     private static final IntVector IOTA = IntVector.fromArray(I, java.util.stream.IntStream.range(0, I.length()).toArray(), 0);
     private static final int SIGNED_REBIAS = BlockCode.SIGNED.rebias(), UNSIGNED_REBIAS = BlockCode.UNSIGNED.rebias();
     private static final long CHUNK_BYTES = 4L * CHUNK;
+    /**
+     * Elements per stage pass (16-bit parameter or gradient decoded to scratch, or a master copy rounded
+     * to the parameter): whole 8-bit blocks, and few enough that the two float32 scratch buffers (16 KB)
+     * stay in L1 beside the streams. Eight blocks, not one: every stage is a call with its own loop
+     * set-up, which over 256 elements cost as much as the conversions.
+     */
+    private static final int STAGE = 8 * CHUNK;
+    private static final long STAGE_BYTES = 4L * STAGE;
     /** Shorts with a float vector's shape: two per float lane, the low half first (little endian). */
     private static final VectorSpecies<Short> PAIRS = ShortVector.SPECIES_64.withShape(F.vectorShape());
     /**
@@ -71,8 +80,8 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     private static final ShortVector WIDEN = pairIndices(true);
     /** The inverse of {@link #WIDEN}: the upper half of each float lane, to the lower half of the vector. */
     private static final ShortVector NARROW = pairIndices(false);
-    /** Two float32 chunks: param and grad decoded from 16 bits. */
-    private static final Scratch SCRATCH = new Scratch(2 * CHUNK_BYTES);
+    /** Two float32 stages: param and grad decoded from 16 bits. */
+    private static final Scratch SCRATCH = new Scratch(2 * STAGE_BYTES);
     /** Where the 8-bit path keeps a block's new moments (m, v, amsgrad's v_max) until its new scales are known. */
     private static final MomentScratch MOMENTS = new MomentScratch(3 * CHUNK);
     // BlockCode.decode: a code shifted left by 20 has its exponent in the float32 exponent's low bits
@@ -93,10 +102,10 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
         long upper = layout.quantized() ? to - (to - from) % CHUNK : from + F.loopBound(to - from);
         if (upper > from && layout.grad() == FloatFormat.FP32 && (layout.master() || layout.param() == FloatFormat.FP32)) {
             // float32 parameter and gradient in memory, moments converted in the loop: no scratch; with a
-            // master copy a chunk at a time, so that the parameter is rounded from it while it is in L1
+            // master copy a stage at a time, so that the parameter is rounded from it while it is in L1
             MemorySegment p = layout.master() ? b.master() : b.param();
             float[] moments = layout.quantized() ? MOMENTS.get() : null;
-            long step = layout.master() ? CHUNK : upper - from;
+            long step = layout.master() ? STAGE : upper - from;
             for (long start = from; start < upper; start += step) {
                 long n = Math.min(step, upper - start);
                 switch (layout.state()) {
@@ -121,8 +130,8 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
         final FloatFormat paramFormat = layout.param(), gradFormat = layout.grad();
         final StateFormat state = layout.state();
         final boolean master = layout.master();
-        for (long start = from; start < upper; start += CHUNK) {
-            final int n = (int) Math.min(CHUNK, upper - start);
+        for (long start = from; start < upper; start += STAGE) {
+            final int n = (int) Math.min(STAGE, upper - start);
             // where each float32 operand of the Adam stage lives: its own buffer when fp32, else scratch
             MemorySegment p, g;
             long pAt, gAt;
@@ -142,14 +151,14 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                 gAt = start * 4;
             } else {
                 g = scratch;
-                gAt = CHUNK_BYTES;
-                decode(gradFormat, b.grad(), start, scratch, CHUNK_BYTES, n);
+                gAt = STAGE_BYTES;
+                decode(gradFormat, b.grad(), start, scratch, STAGE_BYTES, n);
             }
             switch (state) {
                 case FP32 -> adam(c, p, pAt, g, gAt, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start * 4, n);
                 // the moments go straight between their 16-bit buffers and registers
                 case BF16 -> adamBf16State(c, p, pAt, g, gAt, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start, n);
-                case BLOCKWISE_8BIT -> adamQuantized(c, p, pAt, g, gAt, b, start, 1, moments);
+                case BLOCKWISE_8BIT -> adamQuantized(c, p, pAt, g, gAt, b, start, n / CHUNK, moments);
             }
             if (layout.stochasticRounding()) {
                 encodeBf16Stochastic(p, pAt, b.param(), start, n, noiseKey);

@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The mixed-precision vector kernel against its scalar reference, bit for bit, for every layout
  * (parameter format with and without master copy, gradient format, state format, stochastic
  * rounding), at every lane width, in both numerics: sizes 0..40 and around the 256-element blocks
- * (every tail of the vector loop, full and partial blocks), ranges starting off the vector grid
+ * and the 2048-element stages (every tail of the vector loop, full and partial blocks and stages), ranges starting off the vector grid
  * (block-aligned for 8-bit state), several steps, special values in a third of the runs, zero and
  * random initial state. Then the conversions on their own, through the kernel with a zero update:
  * every bf16 and fp16 pattern decoded and re-encoded, and millions of float patterns encoded.
@@ -46,7 +46,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MixedAdamAgreementTest {
     private static final String TEMPLATE = "dev.adamant.simd.VectorMixedAdamKernel";
     private static final int[] SIZES = IntStream.concat(IntStream.rangeClosed(0, 40),
-            IntStream.of(63, 255, 256, 257, 300, 511, 512, 515, 781, 1021, 2053)).toArray();
+            IntStream.of(63, 255, 256, 257, 300, 511, 512, 515, 781, 1021, 2053,
+                    4869)).toArray(); // 4869: two 2048-element stages, a partial one of three blocks, a tail
     private static final long[] STEPS = {1, 2, 3, 1_000_000};
     private static final List<LongFunction<AdamCoefficients>> CONFIGS = List.of(
             t -> AdamConfig.adam().withWeightDecay(0.1).withMaximize(true).coefficients(t).withGradScale(0.37),
@@ -112,8 +113,8 @@ class MixedAdamAgreementTest {
         }
         // ranges off the vector grid; with 8-bit state only whole blocks can be a range's start
         int[][] ranges = layout.quantized()
-                ? new int[][] {{1021, 256, 1021}, {1021, 256, 768}, {2053, 512, 2053}}
-                : new int[][] {{300, 1, 300}, {300, 3, 298}, {300, 7, 300}, {300, 13, 298}, {1021, 5, 1019}};
+                ? new int[][] {{1021, 256, 1021}, {1021, 256, 768}, {2053, 512, 2053}, {4869, 1280, 4869}}
+                : new int[][] {{300, 1, 300}, {300, 3, 298}, {300, 7, 300}, {300, 13, 298}, {1021, 5, 1019}, {4869, 9, 4869}};
         for (int[] r : ranges) {
             for (int k = 0; k < CONFIGS.size(); k++) {
                 run(vector, reference, layout, label, k, r[0], r[1], r[2], r[1] % 2 == 1, true);
