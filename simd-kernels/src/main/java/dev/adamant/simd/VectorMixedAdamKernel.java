@@ -29,10 +29,11 @@ import java.nio.ByteOrder;
  * the same integer and float steps as {@code Bf16}, {@code Fp16}, {@code BlockCode} and
  * {@code RoundingNoise} (each step is exact or correctly rounded per lane, so the bits agree).
  *
- * <p>It works in stages, {@link #STAGE} elements at a time: a bf16/fp16 parameter or gradient is
- * first decoded into float32 scratch; then the Adam loop runs on float32 parameter and gradient
- * (their own buffers when fp32, else the scratch), with the moments read and written in their own
- * format inside the loop (fp32, bf16), or for 8-bit state decoded inside the loop (one exact multiply
+ * <p>It works in stages, {@link #STAGE} elements at a time: a 16-bit parameter without master copy,
+ * or an fp16 gradient, is first decoded into float32 scratch; then the Adam loop runs on the float32
+ * parameter (its own buffer, the master copy or the scratch) and the gradient (read in the loop when
+ * fp32 or bf16, else from the scratch), with the moments read and written in their own format inside
+ * the loop (fp32, bf16), or for 8-bit state decoded inside the loop (one exact multiply
  * per code) and kept in a float array ({@link MomentScratch}), with their lane-wise absolute maxima,
  * until each block's new scales are known, then requantized in the same method; then the parameter
  * is encoded from the scratch or the master copy. With a float32 parameter and gradient (or a master
@@ -100,18 +101,24 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     public void update(MixedLayout layout, AdamCoefficients c, long noiseKey, MixedAdamBuffers b, long from, long to) {
         // 8-bit state: whole blocks only (the scale needs the block); otherwise whole vectors
         long upper = layout.quantized() ? to - (to - from) % CHUNK : from + F.loopBound(to - from);
-        if (upper > from && layout.grad() == FloatFormat.FP32 && (layout.master() || layout.param() == FloatFormat.FP32)) {
-            // float32 parameter and gradient in memory, moments converted in the loop: no scratch; with a
+        if (upper > from && layout.grad() != FloatFormat.FP16 && (layout.master() || layout.param() == FloatFormat.FP32)) {
+            // float32 parameter and an fp32 or bf16 gradient in memory, the gradient and moments converted in
+            // the loop: no scratch; with a
             // master copy a stage at a time, so that the parameter is rounded from it while it is in L1
             MemorySegment p = layout.master() ? b.master() : b.param();
+            boolean bf16Grad = layout.grad() == FloatFormat.BF16;
+            long gradBytes = layout.grad().byteSize();
             float[] moments = layout.quantized() ? MOMENTS.get() : null;
             long step = layout.master() ? STAGE : upper - from;
             for (long start = from; start < upper; start += step) {
                 long n = Math.min(step, upper - start);
                 switch (layout.state()) {
-                    case FP32 -> adam(c, p, start * 4, b.grad(), start * 4, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start * 4, n);
-                    case BF16 -> adamBf16State(c, p, start * 4, b.grad(), start * 4, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start, n);
-                    case BLOCKWISE_8BIT -> adamQuantized(c, p, start * 4, b.grad(), start * 4, b, start, n / CHUNK, moments);
+                    case FP32 -> adam(c, p, start * 4, b.grad(), start * gradBytes, bf16Grad, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(),
+                            start * 4, n);
+                    case BF16 -> adamBf16State(c, p, start * 4, b.grad(), start * gradBytes, bf16Grad, b.expAvg(), b.expAvgSq(),
+                            b.maxExpAvgSq(), start, n);
+                    case BLOCKWISE_8BIT -> adamQuantized(c, p, start * 4, b.grad(), start * gradBytes, bf16Grad, b, start, n / CHUNK,
+                            moments);
                 }
                 if (layout.master()) {
                     encode(layout.param(), b.master(), start * 4, b.param(), start, (int) n);
@@ -129,7 +136,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
         final float[] moments = layout.quantized() ? MOMENTS.get() : null;
         final FloatFormat paramFormat = layout.param(), gradFormat = layout.grad();
         final StateFormat state = layout.state();
-        final boolean master = layout.master();
+        final boolean master = layout.master(), bf16Grad = gradFormat == FloatFormat.BF16;
         for (long start = from; start < upper; start += STAGE) {
             final int n = (int) Math.min(STAGE, upper - start);
             // where each float32 operand of the Adam stage lives: its own buffer when fp32, else scratch
@@ -146,19 +153,19 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                 pAt = 0;
                 decode(paramFormat, b.param(), start, scratch, 0, n);
             }
-            if (gradFormat == FloatFormat.FP32) {
+            if (gradFormat != FloatFormat.FP16) { // fp32 or bf16: read in the Adam loop
                 g = b.grad();
-                gAt = start * 4;
+                gAt = start * gradFormat.byteSize();
             } else {
                 g = scratch;
                 gAt = STAGE_BYTES;
                 decode(gradFormat, b.grad(), start, scratch, STAGE_BYTES, n);
             }
             switch (state) {
-                case FP32 -> adam(c, p, pAt, g, gAt, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start * 4, n);
+                case FP32 -> adam(c, p, pAt, g, gAt, bf16Grad, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start * 4, n);
                 // the moments go straight between their 16-bit buffers and registers
-                case BF16 -> adamBf16State(c, p, pAt, g, gAt, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start, n);
-                case BLOCKWISE_8BIT -> adamQuantized(c, p, pAt, g, gAt, b, start, n / CHUNK, moments);
+                case BF16 -> adamBf16State(c, p, pAt, g, gAt, bf16Grad, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start, n);
+                case BLOCKWISE_8BIT -> adamQuantized(c, p, pAt, g, gAt, bf16Grad, b, start, n / CHUNK, moments);
             }
             if (layout.stochasticRounding()) {
                 encodeBf16Stochastic(p, pAt, b.param(), start, n, noiseKey);
@@ -179,7 +186,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     }
 
     /** AdamKernel's float32 update of n elements, in place; operands at byte offsets, the moments' at {@code sAt}. */
-    private static void adam(AdamCoefficients c, MemorySegment ps, long pAt, MemorySegment gs, long gAt,
+    private static void adam(AdamCoefficients c, MemorySegment ps, long pAt, MemorySegment gs, long gAt, boolean bf16Grad,
                              MemorySegment ms, MemorySegment vs, MemorySegment maxes, long sAt, long n) {
         // the constants broadcast here, from the coefficients: a record of broadcast vectors passed in would be
         // allocated on every call (the call is not inlined), and read from memory inside the loop
@@ -194,7 +201,9 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
         for (long j = 0; j < n; j += F.length()) {
             long o = 4L * j;
             FloatVector p = FloatVector.fromMemorySegment(F, ps, pAt + o, ORDER);
-            FloatVector g = FloatVector.fromMemorySegment(F, gs, gAt + o, ORDER);
+            // a bf16 gradient widened as the bf16 moments are (see adamBf16State)
+            FloatVector g = bf16Grad ? WIDEN.selectFrom(ShortVector.fromMemorySegment(S, gs, gAt + 2 * j, ORDER)
+                    .reinterpretShape(PAIRS, 0)).reinterpretAsFloats() : FloatVector.fromMemorySegment(F, gs, gAt + o, ORDER);
             if (scaled) g = g.mul(gradScale);
             if (maximize) g = g.neg();
             if (l2) g = p.fma(wd, g);
@@ -228,7 +237,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
      * on every moment; only then are the moments' NaN lanes made quiet NaNs (a rounding carry could
      * otherwise turn a NaN into an infinity or a zero).
      */
-    private static void adamBf16State(AdamCoefficients c, MemorySegment ps, long pAt, MemorySegment gs, long gAt,
+    private static void adamBf16State(AdamCoefficients c, MemorySegment ps, long pAt, MemorySegment gs, long gAt, boolean bf16Grad,
                                       MemorySegment expAvg, MemorySegment expAvgSq, MemorySegment maxes, long start, long n) {
         // the constants broadcast here, from the coefficients: a record of broadcast vectors passed in would be
         // allocated on every call (the call is not inlined), and read from memory inside the loop
@@ -243,7 +252,9 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
         for (long j = 0; j < n; j += F.length()) {
             long o = 4L * j, i = start + j;
             FloatVector p = FloatVector.fromMemorySegment(F, ps, pAt + o, ORDER);
-            FloatVector g = FloatVector.fromMemorySegment(F, gs, gAt + o, ORDER);
+            // a bf16 gradient widened as the bf16 moments are (see adamBf16State)
+            FloatVector g = bf16Grad ? WIDEN.selectFrom(ShortVector.fromMemorySegment(S, gs, gAt + 2 * j, ORDER)
+                    .reinterpretShape(PAIRS, 0)).reinterpretAsFloats() : FloatVector.fromMemorySegment(F, gs, gAt + o, ORDER);
             if (scaled) g = g.mul(gradScale);
             if (maximize) g = g.neg();
             if (l2) g = p.fma(wd, g);
@@ -303,7 +314,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
      * iteration per call), and C2 does not inline helpers this deep into a large loop, which would box
      * their vectors (NodeCountInliningCutoff).
      */
-    private static void adamQuantized(AdamCoefficients c, MemorySegment ps, long pAt, MemorySegment gs, long gAt,
+    private static void adamQuantized(AdamCoefficients c, MemorySegment ps, long pAt, MemorySegment gs, long gAt, boolean bf16Grad,
                                       MixedAdamBuffers b, long start, long blocks, float[] moments) {
         // the constants broadcast here, as in adam: a record of broadcast vectors passed in was allocated on
         // every call, and in a loop this large C2 kept its vectors' references in spare registers and
@@ -320,7 +331,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
         final MemorySegment expAvgScales = b.expAvgScale(), expAvgSqScales = b.expAvgSqScale(), maxScales = b.maxExpAvgSqScale();
         final boolean amsgrad = c.amsgrad();
         for (long n = 0; n < blocks; n++) {
-            final long first = start + n * CHUNK, block = first / CHUNK, pBlock = pAt + n * CHUNK_BYTES, gBlock = gAt + n * CHUNK_BYTES;
+            final long first = start + n * CHUNK, block = first / CHUNK, pBlock = pAt + n * CHUNK_BYTES, gBlock = gAt + n * CHUNK * (bf16Grad ? 2 : 4);
             FloatVector mScale = FloatVector.broadcast(F, expAvgScales.getAtIndex(ValueLayout.JAVA_FLOAT, block));
             FloatVector vScale = FloatVector.broadcast(F, expAvgSqScales.getAtIndex(ValueLayout.JAVA_FLOAT, block));
             FloatVector maxesScale = FloatVector.broadcast(F, amsgrad ? maxScales.getAtIndex(ValueLayout.JAVA_FLOAT, block) : 0);
@@ -331,7 +342,8 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             for (int j = 0; j < CHUNK; j += F.length()) {
                 long o = 4L * j, i = first + j;
                 FloatVector p = FloatVector.fromMemorySegment(F, ps, pBlock + o, ORDER);
-                FloatVector g = FloatVector.fromMemorySegment(F, gs, gBlock + o, ORDER);
+                FloatVector g = bf16Grad ? WIDEN.selectFrom(ShortVector.fromMemorySegment(S, gs, gBlock + 2L * j, ORDER)
+                        .reinterpretShape(PAIRS, 0)).reinterpretAsFloats() : FloatVector.fromMemorySegment(F, gs, gBlock + o, ORDER);
                 if (scaled) g = g.mul(gradScale);
                 if (maximize) g = g.neg();
                 if (l2) g = p.fma(wd, g);
