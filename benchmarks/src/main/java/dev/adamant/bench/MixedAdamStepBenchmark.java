@@ -40,6 +40,17 @@ import java.util.concurrent.Future;
  * benchmarks, and runs this one at one width and one size only.
  */
 public class MixedAdamStepBenchmark extends BenchmarkDefaults {
+    /**
+     * Which repetition of the whole set of formats this is; the step ignores it. On a shared machine
+     * the same configuration measured a minute apart differs by up to a quarter, as much as the
+     * formats differ, and JMH runs configurations one after another. JMH orders them by parameter
+     * name, the first name (in {@link String} order) the outermost loop, so this name must sort
+     * before every other parameter's: then each cycle measures the bar and every format and thread
+     * count once, close together, and the report divides each format by the bar of its own cycle.
+     */
+    @Param({"1"})
+    public int cycle;
+
     /** The fp32 AdamW kernel, the bar. */
     public static final String FP32_ADAMW = "fp32-adamw";
     /** Every format the benchmark declares, in its {@code @Param} order. */

@@ -42,7 +42,7 @@ public final class Main {
             commands:
               bench [--full] [--scale] [--kernels LIST] [--numerics LIST] [--sizes LIST]
                     [--optimizers LIST|none] [--features all|none|LIST]
-                    [--mixed all|none|LIST] [--threads N]
+                    [--mixed all|none|LIST] [--mixed-cycles N] [--threads N]
                     [--warmup N] [--measure N] [--out DIR] [--dry-run]
                   Runs the JMH suite (AdamW step per kernel, numerics mode and size; the heap
                   float[] loop; the stream probe; each optimizer of the family at 65536
@@ -54,16 +54,17 @@ public final class Main {
                   mixed-precision.png.
                   Default: the quick sweep (sizes 4096,65536,1048576,16777216; kernels
                   scalar,128,256,512; numerics exact,fast; the whole family; mixed formats
-                  fp32-adamw,fp32/fp32/bf16,fp32/fp32/8bit; warmup 2 x 400 ms, measurement
-                  3 x 400 ms; about 3.5 minutes on 2 cores). --full: sizes 1021 to
+                  fp32-adamw,fp32/fp32/bf16,fp32/fp32/8bit in 3 cycles; warmup 2 x 400 ms,
+                  measurement 3 x 400 ms; about 5 minutes on 2 cores). --full: sizes 1021 to
                   67108864, the preferred kernel too, every mixed format, 3 x 1 s warmup,
                   5 x 1 s measurement, and --scale. --scale: the step at scale (GPT-2 small's
                   148 tensors, ~2 GB off-heap; 2,000 tensors of 1K against one tensor; thread
-                  scaling at 64M elements). LIST
-                  is comma-separated; --threads runs N JMH threads with their own buffers
-                  (figures are then aggregate). --dry-run lists the configurations and the
-                  estimate. Exit code 0 if every configuration ran, 1 if any failed or JMH
-                  could not start.
+                  scaling at 64M elements). --mixed-cycles: how many times the mixed formats
+                  run, each time all of them in a row (the report divides each by the fp32 bar
+                  of its own cycle and gives the median). LIST is comma-separated; --threads
+                  runs N JMH threads with their own buffers (figures are then aggregate).
+                  --dry-run lists the configurations and the estimate. Exit code 0 if every
+                  configuration ran, 1 if any failed or JMH could not start.
               report FILE [--out DIR] [--preferred-width 128|256|512]
                   Renders the report folder (default ./report) from an existing JMH JSON file,
                   as bench does after its run.

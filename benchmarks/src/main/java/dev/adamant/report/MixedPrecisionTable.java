@@ -14,17 +14,23 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The mixed-precision step ({@link MixedAdamStepBenchmark}): per numerics mode, thread count and
  * format, the bytes one step moves per element, steps/s, and the speed relative to the fp32 AdamW
  * kernel measured in the same run at the same width, size and thread count; and {@value #CHART_FILE},
- * those ratios as bars.
+ * those ratios as bars. A run in several cycles (the benchmark's {@code cycle}) has one ratio per cycle,
+ * to the bar of the same cycle: the machine drifts between cycles more than within one. The table gives
+ * their median and range, the chart their median.
  */
 final class MixedPrecisionTable {
     static {
@@ -50,7 +56,9 @@ final class MixedPrecisionTable {
         }
     }
 
-    private final Map<Series, Map<String, Double>> stepsPerSecond = new TreeMap<>();
+    /** Per series and format, steps/s per cycle. */
+    private final Map<Series, Map<String, Map<Integer, Double>>> stepsPerSecond = new TreeMap<>();
+    private final Set<Integer> cycles = new TreeSet<>();
     private int elements;
     private String width = "";
 
@@ -61,7 +69,11 @@ final class MixedPrecisionTable {
                 width = s.param("width");
                 String threads = s.param("kernelThreads"); // absent from runs before it existed: one thread
                 Series series = new Series(Numerics.valueOf(s.param("numerics")), threads == null ? 1 : Integer.parseInt(threads));
-                stepsPerSecond.computeIfAbsent(series, n -> new LinkedHashMap<>()).put(s.param("format"), s.opsPerSecond());
+                String cycle = s.param("cycle"); // absent from runs before it existed: one cycle
+                int c = cycle == null ? 1 : Integer.parseInt(cycle);
+                cycles.add(c);
+                stepsPerSecond.computeIfAbsent(series, n -> new LinkedHashMap<>())
+                        .computeIfAbsent(s.param("format"), f -> new TreeMap<>()).put(c, s.opsPerSecond());
             }
         }
     }
@@ -75,11 +87,28 @@ final class MixedPrecisionTable {
         return stepsPerSecond.isEmpty();
     }
 
-    /** Steps per second of the fp32 AdamW kernel divided into those of {@code format}; NaN without the bar. */
-    double ratio(Series series, String format) {
-        Map<String, Double> row = stepsPerSecond.getOrDefault(series, Map.of());
-        Double bar = row.get(MixedAdamStepBenchmark.FP32_ADAMW), steps = row.get(format);
-        return bar == null || steps == null ? Double.NaN : steps / bar;
+    /**
+     * Per cycle, steps/s of {@code format} divided by those of the fp32 AdamW kernel in the same cycle;
+     * cycles without both are left out.
+     */
+    List<Double> ratios(Series series, String format) {
+        Map<String, Map<Integer, Double>> row = stepsPerSecond.getOrDefault(series, Map.of());
+        Map<Integer, Double> bar = row.getOrDefault(MixedAdamStepBenchmark.FP32_ADAMW, Map.of());
+        List<Double> ratios = new ArrayList<>();
+        row.getOrDefault(format, Map.of()).forEach((cycle, steps) -> {
+            Double barSteps = bar.get(cycle);
+            if (barSteps != null) {
+                ratios.add(steps / barSteps);
+            }
+        });
+        return ratios;
+    }
+
+    /** The middle value, or the mean of the two middle ones; NaN if there are none. */
+    static double median(Collection<Double> values) {
+        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int n = v.length;
+        return n == 0 ? Double.NaN : n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 
     String render() {
@@ -90,26 +119,50 @@ final class MixedPrecisionTable {
                 .append(MixedAdamStepBenchmark.FP32_ADAMW).append("`) in the same run on as many threads. At this size the ")
                 .append("fp32 step streams from memory, so fewer bytes per element should mean more steps per second, ")
                 .append("once the arithmetic the conversions add is spread over enough cores.\n\n");
-        md.append("| format | numerics | threads | bytes moved / element | steps/s | G elem/s | speed-up vs fp32 AdamW |\n")
-                .append("|---|---|---:|---:|---:|---:|---:|\n");
-        for (Map.Entry<Series, Map<String, Double>> bySeries : stepsPerSecond.entrySet()) {
+        boolean inCycles = cycles.size() > 1;
+        if (inCycles) {
+            md.append("The formats ran in ").append(cycles.size()).append(" cycles, each measuring the bar and every format ")
+                    .append("and thread count once, so that each format is divided by a bar measured close to it. The speed-up ")
+                    .append("is the median of the per-cycle speed-ups (steps/s over the bar's in the same cycle), next to their ")
+                    .append("range; steps/s and G elem/s are medians over the cycles. In the chart the whiskers reach from the ")
+                    .append("median as far as the farther of the slowest and the fastest cycle, on both sides: the range lies ")
+                    .append("within them, and is in the table.\n\n");
+        }
+        md.append("| format | numerics | threads | bytes moved / element | ").append(inCycles ? "median steps/s" : "steps/s")
+                .append(" | G elem/s | ").append(inCycles ? "median speed-up vs fp32 AdamW | range over cycles |\n"
+                        : "speed-up vs fp32 AdamW |\n")
+                .append("|---|---|---:|---:|---:|---:|---:|").append(inCycles ? "---:|\n" : "\n");
+        for (Map.Entry<Series, Map<String, Map<Integer, Double>>> bySeries : stepsPerSecond.entrySet()) {
             for (String format : ordered(bySeries.getValue())) {
-                double steps = bySeries.getValue().get(format);
-                double ratio = ratio(bySeries.getKey(), format);
+                double steps = median(bySeries.getValue().get(format).values());
+                List<Double> ratios = ratios(bySeries.getKey(), format);
                 md.append("| ").append(format).append(" | ").append(bySeries.getKey().numerics().name().toLowerCase(Locale.ROOT))
                         .append(" | ").append(bySeries.getKey().threads())
                         .append(" | ").append(MarkdownReport.number(MixedAdamStepBenchmark.layoutOf(format).bytesMovedPerElement()))
                         .append(" | ").append(MarkdownReport.number(steps))
                         .append(" | ").append(MarkdownReport.number(steps * elements / 1e9))
-                        .append(" | ").append(Double.isNaN(ratio) ? "–" : MarkdownReport.times(ratio)).append(" |\n");
+                        .append(" | ").append(ratios.isEmpty() ? "–" : MarkdownReport.times(median(ratios))).append(" |");
+                if (inCycles) {
+                    md.append(' ').append(range(ratios)).append(" |");
+                }
+                md.append('\n');
             }
         }
         md.append("\n![speed-up of each format over fp32 AdamW](").append(CHART_FILE).append(")\n");
         return md.toString();
     }
 
+    /** {@code 0.96–1.27×}, with the count if some cycle lacks the format or its bar. */
+    private String range(List<Double> ratios) {
+        if (ratios.isEmpty()) {
+            return "–";
+        }
+        return String.format(Locale.ROOT, "%.2f–%.2f×", Collections.min(ratios), Collections.max(ratios))
+                + (ratios.size() < cycles.size() ? " (" + ratios.size() + " of " + cycles.size() + " cycles)" : "");
+    }
+
     /** The formats in the benchmark's order, any unknown one last. */
-    private static List<String> ordered(Map<String, Double> row) {
+    private static List<String> ordered(Map<String, ?> row) {
         List<String> all = new ArrayList<>();
         for (String f : MixedAdamStepBenchmark.FORMATS) {
             if (row.containsKey(f)) all.add(f);
@@ -123,7 +176,7 @@ final class MixedPrecisionTable {
     CategoryChart chart() {
         CategoryChart chart = new CategoryChartBuilder().width(1100).height(550)
                 .title("Mixed-precision AdamW step, " + elements + " elements, " + widthLabel()
-                        + " kernel: speed-up over fp32 AdamW")
+                        + " kernel: speed-up over fp32 AdamW" + (cycles.size() > 1 ? ", median of " + cycles.size() + " cycles" : ""))
                 .xAxisTitle("format (param/grad/state)").yAxisTitle("steps/s ÷ fp32 AdamW's")
                 .build();
         chart.getStyler().setYAxisMin(0.0)
@@ -132,18 +185,25 @@ final class MixedPrecisionTable {
                 .setLegendPosition(Styler.LegendPosition.InsideNE)
                 .setPlotBackgroundColor(Color.WHITE)
                 .setChartBackgroundColor(Color.WHITE);
-        for (Map.Entry<Series, Map<String, Double>> bySeries : stepsPerSecond.entrySet()) {
+        for (Map.Entry<Series, Map<String, Map<Integer, Double>>> bySeries : stepsPerSecond.entrySet()) {
             List<String> x = new ArrayList<>();
-            List<Double> y = new ArrayList<>();
+            List<Double> y = new ArrayList<>(), whiskers = new ArrayList<>();
             for (String format : ordered(bySeries.getValue())) {
-                double ratio = ratio(bySeries.getKey(), format);
-                if (!Double.isNaN(ratio)) {
+                List<Double> ratios = ratios(bySeries.getKey(), format);
+                if (!ratios.isEmpty()) {
+                    double median = median(ratios);
                     x.add(format);
-                    y.add(ratio);
+                    y.add(median);
+                    // XChart's error bars are symmetric: as long as the farther end of the range
+                    whiskers.add(Math.max(median - Collections.min(ratios), Collections.max(ratios) - median));
                 }
             }
             if (!x.isEmpty()) {
-                chart.addSeries(bySeries.getKey().label(), x, y);
+                if (cycles.size() > 1) {
+                    chart.addSeries(bySeries.getKey().label(), x, y, whiskers);
+                } else {
+                    chart.addSeries(bySeries.getKey().label(), x, y);
+                }
             }
         }
         return chart;

@@ -229,9 +229,9 @@ class MainTest {
                 : 1 + List.of(128, 256, 512).stream().filter(w -> Backends.laneWidths().contains(w)).count();
         long family = 2L * dev.adamant.bench.OptimizerStepBenchmark.FAMILY.size();
         // the step features: 7; the mixed-precision step: the fp32 bar and two formats, in both numerics, on one
-        // thread and on all
+        // thread and on all, in 3 cycles
         long mixedThreads = Runtime.getRuntime().availableProcessors() == 1 ? 1 : 2;
-        assertEquals(1, r.count((kernels * 8 + 12 + family + 7 + 6 * mixedThreads) + " configurations ("), r.lines().toString());
+        assertEquals(1, r.count((kernels * 8 + 12 + family + 7 + 6 * mixedThreads * 3) + " configurations ("), r.lines().toString());
         assertTrue(r.lines().stream().anyMatch(l -> l.contains("estimated time")), r.lines().toString());
     }
 

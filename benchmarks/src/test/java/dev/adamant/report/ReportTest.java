@@ -2,6 +2,7 @@ package dev.adamant.report;
 
 import dev.adamant.kernel.Numerics;
 import org.junit.jupiter.api.Test;
+import org.knowm.xchart.CategorySeries;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -111,6 +113,71 @@ class ReportTest {
         BufferedImage image = ImageIO.read(dir.resolve("r").resolve("mixed-precision.png").toFile());
         assertNotNull(image, "ImageIO reads the mixed-precision chart as an image");
         assertTrue(image.getWidth() > 500, "width " + image.getWidth());
+    }
+
+    /**
+     * Three cycles whose bar and formats drift together: bf16 state at 1.5, 1.1 and 0.8 times its cycle's bar. The
+     * median of those is 1.10; the median steps/s over the median bar would be 30 / 25 = 1.20, their mean 1.13.
+     * The 8-bit state has no result in cycle 2: two ratios, 0.5 and 1.2.
+     */
+    static SyntheticJmh cycles(SyntheticJmh j) {
+        double[][] byCycle = {{20, 30, 10}, {40, 44, Double.NaN}, {25, 20, 30}};
+        String[] formats = {"fp32-adamw", "fp32/fp32/bf16", "fp32/fp32/8bit"};
+        for (int c = 0; c < byCycle.length; c++) {
+            for (int f = 0; f < formats.length; f++) {
+                if (!Double.isNaN(byCycle[c][f])) {
+                    j.add("dev.adamant.bench.MixedAdamStepBenchmark.step", Map.of("cycle", "" + (c + 1), "format", formats[f],
+                            "kernelThreads", "1", "numerics", "EXACT", "stepElements", "1000", "width", "512"), byCycle[c][f]);
+                }
+            }
+        }
+        return j;
+    }
+
+    @Test
+    void cyclesGiveTheMedianOfPerCycleRatiosAndTheirRange(@TempDir Path dir) throws IOException {
+        String json = cycles(new SyntheticJmh()).stream(1000, 8e6).json();
+        String md = new MarkdownReport(JmhRun.parse(json), CONTEXT).render();
+        assertTrue(md.contains("The formats ran in 3 cycles"), md);
+        assertTrue(md.contains("the median of the per-cycle speed-ups"), md);
+        assertTrue(md.contains("| median steps/s | G elem/s | median speed-up vs fp32 AdamW | range over cycles |"), md);
+        assertTrue(md.contains("| fp32-adamw | exact | 1 | 28.0 | 25.0 | 0.00 | 1.00× | 1.00–1.00× |"), md);
+        assertTrue(md.contains("| fp32/fp32/bf16 | exact | 1 | 20.0 | 30.0 | 0.00 | 1.10× | 0.80–1.50× |"), md);
+        // two cycles: the mean of the two ratios, and the table says that one is missing
+        assertTrue(md.contains("| fp32/fp32/8bit | exact | 1 | 16.1 | 20.0 | 0.00 | 0.85× | 0.50–1.20× (2 of 3 cycles) |"), md);
+
+        // the chart's bars are the medians; the symmetric whiskers reach the farther end of the range
+        MixedPrecisionTable table = new MixedPrecisionTable(JmhRun.parse(json));
+        CategorySeries series = table.chart().getSeriesMap().get("exact, 1 thread");
+        assertEquals(List.of("fp32-adamw", "fp32/fp32/bf16", "fp32/fp32/8bit"), List.copyOf(series.getXData()));
+        List<Double> medians = series.getYData().stream().map(Number::doubleValue).toList();
+        List<Double> whiskers = series.getExtraValues().stream().map(Number::doubleValue).toList();
+        assertEquals(1.0, medians.get(0), 1e-12);
+        assertEquals(1.1, medians.get(1), 1e-12);
+        assertEquals(0.85, medians.get(2), 1e-12);
+        assertEquals(0.0, whiskers.get(0), 1e-12);
+        assertEquals(0.4, whiskers.get(1), 1e-12);   // 1.5 − 1.1, not 1.1 − 0.8
+        assertEquals(0.35, whiskers.get(2), 1e-12);
+
+        Path in = dir.resolve("in.json");
+        Files.writeString(in, json);
+        ReportFolder.write(JmhRun.read(in), in, dir.resolve("r"), CONTEXT, new PrintStream(new ByteArrayOutputStream()));
+        assertNotNull(ImageIO.read(dir.resolve("r").resolve("mixed-precision.png").toFile()));
+    }
+
+    @Test
+    void oneCycleLooksAsBeforeCyclesAndHasNoWhiskers() {
+        SyntheticJmh j = new SyntheticJmh();
+        for (String[] row : new String[][] {{"fp32-adamw", "20"}, {"fp32/fp32/bf16", "30"}}) {
+            j.add("dev.adamant.bench.MixedAdamStepBenchmark.step", Map.of("cycle", "1", "format", row[0], "kernelThreads", "1",
+                    "numerics", "EXACT", "stepElements", "1000", "width", "512"), Double.parseDouble(row[1]));
+        }
+        String json = j.stream(1000, 8e6).json();
+        String md = new MarkdownReport(JmhRun.parse(json), CONTEXT).render();
+        assertTrue(md.contains("| format | numerics | threads | bytes moved / element | steps/s | G elem/s | speed-up vs fp32 AdamW |\n"), md);
+        assertTrue(md.contains("| fp32/fp32/bf16 | exact | 1 | 20.0 | 30.0 | 0.00 | 1.50× |\n"), md);
+        assertFalse(md.contains("cycles"), md);
+        assertNull(new MixedPrecisionTable(JmhRun.parse(json)).chart().getSeriesMap().get("exact, 1 thread").getExtraValues());
     }
 
     @Test

@@ -34,12 +34,13 @@ import java.util.regex.Pattern;
  * heap {@code float[]} loop per numerics mode and size, and the stream probe per size (and, with
  * {@code --scale} or {@code --full}, the step at scale: GPT-2 small's parameter list, 2,000 small
  * tensors, thread scaling at 64M elements), the mixed-precision step per format at the largest size
- * and widest kernel against the fp32 AdamW kernel, with the
+ * and widest kernel against the fp32 AdamW kernel, in cycles, with the
  * iteration settings of the quick (default) or full sweep. Built from the command line by
  * {@link #parse}; turned into JMH options by {@link #jmhOptions}.
  */
 public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, List<Numerics> numerics,
-                        List<String> optimizers, List<String> features, List<String> mixedFormats, boolean scale, int scalingThreads, int threads,
+                        List<String> optimizers, List<String> features, List<String> mixedFormats, int mixedCycles,
+                        boolean scale, int scalingThreads, int threads,
                         int warmupIterations, Duration warmupTime, int measurementIterations, Duration measurementTime,
                         Path out, boolean dryRun, List<String> notes) {
 
@@ -52,6 +53,8 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
     static final List<String> QUICK_FEATURES = StepFeaturesBenchmark.FEATURES.stream().filter(f -> !f.equals("unscale")).toList();
     /** The mixed-precision formats of the quick sweep: the fp32 bar and the two of issue #8's targets. */
     static final List<String> QUICK_MIXED = List.of(MixedAdamStepBenchmark.FP32_ADAMW, "fp32/fp32/bf16", "fp32/fp32/8bit");
+    /** Times the mixed-precision formats are measured, each time all of them in a row (the benchmark's {@code cycle}). */
+    static final int MIXED_CYCLES = 3;
     /** Largest size × threads: the heap loop's four float[] per thread must fit the forks' 4 GiB heap. */
     static final int MAX_ELEMENTS = 1 << 27;
     static final int FORKS = 1;
@@ -97,6 +100,7 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
         List<String> optimizers = OptimizerStepBenchmark.FAMILY.keysView().toSortedList();
         List<String> features = null;
         List<String> mixed = null;
+        int mixedCycles = MIXED_CYCLES;
         boolean scale = false;
         Integer warmup = null, measure = null;
         int threads = 1;
@@ -144,6 +148,7 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                     case "none" -> List.of();
                     default -> list(option, value).stream().map(v -> mixedFormat(option, v)).toList();
                 };
+                case "--mixed-cycles" -> mixedCycles = integer(option, value, 1, 100);
                 case "--threads" -> threads = integer(option, value, 1, 256);
                 case "--warmup" -> warmup = integer(option, value, 0, 100);
                 case "--measure" -> measure = integer(option, value, 1, 100);
@@ -188,7 +193,7 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
         }
         return new SweepPlan(name, sizes, distinct(kernels), distinct(numerics != null ? numerics : List.of(Numerics.values())),
                 distinct(optimizers), distinct(features != null ? features : full ? StepFeaturesBenchmark.FEATURES : QUICK_FEATURES),
-                distinct(mixed != null ? mixed : full ? MixedAdamStepBenchmark.FORMATS : QUICK_MIXED),
+                distinct(mixed != null ? mixed : full ? MixedAdamStepBenchmark.FORMATS : QUICK_MIXED), mixedCycles,
                 scale || full, Runtime.getRuntime().availableProcessors(), threads,
                 warmup != null ? warmup : full ? 3 : 2, full ? Duration.ofSeconds(1) : QUICK_ITERATION,
                 measure != null ? measure : full ? 5 : 3, full ? Duration.ofSeconds(1) : QUICK_ITERATION,
@@ -226,12 +231,15 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                     params("elements", FAMILY_ELEMENTS, "feature", feature)));
         }
         // the mixed-precision step per format, with the fp32 AdamW kernel as its bar, at one width and size,
-        // on one thread and on all of them
-        for (Numerics n : numerics) {
+        // on one thread and on all of them; all of it once per cycle. The loops nest as JMH's do, parameter names
+        // in alphabetical order from the outermost
+        for (int c = 1; c <= mixedCycles; c++) {
             for (String format : mixedFormats) {
                 for (int t : mixedThreads()) {
-                    all.add(new Configuration(MixedAdamStepBenchmark.class.getSimpleName(), params("format", format,
-                            "kernelThreads", t, "numerics", n.name(), "stepElements", mixedElements(), "width", mixedWidth())));
+                    for (Numerics n : numerics) {
+                        all.add(new Configuration(MixedAdamStepBenchmark.class.getSimpleName(), params("cycle", c, "format", format,
+                                "kernelThreads", t, "numerics", n.name(), "stepElements", mixedElements(), "width", mixedWidth())));
+                    }
                 }
             }
         }
@@ -298,7 +306,7 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                 + "; step features " + (features.isEmpty() ? "none" : String.join(",", features))
                 + "; mixed precision " + (mixedFormats.isEmpty() ? "none"
                         : String.join(", ", mixedFormats) + " (" + mixedWidth() + ", " + mixedElements() + " elements, threads "
-                                + join(mixedThreads()) + ")")
+                                + join(mixedThreads()) + "; " + mixedCycles + (mixedCycles == 1 ? " cycle)" : " cycles)"))
                 + "; scale " + (scale ? "GPT-2 small, 2000 tensors, threads 1.." + scalingThreads : "none")
                 + "; warmup " + warmupIterations + " × " + millis(warmupTime) + ", measurement " + measurementIterations
                 + " × " + millis(measurementTime) + ", " + FORKS + " fork, " + threads + " thread" + (threads == 1 ? "" : "s");
@@ -334,6 +342,7 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                 .param("width", mixedWidth())
                 .param("stepElements", String.valueOf(mixedElements()))
                 .param("kernelThreads", mixedThreads().stream().map(String::valueOf).toArray(String[]::new))
+                .param("cycle", java.util.stream.IntStream.rangeClosed(1, mixedCycles).mapToObj(String::valueOf).toArray(String[]::new))
                 .param("threadCount", java.util.stream.IntStream.rangeClosed(1, scalingThreads)
                         .mapToObj(String::valueOf).toArray(String[]::new))
                 // forks take their flags from BenchmarkDefaults' @Fork only, not also from this JVM's

@@ -5,7 +5,12 @@ import dev.adamant.bench.OptimizerStepBenchmark;
 import dev.adamant.bench.StepFeaturesBenchmark;
 import dev.adamant.kernel.Numerics;
 import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.runner.BenchmarkList;
+import org.openjdk.jmh.runner.BenchmarkListEntry;
+import org.openjdk.jmh.runner.WorkloadParams;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
 import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.VerboseMode;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,8 +37,9 @@ class SweepPlanTest {
         int family = 2 * OptimizerStepBenchmark.FAMILY.size();
         // AdamW: 4 kernels × 2 numerics × 4 sizes; heap loop: 2 × 4; stream probe: 4; each optimizer: reference and
         // vector; the step features: all but unscaling alone; the mixed-precision step: the fp32 bar and two formats
-        // × 2 numerics, on one thread and on all
-        assertEquals(32 + 8 + 4 + family + 7 + 6 * quick.mixedThreads().size(), quick.configurations().size());
+        // × 2 numerics, on one thread and on all, in 3 cycles
+        assertEquals(3, quick.mixedCycles());
+        assertEquals(32 + 8 + 4 + family + 7 + 6 * quick.mixedThreads().size() * 3, quick.configurations().size());
         assertEquals(StepFeaturesBenchmark.FEATURES.size() - 1, quick.features().size());
         assertEquals(List.of(4096, 65536, 1048576, 16777216), quick.sizes());
         assertEquals(List.of("scalar", "128", "256", "512"), quick.kernels());
@@ -44,11 +50,12 @@ class SweepPlanTest {
         assertTrue(quick.configurations().get(43 + family).label().startsWith("OptimizerStep backend="));
         assertTrue(quick.configurations().get(43 + family + 7).label().startsWith("StepFeatures "),
                 quick.configurations().get(43 + family + 7).label());
-        assertEquals("MixedAdamStep format=fp32-adamw kernelThreads=1 numerics=EXACT stepElements=16777216 width=512",
+        assertEquals("MixedAdamStep cycle=1 format=fp32-adamw kernelThreads=1 numerics=EXACT stepElements=16777216 width=512",
                 quick.configurations().get(44 + family + 7).label());
-        // "about four minutes" (README); the value-clip and monitoring features took the estimate to about
-        // 3 min 5 s, the mixed-precision step on one thread adds about 20 s, and on two threads as much again
-        assertTrue(quick.estimate().compareTo(Duration.ofMinutes(4)) <= 0, "quick sweep estimated at " + quick.estimate());
+        // "about five minutes" (README); the value-clip and monitoring features took the estimate to about
+        // 3 min 5 s, the mixed-precision step on one thread adds about 20 s, on two threads as much again, and
+        // its second and third cycles about 70 s (on two cores)
+        assertTrue(quick.estimate().compareTo(Duration.ofMinutes(5)) <= 0, "quick sweep estimated at " + quick.estimate());
     }
 
     @Test
@@ -57,7 +64,7 @@ class SweepPlanTest {
         assertEquals(7, full.sizes().size());
         int scale = 6 + 2 + Runtime.getRuntime().availableProcessors();
         assertEquals(5 * 2 * 7 + 2 * 7 + 7 + 2 * OptimizerStepBenchmark.FAMILY.size() + StepFeaturesBenchmark.FEATURES.size()
-                + 2 * MixedAdamStepBenchmark.FORMATS.size() * full.mixedThreads().size() + scale, full.configurations().size());
+                + 2 * MixedAdamStepBenchmark.FORMATS.size() * full.mixedThreads().size() * 3 + scale, full.configurations().size());
         assertTrue(full.scale());
         assertTrue(full.kernels().contains("preferred"));
         assertTrue(full.measurementTime().compareTo(parse().measurementTime()) > 0);
@@ -90,7 +97,11 @@ class SweepPlanTest {
                 "--mixed", "none").configurations().size());
         SweepPlan mixedOnly = parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--optimizers", "none",
                 "--features", "none");
-        assertEquals(1 + 1 + 1 + 3 * mixedOnly.mixedThreads().size(), mixedOnly.configurations().size());
+        assertEquals(1 + 1 + 1 + 3 * mixedOnly.mixedThreads().size() * 3, mixedOnly.configurations().size());
+        SweepPlan oneCycle = parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--optimizers", "none",
+                "--features", "none", "--mixed-cycles", "1");
+        assertEquals(1 + 1 + 1 + 3 * oneCycle.mixedThreads().size(), oneCycle.configurations().size());
+        assertTrue(oneCycle.estimate().compareTo(mixedOnly.estimate()) < 0, oneCycle.estimate() + " against " + mixedOnly.estimate());
         assertEquals("custom (quick settings)", smoke.name());
         assertEquals("quick", parse().name());
         assertEquals("full", parse("--full").name());
@@ -130,6 +141,9 @@ class SweepPlanTest {
         assertMessage("'-3'", "--threads", "-3");
         assertMessage("'many'", "--threads=many");
         assertMessage("'0'", "--measure", "0");
+        assertMessage("invalid --mixed-cycles '0'", "--mixed-cycles", "0");
+        assertMessage("invalid --mixed-cycles 'three'", "--mixed-cycles=three");
+        assertMessage("--mixed-cycles needs a value", "--mixed-cycles");
         assertMessage("--sizes 134217728 with --threads 2", "--sizes", "134217728", "--threads", "2");
         assertMessage("unknown option --kernel", "--kernel", "512");
         assertMessage("--sizes needs a value", "--sizes");
@@ -170,9 +184,12 @@ class SweepPlanTest {
         List<Integer> threads = processors == 1 ? List.of(1) : List.of(1, processors);
         assertEquals(threads, plan.mixedThreads());
         List<String> expected = new java.util.ArrayList<>();
-        for (String format : List.of("fp32-adamw", "fp32/fp32/8bit")) {
-            for (int t : threads) {
-                expected.add("MixedAdamStep format=" + format + " kernelThreads=" + t + " numerics=EXACT stepElements=65536 width=256");
+        for (int cycle = 1; cycle <= 3; cycle++) {
+            for (String format : List.of("fp32-adamw", "fp32/fp32/8bit")) {
+                for (int t : threads) {
+                    expected.add("MixedAdamStep cycle=" + cycle + " format=" + format + " kernelThreads=" + t
+                            + " numerics=EXACT stepElements=65536 width=256");
+                }
             }
         }
         assertEquals(expected, plan.configurations().stream().filter(c -> c.benchmark().equals("MixedAdamStepBenchmark"))
@@ -182,10 +199,11 @@ class SweepPlanTest {
         assertEquals(List.of("256"), List.copyOf(o.getParameter("width").get()));
         assertEquals(List.of("65536"), List.copyOf(o.getParameter("stepElements").get()));
         assertEquals(threads.stream().map(String::valueOf).toList(), List.copyOf(o.getParameter("kernelThreads").get()));
+        assertEquals(List.of("1", "2", "3"), List.copyOf(o.getParameter("cycle").get()));
         assertTrue(java.util.regex.Pattern.compile(o.getIncludes().getFirst())
                 .matcher("dev.adamant.bench.MixedAdamStepBenchmark.step").find(), o.getIncludes().getFirst());
         assertTrue(plan.describe().contains("mixed precision fp32-adamw, fp32/fp32/8bit (256, 65536 elements, threads "
-                + String.join(", ", threads.stream().map(String::valueOf).toList()) + ")"), plan.describe());
+                + String.join(", ", threads.stream().map(String::valueOf).toList()) + "; 3 cycles)"), plan.describe());
         // without it, no mixed benchmark in the include pattern
         assertFalse(parse("--mixed", "none").jmhOptions(Path.of("r.json")).getIncludes().getFirst().contains("MixedAdamStep"));
         assertEquals(MixedAdamStepBenchmark.FORMATS, parse("--mixed", "all").mixedFormats());
@@ -194,6 +212,58 @@ class SweepPlanTest {
         assertEquals("scalar", parse("--kernels", "scalar").mixedWidth());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse("--mixed", "fp32/fp32/4bit"));
         assertTrue(e.getMessage().contains("'fp32/fp32/4bit'"), e.getMessage());
+    }
+
+    @Test
+    void eachMixedCycleRunsEveryFormatThreadCountAndNumericsModeOnce() {
+        SweepPlan plan = parse("--mixed", "fp32-adamw,fp32/fp32/bf16", "--mixed-cycles", "2");
+        List<Configuration> mixed = plan.configurations().stream()
+                .filter(c -> c.benchmark().equals("MixedAdamStepBenchmark")).toList();
+        int perCycle = 2 * plan.mixedThreads().size() * 2;
+        assertEquals(2 * perCycle, mixed.size());
+        for (int i = 0; i < mixed.size(); i++) {
+            assertEquals(String.valueOf(1 + i / perCycle), mixed.get(i).params().get("cycle"), mixed.get(i).label());
+        }
+        // within a cycle: format, then threads, then numerics, the order of their names
+        assertEquals("MixedAdamStep cycle=1 format=fp32-adamw kernelThreads=1 numerics=FAST stepElements=16777216 width=512",
+                mixed.get(1).label());
+        assertEquals("MixedAdamStep cycle=2 format=fp32-adamw kernelThreads=1 numerics=EXACT stepElements=16777216 width=512",
+                mixed.get(perCycle).label());
+        assertEquals(List.of("1", "2"), List.copyOf(plan.jmhOptions(Path.of("r.json")).getParameter("cycle").get()));
+        assertEquals(List.of("1"), List.copyOf(parse("--mixed-cycles", "1").jmhOptions(Path.of("r.json")).getParameter("cycle").get()));
+        assertTrue(parse("--mixed-cycles", "1").describe().contains("; 1 cycle)"), parse("--mixed-cycles", "1").describe());
+    }
+
+    /**
+     * The mixed configurations in the order JMH's own comparator puts them: JMH sorts a benchmark's
+     * configurations by parameter name (first name outermost), each by its position in the values given.
+     */
+    @Test
+    void theMixedConfigurationsAreInJmhsOrder() {
+        SweepPlan plan = parse("--mixed", "fp32-adamw,fp32/fp32/bf16,fp32/fp32/8bit");
+        Options o = plan.jmhOptions(Path.of("r.json"));
+        BenchmarkListEntry entry = BenchmarkList.defaultList().find(
+                OutputFormatFactory.createFormatInstance(System.out, VerboseMode.SILENT), o.getIncludes(), o.getExcludes())
+                .stream().filter(e -> e.getUsername().contains(".MixedAdamStepBenchmark.")).findFirst().orElseThrow();
+        List<Configuration> mixed = plan.configurations().stream().filter(c -> c.benchmark().equals("MixedAdamStepBenchmark")).toList();
+        List<BenchmarkListEntry> entries = new java.util.ArrayList<>();
+        for (Configuration c : mixed) {
+            WorkloadParams p = new WorkloadParams();
+            c.params().forEach((name, value) -> p.put(name, value, List.copyOf(o.getParameter(name).get()).indexOf(value)));
+            entries.add(entry.cloneWith(p));
+        }
+        List<String> labels = mixed.stream().map(Configuration::label).toList();
+        assertEquals(labels, java.util.stream.IntStream.range(0, entries.size()).boxed()
+                .sorted(java.util.Comparator.comparing(entries::get)).map(labels::get).toList());
+    }
+
+    @Test
+    void cycleIsTheMixedBenchmarksFirstParameterName() {
+        // JMH's outermost loop: each cycle then measures every format and thread count
+        List<String> names = java.util.Arrays.stream(MixedAdamStepBenchmark.class.getFields())
+                .filter(f -> f.isAnnotationPresent(org.openjdk.jmh.annotations.Param.class)).map(java.lang.reflect.Field::getName)
+                .sorted().toList();
+        assertEquals(List.of("cycle", "format", "kernelThreads", "numerics", "stepElements", "width"), names);
     }
 
     @Test
