@@ -124,9 +124,7 @@ final class MixedPrecisionTable {
             md.append("The formats ran in ").append(cycles.size()).append(" cycles, each measuring the bar and every format ")
                     .append("and thread count once, so that each format is divided by a bar measured close to it. The speed-up ")
                     .append("is the median of the per-cycle speed-ups (steps/s over the bar's in the same cycle), next to their ")
-                    .append("range; steps/s and G elem/s are medians over the cycles. In the chart the whiskers reach from the ")
-                    .append("median as far as the farther of the slowest and the fastest cycle, on both sides: the range lies ")
-                    .append("within them, and is in the table.\n\n");
+                    .append("range; steps/s and G elem/s are medians over the cycles. The chart shows the medians.\n\n");
         }
         md.append("| format | numerics | threads | bytes moved / element | ").append(inCycles ? "median steps/s" : "steps/s")
                 .append(" | G elem/s | ").append(inCycles ? "median speed-up vs fp32 AdamW | range over cycles |\n"
@@ -187,23 +185,17 @@ final class MixedPrecisionTable {
                 .setChartBackgroundColor(Color.WHITE);
         for (Map.Entry<Series, Map<String, Map<Integer, Double>>> bySeries : stepsPerSecond.entrySet()) {
             List<String> x = new ArrayList<>();
-            List<Double> y = new ArrayList<>(), whiskers = new ArrayList<>();
+            List<Double> y = new ArrayList<>();
             for (String format : ordered(bySeries.getValue())) {
                 List<Double> ratios = ratios(bySeries.getKey(), format);
                 if (!ratios.isEmpty()) {
-                    double median = median(ratios);
                     x.add(format);
-                    y.add(median);
-                    // XChart's error bars are symmetric: as long as the farther end of the range
-                    whiskers.add(Math.max(median - Collections.min(ratios), Collections.max(ratios) - median));
+                    y.add(median(ratios));
                 }
             }
+            // no whiskers for the range: XChart's error bars are symmetric, and the range seldom is
             if (!x.isEmpty()) {
-                if (cycles.size() > 1) {
-                    chart.addSeries(bySeries.getKey().label(), x, y, whiskers);
-                } else {
-                    chart.addSeries(bySeries.getKey().label(), x, y);
-                }
+                chart.addSeries(bySeries.getKey().label(), x, y);
             }
         }
         return chart;

@@ -337,7 +337,9 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             FloatVector maxesScale = FloatVector.broadcast(F, amsgrad ? maxScales.getAtIndex(ValueLayout.JAVA_FLOAT, block) : 0);
             // the absolute maxima as int bits: for floats without sign, int order is float order, a NaN's bits
             // above every other (abs clears the sign of x86's default NaN), and an int max is one instruction
-            // where a float max with Java's NaN and signed-zero rules takes six
+            // where a float max with Java's NaN and signed-zero rules takes six. The second moment and its
+            // maximum are +0 or more, or NaN, so they need no abs: an unsigned max puts a NaN of either sign
+            // above every other value
             IntVector mMax = IntVector.zero(I), vMax = IntVector.zero(I), maxMax = IntVector.zero(I);
             for (int j = 0; j < CHUNK; j += F.length()) {
                 long o = 4L * j, i = first + j;
@@ -364,14 +366,14 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                 m.intoArray(moments, j);
                 v.intoArray(moments, CHUNK + j);
                 mMax = mMax.max(m.abs().reinterpretAsInts());
-                vMax = vMax.max(v.abs().reinterpretAsInts());
+                vMax = vMax.lanewise(VectorOperators.UMAX, v.reinterpretAsInts());
                 if (amsgrad) {
                     ByteVector maxBytes = MASKED_BYTES ? ByteVector.fromMemorySegment(B, maxes, i, ORDER, BYTE_LANES)
                             : ByteVector.fromMemorySegment(B, maxes, i, ORDER);
                     IntVector maxCodes = (IntVector) maxBytes.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     v = maxCodes.lanewise(VectorOperators.LSHL, 20).reinterpretAsFloats().mul(UNSIGNED_UNBIAS).mul(maxesScale).max(v);
                     v.intoArray(moments, 2 * CHUNK + j);
-                    maxMax = maxMax.max(v.abs().reinterpretAsInts());
+                    maxMax = maxMax.lanewise(VectorOperators.UMAX, v.reinterpretAsInts());
                 }
                 if (FAST) {
                     FloatVector update = negStep.mul(m).div(v.sqrt().add(eps));
@@ -386,8 +388,10 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             // inlining them, spilling every vector register around each call
             // (the maxima are not negative: NaN when not finite, 0 below the smallest scale)
             float mNew = Float.intBitsToFloat(mMax.reduceLanes(VectorOperators.MAX));
-            float vNew = Float.intBitsToFloat(vMax.reduceLanes(VectorOperators.MAX));
-            float maxNew = Float.intBitsToFloat(maxMax.reduceLanes(VectorOperators.MAX));
+            // reduced as signed ints once the sign bits are cleared (a NaN stays above every other value), not with
+            // reduceLanes(UMAX): JDK 25.0.3 gives Integer.MIN_VALUE for it, at least outside C2 (its identity)
+            float vNew = Float.intBitsToFloat(vMax.and(0x7FFF_FFFF).reduceLanes(VectorOperators.MAX));
+            float maxNew = Float.intBitsToFloat(maxMax.and(0x7FFF_FFFF).reduceLanes(VectorOperators.MAX));
             mNew = mNew < BlockCode.SMALLEST_SCALE ? 0 : mNew < Float.POSITIVE_INFINITY ? mNew : Float.NaN;
             vNew = vNew < BlockCode.SMALLEST_SCALE ? 0 : vNew < Float.POSITIVE_INFINITY ? vNew : Float.NaN;
             maxNew = maxNew < BlockCode.SMALLEST_SCALE ? 0 : maxNew < Float.POSITIVE_INFINITY ? maxNew : Float.NaN;

@@ -287,6 +287,49 @@ class MixedAdamAgreementTest {
     }
 
     /**
+     * A block whose only non-finite value is a NaN with its sign bit set (x86's default NaN, or a
+     * negative payload carried through): its scale must still become NaN. Such a NaN's bits are a
+     * negative int, below every finite value's in a signed comparison, so this pins down how the
+     * kernel takes the block maxima. With betas (0, 0) a step stores m = g and v = g², so the
+     * gradient places the NaN in both moments; a second block has a positive NaN, a third none.
+     */
+    @TestFactory
+    Stream<DynamicNode> aNegativeNanSpoilsItsBlockAtEveryWidth() {
+        Simd.assumeSimd();
+        return IntStream.of(Backends.laneWidths().toArray())
+                .mapToObj(bits -> DynamicTest.dynamicTest(bits + " bits", () -> negativeNan(bits)));
+    }
+
+    private static void negativeNan(int bits) {
+        MixedLayout layout = MixedLayout.of(FloatFormat.FP32, FloatFormat.FP32, StateFormat.BLOCKWISE_8BIT);
+        int n = 3 * BlockCode.BLOCK;
+        for (Numerics numerics : Numerics.values()) {
+            for (boolean amsgrad : new boolean[] {false, true}) {
+                try (Arena arena = Arena.ofConfined()) {
+                    MixedFixture vec = MixedFixture.allocate(arena, layout, n);
+                    SplittableRandom random = new SplittableRandom(bits);
+                    vec.fillParam(random, false);
+                    vec.fillGrad(random, 1, false);
+                    vec.grad.setAtIndex(ValueLayout.JAVA_FLOAT, 37, Float.intBitsToFloat(0xFFC0_0000));
+                    vec.grad.setAtIndex(ValueLayout.JAVA_FLOAT, BlockCode.BLOCK + 5, Float.NaN);
+                    MixedFixture ref = vec.copy(arena);
+                    AdamCoefficients c = AdamConfig.adamW().withBetas(0, 0).withAmsgrad(amsgrad).coefficients(1);
+                    vector(bits, numerics).update(layout, c, 0, vec.buffers(amsgrad), 0, n);
+                    ScalarMixedAdamKernel.of(numerics).update(layout, c, 0, ref.buffers(amsgrad), 0, n);
+                    String label = bits + "-bit " + numerics + " negative NaN, amsgrad=" + amsgrad;
+                    MixedFixture.assertSameBits(label, ref, vec);
+                    for (MemorySegment scales : amsgrad ? List.of(vec.expAvgScale, vec.expAvgSqScale, vec.maxExpAvgSqScale)
+                            : List.of(vec.expAvgScale, vec.expAvgSqScale)) {
+                        assertTrue(Float.isNaN(scales.getAtIndex(ValueLayout.JAVA_FLOAT, 0)), label);
+                        assertTrue(Float.isNaN(scales.getAtIndex(ValueLayout.JAVA_FLOAT, 1)), label);
+                        assertTrue(Float.isFinite(scales.getAtIndex(ValueLayout.JAVA_FLOAT, 2)), label);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * The 8-bit codes at their ties, where random moments almost never land: with betas (0, 0) and
      * lr 0 a step stores m = g and v = g² exactly, so the gradient places them. Each block holds 1
      * (its maximum, so the scale is 1) and, for the first moment, every midpoint between adjacent
