@@ -180,7 +180,7 @@ final class MixedPrecisionTable {
         chart.getStyler().setYAxisMin(0.0)
                 .setYAxisDecimalPattern("0.00")
                 .setXAxisLabelRotation(20)
-                .setLegendPosition(Styler.LegendPosition.InsideNE)
+                .setLegendPosition(Styler.LegendPosition.OutsideE) // inside, it covered the last group's bars
                 .setPlotBackgroundColor(Color.WHITE)
                 .setChartBackgroundColor(Color.WHITE);
         for (Map.Entry<Series, Map<String, Map<Integer, Double>>> bySeries : stepsPerSecond.entrySet()) {
