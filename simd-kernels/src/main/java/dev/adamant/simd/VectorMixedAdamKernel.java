@@ -103,8 +103,8 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
         long upper = layout.quantized() ? to - (to - from) % CHUNK : from + F.loopBound(to - from);
         if (upper > from && layout.grad() != FloatFormat.FP16 && (layout.master() || layout.param() == FloatFormat.FP32)) {
             // float32 parameter and an fp32 or bf16 gradient in memory, the gradient and moments converted in
-            // the loop: no scratch; with a
-            // master copy a stage at a time, so that the parameter is rounded from it while it is in L1
+            // the loop: no scratch; with a master copy a stage at a time, so that the parameter is rounded
+            // from it while it is in L1
             MemorySegment p = layout.master() ? b.master() : b.param();
             boolean bf16Grad = layout.grad() == FloatFormat.BF16;
             long gradBytes = layout.grad().byteSize();

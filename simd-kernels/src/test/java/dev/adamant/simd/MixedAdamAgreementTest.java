@@ -46,8 +46,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MixedAdamAgreementTest {
     private static final String TEMPLATE = "dev.adamant.simd.VectorMixedAdamKernel";
     private static final int[] SIZES = IntStream.concat(IntStream.rangeClosed(0, 40),
-            IntStream.of(63, 255, 256, 257, 300, 511, 512, 515, 781, 1021, 2053,
-                    4869)).toArray(); // 4869: two 2048-element stages, a partial one of three blocks, a tail
+            IntStream.of(63, 255, 256, 257, 300, 511, 512, 515, 781, 1021, 2053)).toArray();
     private static final long[] STEPS = {1, 2, 3, 1_000_000};
     private static final List<LongFunction<AdamCoefficients>> CONFIGS = List.of(
             t -> AdamConfig.adam().withWeightDecay(0.1).withMaximize(true).coefficients(t).withGradScale(0.37),
@@ -111,7 +110,8 @@ class MixedAdamAgreementTest {
                 run(vector, reference, layout, label, k, n, 0, n, n % 3 == 0, (n & 1) == 1);
             }
         }
-        // ranges off the vector grid; with 8-bit state only whole blocks can be a range's start
+        // ranges off the vector grid; with 8-bit state only whole blocks can be a range's start. The last of
+        // each spans several 2048-element stages, a partial one and a tail
         int[][] ranges = layout.quantized()
                 ? new int[][] {{1021, 256, 1021}, {1021, 256, 768}, {2053, 512, 2053}, {4869, 1280, 4869}}
                 : new int[][] {{300, 1, 300}, {300, 3, 298}, {300, 7, 300}, {300, 13, 298}, {1021, 5, 1019}, {4869, 9, 4869}};
