@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.stream.Collectors;
 
-/** {@code report.md}: the run's settings, the throughput table, the stream bandwidth, and ratios. */
+/** {@code report.md}: the run's settings, the warm-up check, the throughput table, the stream bandwidth, and ratios. */
 public final class MarkdownReport {
     static final String CHART_FILE = "throughput.png";
     /** Relative error above which a figure is counted as noisy in the header. */
@@ -38,6 +38,7 @@ public final class MarkdownReport {
         StringBuilder md = new StringBuilder();
         md.append("# Adamant throughput report\n\n");
         header(md);
+        md.append("\n## Warm-up check\n\n").append(new WarmupCheck(run).render());
         md.append("\n## Throughput\n\n");
         md.append("G elem/s (10⁹ fp32 elements per second; one element = one AdamW update, ")
                 .append(ThroughputTable.BYTES_PER_ELEMENT).append(" bytes moved), ")

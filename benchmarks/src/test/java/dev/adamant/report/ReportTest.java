@@ -274,6 +274,41 @@ class ReportTest {
     }
 
     @Test
+    void aFirstIterationBelowHalfTheMedianIsListedUnderTheWarmUpCheck() {
+        String json = new SyntheticJmh().stream(4096, 2e6)
+                .add("dev.adamant.bench.MixedAdamStepBenchmark.step", Map.of("cycle", "1", "format", "fp32/fp32/8bit", "kernelThreads", "2",
+                        "numerics", "EXACT", "stepElements", "67108864", "width", "512"), 20.6, 0.7, 30.2, 31)
+                // below the median, but not below half of it
+                .add("dev.adamant.bench.MixedAdamStepBenchmark.step", Map.of("cycle", "1", "format", "fp32-adamw", "kernelThreads", "2",
+                        "numerics", "EXACT", "stepElements", "67108864", "width", "512"), 24, 16, 28, 28)
+                .json();
+        String md = new MarkdownReport(JmhRun.parse(json), CONTEXT).render();
+        assertTrue(md.contains("## Warm-up check\n\n1 of 3 configurations have a first measured iteration below half the median "
+                + "of their iterations: their warmup was too short"), md);
+        assertTrue(md.contains("- MixedAdamStep cycle=1 format=fp32/fp32/8bit kernelThreads=2 numerics=EXACT stepElements=67108864 "
+                + "width=512: first iteration 0.70 ops/s, median 30.2 ops/s\n"), md);
+        assertFalse(md.contains("format=fp32-adamw"), md);
+    }
+
+    @Test
+    void theWarmUpCheckSaysSoWhenAllPass() {
+        String json = new SyntheticJmh().stream(4096, 2e6).add("dev.adamant.bench.StreamProbeBenchmark.readFourWriteThree",
+                Map.of("size", "65536"), 1e5, 0.9e5, 1e5, 1.1e5).json();
+        String md = new MarkdownReport(JmhRun.parse(json), CONTEXT).render();
+        assertTrue(md.contains("## Warm-up check\n\nAll 2 configurations passed: none has a first measured iteration below half "
+                + "the median of its iterations.\n"), md);
+    }
+
+    @Test
+    void theSettingsLineGivesTheMixedStepsLongerWarmup() {
+        String json = new SyntheticJmh().warmup(2, "400 ms").stream(4096, 2e6).warmup(5, "1 s")
+                .add("dev.adamant.bench.MixedAdamStepBenchmark.step", Map.of("format", "fp32-adamw", "numerics", "EXACT",
+                        "stepElements", "1000", "width", "512"), 30).json();
+        String md = new MarkdownReport(JmhRun.parse(json), CONTEXT).render();
+        assertTrue(md.contains("warmup 2 × 400 ms (5 × 1 s for MixedAdamStepBenchmark), measurement 3 × 500 ms\n"), md);
+    }
+
+    @Test
     void threadsMakeFiguresAggregateAndTheReportSaysSo() {
         String json = new SyntheticJmh().threads(2).adamW("scalar", "FAST", 4096, 1e5).stream(4096, 1e6).json();
         String md = new MarkdownReport(JmhRun.parse(json), CONTEXT).render();

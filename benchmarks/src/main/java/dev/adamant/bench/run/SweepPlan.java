@@ -36,7 +36,8 @@ import java.util.regex.Pattern;
  * tensors, thread scaling at 64M elements), the mixed-precision step per format at the largest size
  * and widest kernel against the fp32 AdamW kernel, in cycles, with the
  * iteration settings of the quick (default) or full sweep. Built from the command line by
- * {@link #parse}; turned into JMH options by {@link #jmhOptions}.
+ * {@link #parse}; turned into JMH options by {@link #jmhOptions} and, for the mixed-precision step
+ * with its longer warmup, {@link #mixedJmhOptions}: two JMH runs, one after the other.
  */
 public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, List<Numerics> numerics,
                         List<String> optimizers, List<String> features, List<String> mixedFormats, int mixedCycles,
@@ -60,6 +61,15 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
     static final int FORKS = 1;
     /** Quick-sweep iteration time: the lane-width table plus the family in about three minutes on 2 cores. */
     static final Duration QUICK_ITERATION = Duration.ofMillis(400);
+    /**
+     * The mixed-precision step's warmup, at least: at 64M elements one call takes 20–100 ms and its Vector
+     * API kernels reach C2 late. Measured without warmup (8-bit state, 2 threads, 400 ms iterations): 0.23
+     * steps/s in the first iteration, 0.78 in the second, about 42 from the third on, so the first ~6 s run
+     * 50–200× slow; after the suite's 2 × 400 ms some first measured iterations ran at 0.7–1.8 steps/s
+     * against 18–38. JMH's run options override a class's @Warmup, so the step runs in a JMH run of its own.
+     */
+    static final int MIXED_WARMUP_ITERATIONS = 5;
+    static final Duration MIXED_WARMUP_TIME = Duration.ofSeconds(1);
     /** The optimizer family's size: in L2, where kernels differ most (its @Param default). */
     static final int FAMILY_ELEMENTS = 65536;
 
@@ -230,19 +240,6 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
             all.add(new Configuration(StepFeaturesBenchmark.class.getSimpleName(),
                     params("elements", FAMILY_ELEMENTS, "feature", feature)));
         }
-        // the mixed-precision step per format, with the fp32 AdamW kernel as its bar, at one width and size,
-        // on one thread and on all of them; all of it once per cycle. The loops nest as JMH's do, parameter names
-        // in alphabetical order from the outermost
-        for (int c = 1; c <= mixedCycles; c++) {
-            for (String format : mixedFormats) {
-                for (int t : mixedThreads()) {
-                    for (Numerics n : numerics) {
-                        all.add(new Configuration(MixedAdamStepBenchmark.class.getSimpleName(), params("cycle", c, "format", format,
-                                "kernelThreads", t, "numerics", n.name(), "stepElements", mixedElements(), "width", mixedWidth())));
-                    }
-                }
-            }
-        }
         // throughput at scale: a model's parameter list, many small tensors, thread scaling
         if (scale) {
             for (String layout : List.of("one", "separate", "flat")) {
@@ -258,6 +255,19 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
             for (int t = 1; t <= scalingThreads; t++) {
                 all.add(new Configuration(ThreadScalingBenchmark.class.getSimpleName(),
                         params("elements", SCALING_ELEMENTS, "threadCount", t)));
+            }
+        }
+        // last, in the second JMH run: the mixed-precision step per format, with the fp32 AdamW kernel as its bar,
+        // at one width and size, on one thread and on all of them; all of it once per cycle. The loops nest as
+        // JMH's do, parameter names in alphabetical order from the outermost
+        for (int c = 1; c <= mixedCycles; c++) {
+            for (String format : mixedFormats) {
+                for (int t : mixedThreads()) {
+                    for (Numerics n : numerics) {
+                        all.add(new Configuration(MixedAdamStepBenchmark.class.getSimpleName(), params("cycle", c, "format", format,
+                                "kernelThreads", t, "numerics", n.name(), "stepElements", mixedElements(), "width", mixedWidth())));
+                    }
+                }
             }
         }
         return all;
@@ -280,15 +290,28 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                 .orElse(kernels.contains("preferred") ? "preferred" : "scalar");
     }
 
+    /** The mixed-precision step's warmup iterations: the sweep's, but at least {@value #MIXED_WARMUP_ITERATIONS}. */
+    public int mixedWarmupIterations() {
+        return Math.max(warmupIterations, MIXED_WARMUP_ITERATIONS);
+    }
+
+    /** The mixed-precision step's warmup iteration time: the sweep's, but at least {@link #MIXED_WARMUP_TIME}. */
+    public Duration mixedWarmupTime() {
+        return warmupTime.compareTo(MIXED_WARMUP_TIME) >= 0 ? warmupTime : MIXED_WARMUP_TIME;
+    }
+
     /** Rough wall-clock time of the whole sweep. */
     public Duration estimate() {
-        Duration iterations = warmupTime.multipliedBy(warmupIterations).plus(measurementTime.multipliedBy(measurementIterations));
+        Duration measurement = measurementTime.multipliedBy(measurementIterations);
+        Duration iterations = warmupTime.multipliedBy(warmupIterations).plus(measurement);
+        Duration mixedIterations = mixedWarmupTime().multipliedBy(mixedWarmupIterations()).plus(measurement);
         Duration total = Duration.ZERO;
         for (Configuration c : configurations()) {
             long setupNanos = c.benchmark().equals(ModelStepBenchmark.class.getSimpleName())
                     ? (long) (SCALE_SETUP_NANOS_PER_ELEMENT * ModelStepBenchmark.GPT2_SMALL_ELEMENTS * threads)
                     : (long) ((scaleBenchmark(c) ? SCALE_SETUP_NANOS_PER_ELEMENT : SETUP_NANOS_PER_ELEMENT) * c.size() * threads);
-            total = total.plus(iterations.plus(FORK_OVERHEAD).plusNanos(setupNanos).multipliedBy(FORKS));
+            boolean mixed = c.benchmark().equals(MixedAdamStepBenchmark.class.getSimpleName());
+            total = total.plus((mixed ? mixedIterations : iterations).plus(FORK_OVERHEAD).plusNanos(setupNanos).multipliedBy(FORKS));
         }
         return total;
     }
@@ -308,56 +331,75 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
                         : String.join(", ", mixedFormats) + " (" + mixedWidth() + ", " + mixedElements() + " elements, threads "
                                 + join(mixedThreads()) + "; " + mixedCycles + (mixedCycles == 1 ? " cycle)" : " cycles)"))
                 + "; scale " + (scale ? "GPT-2 small, 2000 tensors, threads 1.." + scalingThreads : "none")
-                + "; warmup " + warmupIterations + " × " + millis(warmupTime) + ", measurement " + measurementIterations
+                + "; warmup " + warmupIterations + " × " + millis(warmupTime)
+                + (mixedFormats.isEmpty() ? "" : " (the mixed-precision step " + mixedWarmupIterations() + " × "
+                        + millis(mixedWarmupTime()) + ", in a JMH run of its own)")
+                + ", measurement " + measurementIterations
                 + " × " + millis(measurementTime) + ", " + FORKS + " fork, " + threads + " thread" + (threads == 1 ? "" : "s");
     }
 
-    /** JMH options for this sweep, writing JSON results to {@code resultFile}. */
+    /**
+     * JMH options for the first run of this sweep, everything but the mixed-precision step, writing JSON
+     * results to {@code resultFile}.
+     */
     public Options jmhOptions(Path resultFile) {
-        List<String> classes = new ArrayList<>(List.of(AdamWStepBenchmark.class.getName(), HeapLoopBenchmark.class.getName(),
-                StreamProbeBenchmark.class.getName()));
+        List<Class<?>> classes = new ArrayList<>(List.of(AdamWStepBenchmark.class, HeapLoopBenchmark.class, StreamProbeBenchmark.class));
         if (!optimizers.isEmpty()) {
-            classes.add(OptimizerStepBenchmark.class.getName());
+            classes.add(OptimizerStepBenchmark.class);
         }
         if (!features.isEmpty()) {
-            classes.add(StepFeaturesBenchmark.class.getName());
-        }
-        if (!mixedFormats.isEmpty()) {
-            classes.add(MixedAdamStepBenchmark.class.getName());
+            classes.add(StepFeaturesBenchmark.class);
         }
         if (scale) {
-            classes.addAll(List.of(ManyTensorsBenchmark.class.getName(), ModelStepBenchmark.class.getName(),
-                    ThreadScalingBenchmark.class.getName()));
+            classes.addAll(List.of(ManyTensorsBenchmark.class, ModelStepBenchmark.class, ThreadScalingBenchmark.class));
         }
-        ChainedOptionsBuilder b = new OptionsBuilder()
-                .include("^(" + String.join("|", classes.stream().map(Pattern::quote).toList()) + ")\\.")
+        return options(classes, resultFile)
                 .param("size", sizes.stream().map(String::valueOf).toArray(String[]::new))
                 .param("kernel", kernels.toArray(String[]::new))
-                .param("numerics", numerics.stream().map(Numerics::name).toArray(String[]::new))
                 .param("optimizer", optimizers.isEmpty() ? new String[] {"adam"} : optimizers.toArray(String[]::new))
                 // without it JMH would run every feature the benchmark declares
                 .param("feature", features.isEmpty() ? new String[] {"plain"} : features.toArray(String[]::new))
-                .param("format", mixedFormats.isEmpty() ? new String[] {MixedAdamStepBenchmark.FP32_ADAMW}
-                        : mixedFormats.toArray(String[]::new))
+                .param("threadCount", java.util.stream.IntStream.rangeClosed(1, scalingThreads)
+                        .mapToObj(String::valueOf).toArray(String[]::new))
+                .warmupIterations(warmupIterations)
+                .warmupTime(TimeValue.milliseconds(warmupTime.toMillis()))
+                .build();
+    }
+
+    /**
+     * JMH options for the second run, the mixed-precision step with its longer warmup, writing JSON results
+     * to {@code resultFile}; empty if the sweep has no mixed formats.
+     */
+    public Optional<Options> mixedJmhOptions(Path resultFile) {
+        if (mixedFormats.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(options(List.of(MixedAdamStepBenchmark.class), resultFile)
+                .param("format", mixedFormats.toArray(String[]::new))
                 .param("width", mixedWidth())
                 .param("stepElements", String.valueOf(mixedElements()))
                 .param("kernelThreads", mixedThreads().stream().map(String::valueOf).toArray(String[]::new))
                 .param("cycle", java.util.stream.IntStream.rangeClosed(1, mixedCycles).mapToObj(String::valueOf).toArray(String[]::new))
-                .param("threadCount", java.util.stream.IntStream.rangeClosed(1, scalingThreads)
-                        .mapToObj(String::valueOf).toArray(String[]::new))
+                .warmupIterations(mixedWarmupIterations())
+                .warmupTime(TimeValue.milliseconds(mixedWarmupTime().toMillis()))
+                .build());
+    }
+
+    /** What both runs share: the numerics modes, threads, forks, measurement and output. */
+    private ChainedOptionsBuilder options(List<Class<?>> classes, Path resultFile) {
+        return new OptionsBuilder()
+                .include("^(" + String.join("|", classes.stream().map(c -> Pattern.quote(c.getName())).toList()) + ")\\.")
+                .param("numerics", numerics.stream().map(Numerics::name).toArray(String[]::new))
                 // forks take their flags from BenchmarkDefaults' @Fork only, not also from this JVM's
                 .jvmArgs("-Djava.awt.headless=true")
                 .threads(threads)
                 .forks(FORKS)
-                .warmupIterations(warmupIterations)
-                .warmupTime(TimeValue.milliseconds(warmupTime.toMillis()))
                 .measurementIterations(measurementIterations)
                 .measurementTime(TimeValue.milliseconds(measurementTime.toMillis()))
                 .shouldFailOnError(false)
                 .verbosity(VerboseMode.NORMAL)
                 .resultFormat(ResultFormatType.JSON)
                 .result(resultFile.toString());
-        return b.build();
     }
 
     private static boolean available(String kernel, Optional<Set<Integer>> widths) {

@@ -10,6 +10,7 @@ import org.openjdk.jmh.runner.BenchmarkListEntry;
 import org.openjdk.jmh.runner.WorkloadParams;
 import org.openjdk.jmh.runner.format.OutputFormatFactory;
 import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
 import java.nio.file.Path;
@@ -52,10 +53,11 @@ class SweepPlanTest {
                 quick.configurations().get(43 + family + 7).label());
         assertEquals("MixedAdamStep cycle=1 format=fp32-adamw kernelThreads=1 numerics=EXACT stepElements=16777216 width=512",
                 quick.configurations().get(44 + family + 7).label());
-        // "about five minutes" (README); the value-clip and monitoring features took the estimate to about
-        // 3 min 5 s, the mixed-precision step on one thread adds about 20 s, on two threads as much again, and
-        // its second and third cycles about 70 s (on two cores)
-        assertTrue(quick.estimate().compareTo(Duration.ofMinutes(5)) <= 0, "quick sweep estimated at " + quick.estimate());
+        // "about seven and a half minutes" (README); the value-clip and monitoring features took the estimate to
+        // about 3 min 5 s, the mixed-precision step on one thread added about 20 s, on two threads as much again, and
+        // its second and third cycles about 70 s (on two cores): 4 min 52 s. Its own 5 × 1 s warmup instead of
+        // 2 × 400 ms then added 4.2 s to each of its 36 configurations: 7 min 23 s
+        assertTrue(quick.estimate().compareTo(Duration.ofSeconds(450)) <= 0, "quick sweep estimated at " + quick.estimate());
     }
 
     @Test
@@ -128,8 +130,74 @@ class SweepPlanTest {
         assertEquals(1, o.getIncludes().size());
         for (String name : List.of("dev.adamant.bench.AdamWStepBenchmark.step", "dev.adamant.bench.HeapLoopBenchmark.step",
                 "dev.adamant.bench.StreamProbeBenchmark.readFourWriteThree")) {
-            assertTrue(java.util.regex.Pattern.compile(o.getIncludes().getFirst()).matcher(name).find(), name);
+            assertTrue(includes(o, name), name);
         }
+    }
+
+    private static boolean includes(Options o, String benchmark) {
+        return java.util.regex.Pattern.compile(o.getIncludes().getFirst()).matcher(benchmark).find();
+    }
+
+    @Test
+    void theMixedStepRunsSecondInAJmhRunOfItsOwn() {
+        String mixedStep = "dev.adamant.bench.MixedAdamStepBenchmark.step";
+        SweepPlan plan = parse("--threads", "2");
+        Options first = plan.jmhOptions(Path.of("a.json"));
+        Options second = plan.mixedJmhOptions(Path.of("b.json")).orElseThrow();
+        assertFalse(includes(first, mixedStep), first.getIncludes().toString());
+        assertTrue(includes(first, "dev.adamant.bench.OptimizerStepBenchmark.step"), first.getIncludes().toString());
+        assertTrue(includes(second, mixedStep), second.getIncludes().toString());
+        for (String other : List.of("dev.adamant.bench.AdamWStepBenchmark.step", "dev.adamant.bench.StreamProbeBenchmark.readFourWriteThree",
+                "dev.adamant.bench.OptimizerStepBenchmark.step", "dev.adamant.bench.StepFeaturesBenchmark.step")) {
+            assertFalse(includes(second, other), other);
+        }
+        // the same numerics, threads, forks, measurement and flags; each run its own result file
+        assertEquals(List.copyOf(first.getParameter("numerics").get()), List.copyOf(second.getParameter("numerics").get()));
+        assertEquals(2, second.getThreads().get());
+        assertEquals(first.getForkCount().get(), second.getForkCount().get());
+        assertEquals(first.getMeasurementIterations().get(), second.getMeasurementIterations().get());
+        assertEquals(first.getMeasurementTime().get(), second.getMeasurementTime().get());
+        assertEquals(first.getJvmArgs().get(), second.getJvmArgs().get());
+        assertEquals("b.json", second.getResult().get());
+        // the mixed configurations are listed last, as they run, even after the step at scale
+        assertEquals("MixedAdamStepBenchmark", parse("--scale").configurations().getLast().benchmark());
+
+        // without mixed formats there is no second run; with only them, the first still measures the step, loop and probe
+        assertTrue(parse("--mixed", "none").mixedJmhOptions(Path.of("b.json")).isEmpty());
+        Options onlyMixed = parse("--optimizers", "none", "--features", "none").jmhOptions(Path.of("a.json"));
+        assertTrue(includes(onlyMixed, "dev.adamant.bench.HeapLoopBenchmark.step"), onlyMixed.getIncludes().toString());
+        assertFalse(includes(onlyMixed, mixedStep), onlyMixed.getIncludes().toString());
+    }
+
+    @Test
+    void theMixedStepWarmsUpForAtLeastFiveSeconds() {
+        SweepPlan quick = parse();
+        Options first = quick.jmhOptions(Path.of("a.json")), second = quick.mixedJmhOptions(Path.of("b.json")).orElseThrow();
+        assertEquals(2, first.getWarmupIterations().get());
+        assertEquals(TimeValue.milliseconds(400), first.getWarmupTime().get());
+        assertEquals(5, second.getWarmupIterations().get());
+        assertEquals(TimeValue.milliseconds(1000), second.getWarmupTime().get());
+        assertTrue(quick.describe().contains("; warmup 2 × 400 ms (the mixed-precision step 5 × 1 s, in a JMH run of its own), "
+                + "measurement 3 × 400 ms"), quick.describe());
+        assertFalse(parse("--mixed", "none").describe().contains("mixed-precision step"), parse("--mixed", "none").describe());
+        // a longer warmup asked for applies to it too
+        assertEquals(7, parse("--warmup", "7").mixedJmhOptions(Path.of("b.json")).orElseThrow().getWarmupIterations().get());
+        SweepPlan full = parse("--full");
+        assertEquals(3, full.jmhOptions(Path.of("a.json")).getWarmupIterations().get());
+        assertEquals(5, full.mixedWarmupIterations());
+        assertEquals(Duration.ofSeconds(1), full.mixedWarmupTime());
+    }
+
+    @Test
+    void theEstimateCountsTheMixedStepsLongerWarmup() {
+        SweepPlan withMixed = parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--optimizers", "none", "--features", "none");
+        SweepPlan without = parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--optimizers", "none", "--features", "none",
+                "--mixed", "none");
+        int mixed = withMixed.configurations().size() - without.configurations().size();
+        // each: 5 × 1 s warmup, 3 × 400 ms measurement, the fork's overhead, filling 4096 elements
+        Duration each = Duration.ofSeconds(5).plusMillis(1200).plus(SweepPlan.FORK_OVERHEAD)
+                .plusNanos((long) (SweepPlan.SETUP_NANOS_PER_ELEMENT * 4096));
+        assertEquals(each.multipliedBy(mixed), withMixed.estimate().minus(without.estimate()));
     }
 
     @Test
@@ -194,7 +262,7 @@ class SweepPlanTest {
         }
         assertEquals(expected, plan.configurations().stream().filter(c -> c.benchmark().equals("MixedAdamStepBenchmark"))
                 .map(Configuration::label).toList());
-        Options o = plan.jmhOptions(Path.of("r.json"));
+        Options o = plan.mixedJmhOptions(Path.of("r.json")).orElseThrow();
         assertEquals(List.of("fp32-adamw", "fp32/fp32/8bit"), List.copyOf(o.getParameter("format").get()));
         assertEquals(List.of("256"), List.copyOf(o.getParameter("width").get()));
         assertEquals(List.of("65536"), List.copyOf(o.getParameter("stepElements").get()));
@@ -204,8 +272,9 @@ class SweepPlanTest {
                 .matcher("dev.adamant.bench.MixedAdamStepBenchmark.step").find(), o.getIncludes().getFirst());
         assertTrue(plan.describe().contains("mixed precision fp32-adamw, fp32/fp32/8bit (256, 65536 elements, threads "
                 + String.join(", ", threads.stream().map(String::valueOf).toList()) + "; 3 cycles)"), plan.describe());
-        // without it, no mixed benchmark in the include pattern
+        // without it, no mixed benchmark in either run's include pattern
         assertFalse(parse("--mixed", "none").jmhOptions(Path.of("r.json")).getIncludes().getFirst().contains("MixedAdamStep"));
+        assertTrue(parse("--mixed", "none").mixedJmhOptions(Path.of("r.json")).isEmpty());
         assertEquals(MixedAdamStepBenchmark.FORMATS, parse("--mixed", "all").mixedFormats());
         assertEquals(SweepPlan.QUICK_MIXED, parse().mixedFormats());
         assertEquals(MixedAdamStepBenchmark.FORMATS, parse("--full").mixedFormats());
@@ -229,8 +298,9 @@ class SweepPlanTest {
                 mixed.get(1).label());
         assertEquals("MixedAdamStep cycle=2 format=fp32-adamw kernelThreads=1 numerics=EXACT stepElements=16777216 width=512",
                 mixed.get(perCycle).label());
-        assertEquals(List.of("1", "2"), List.copyOf(plan.jmhOptions(Path.of("r.json")).getParameter("cycle").get()));
-        assertEquals(List.of("1"), List.copyOf(parse("--mixed-cycles", "1").jmhOptions(Path.of("r.json")).getParameter("cycle").get()));
+        assertEquals(List.of("1", "2"), List.copyOf(plan.mixedJmhOptions(Path.of("r.json")).orElseThrow().getParameter("cycle").get()));
+        assertEquals(List.of("1"), List.copyOf(parse("--mixed-cycles", "1").mixedJmhOptions(Path.of("r.json")).orElseThrow()
+                .getParameter("cycle").get()));
         assertTrue(parse("--mixed-cycles", "1").describe().contains("; 1 cycle)"), parse("--mixed-cycles", "1").describe());
     }
 
@@ -241,7 +311,7 @@ class SweepPlanTest {
     @Test
     void theMixedConfigurationsAreInJmhsOrder() {
         SweepPlan plan = parse("--mixed", "fp32-adamw,fp32/fp32/bf16,fp32/fp32/8bit");
-        Options o = plan.jmhOptions(Path.of("r.json"));
+        Options o = plan.mixedJmhOptions(Path.of("r.json")).orElseThrow();
         BenchmarkListEntry entry = BenchmarkList.defaultList().find(
                 OutputFormatFactory.createFormatInstance(System.out, VerboseMode.SILENT), o.getIncludes(), o.getExcludes())
                 .stream().filter(e -> e.getUsername().contains(".MixedAdamStepBenchmark.")).findFirst().orElseThrow();
