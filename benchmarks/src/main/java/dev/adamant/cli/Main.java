@@ -55,10 +55,10 @@ public final class Main {
                   Default: the quick sweep (sizes 4096,65536,1048576,16777216; kernels
                   scalar,128,256,512; numerics exact,fast; the whole family; mixed formats
                   fp32-adamw,fp32/fp32/bf16,fp32/fp32/8bit in 3 cycles; warmup 2 x 400 ms,
-                  measurement 3 x 400 ms; about 7.5 minutes on 2 cores). --full: sizes 1021 to
+                  measurement 3 x 400 ms; about 5.5 minutes on 2 cores). --full: sizes 1021 to
                   67108864, the preferred kernel too, every mixed format, 3 x 1 s warmup,
                   5 x 1 s measurement, and --scale. The mixed-precision step warms up for at
-                  least 5 x 1 s (its kernels reach the JIT's top tier late), in a second JMH
+                  least 5 iterations of 1 s per 64M elements (its kernels reach the JIT's top tier late), in a second JMH
                   run after the rest. --scale: the step at scale (GPT-2 small's 148 tensors,
                   ~2 GB off-heap; 2,000 tensors of 1K against one tensor; thread scaling at
                   64M elements). --mixed-cycles: how many times the mixed formats

@@ -67,9 +67,12 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
      * steps/s in the first iteration, 0.78 in the second, about 42 from the third on, so the first ~6 s run
      * 50–200× slow; after the suite's 2 × 400 ms some first measured iterations ran at 0.7–1.8 steps/s
      * against 18–38. JMH's run options override a class's @Warmup, so the step runs in a JMH run of its own.
+     * The slow calls take time in proportion to the size, so the iteration time does too: a second per 64M
+     * elements ({@link #MIXED_WARMUP_ELEMENTS}), never less than the sweep's own.
      */
     static final int MIXED_WARMUP_ITERATIONS = 5;
     static final Duration MIXED_WARMUP_TIME = Duration.ofSeconds(1);
+    static final int MIXED_WARMUP_ELEMENTS = 1 << 26;
     /** The optimizer family's size: in L2, where kernels differ most (its @Param default). */
     static final int FAMILY_ELEMENTS = 65536;
 
@@ -295,9 +298,13 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
         return Math.max(warmupIterations, MIXED_WARMUP_ITERATIONS);
     }
 
-    /** The mixed-precision step's warmup iteration time: the sweep's, but at least {@link #MIXED_WARMUP_TIME}. */
+    /**
+     * The mixed-precision step's warmup iteration time: the sweep's, but at least {@link #MIXED_WARMUP_TIME}
+     * per {@link #MIXED_WARMUP_ELEMENTS} of its size.
+     */
     public Duration mixedWarmupTime() {
-        return warmupTime.compareTo(MIXED_WARMUP_TIME) >= 0 ? warmupTime : MIXED_WARMUP_TIME;
+        Duration bySize = Duration.ofMillis(MIXED_WARMUP_TIME.toMillis() * mixedElements() / MIXED_WARMUP_ELEMENTS);
+        return warmupTime.compareTo(bySize) >= 0 ? warmupTime : bySize;
     }
 
     /** Rough wall-clock time of the whole sweep. */

@@ -53,11 +53,11 @@ class SweepPlanTest {
                 quick.configurations().get(43 + family + 7).label());
         assertEquals("MixedAdamStep cycle=1 format=fp32-adamw kernelThreads=1 numerics=EXACT stepElements=16777216 width=512",
                 quick.configurations().get(44 + family + 7).label());
-        // "about seven and a half minutes" (README); the value-clip and monitoring features took the estimate to
+        // "about five and a half minutes" (README); the value-clip and monitoring features took the estimate to
         // about 3 min 5 s, the mixed-precision step on one thread added about 20 s, on two threads as much again, and
-        // its second and third cycles about 70 s (on two cores): 4 min 52 s. Its own 5 × 1 s warmup instead of
-        // 2 × 400 ms then added 4.2 s to each of its 36 configurations: 7 min 23 s
-        assertTrue(quick.estimate().compareTo(Duration.ofSeconds(450)) <= 0, "quick sweep estimated at " + quick.estimate());
+        // its second and third cycles about 70 s (on two cores): 4 min 52 s. Its own 5 × 400 ms warmup instead of
+        // 2 × 400 ms then added 1.2 s to each of its 36 configurations: 5 min 35 s
+        assertTrue(quick.estimate().compareTo(Duration.ofSeconds(340)) <= 0, "quick sweep estimated at " + quick.estimate());
     }
 
     @Test
@@ -176,9 +176,13 @@ class SweepPlanTest {
         assertEquals(2, first.getWarmupIterations().get());
         assertEquals(TimeValue.milliseconds(400), first.getWarmupTime().get());
         assertEquals(5, second.getWarmupIterations().get());
-        assertEquals(TimeValue.milliseconds(1000), second.getWarmupTime().get());
-        assertTrue(quick.describe().contains("; warmup 2 × 400 ms (the mixed-precision step 5 × 1 s, in a JMH run of its own), "
+        // the quick sweep's mixed size is 16M: a quarter of a second per iteration by size, so the sweep's 400 ms
+        assertEquals(TimeValue.milliseconds(400), second.getWarmupTime().get());
+        assertTrue(quick.describe().contains("; warmup 2 × 400 ms (the mixed-precision step 5 × 400 ms, in a JMH run of its own), "
                 + "measurement 3 × 400 ms"), quick.describe());
+        // at 64M a second per iteration, with quick settings too
+        assertEquals(Duration.ofSeconds(1), parse("--sizes", "67108864", "--kernels", "512").mixedWarmupTime());
+        assertEquals(Duration.ofMillis(500), parse("--sizes", "33554432", "--kernels", "512").mixedWarmupTime());
         assertFalse(parse("--mixed", "none").describe().contains("mixed-precision step"), parse("--mixed", "none").describe());
         // a longer warmup asked for applies to it too
         assertEquals(7, parse("--warmup", "7").mixedJmhOptions(Path.of("b.json")).orElseThrow().getWarmupIterations().get());
@@ -190,13 +194,13 @@ class SweepPlanTest {
 
     @Test
     void theEstimateCountsTheMixedStepsLongerWarmup() {
-        SweepPlan withMixed = parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--optimizers", "none", "--features", "none");
-        SweepPlan without = parse("--sizes", "4096", "--kernels=512", "--numerics", "fast", "--optimizers", "none", "--features", "none",
+        SweepPlan withMixed = parse("--sizes", "67108864", "--kernels=512", "--numerics", "fast", "--optimizers", "none", "--features", "none");
+        SweepPlan without = parse("--sizes", "67108864", "--kernels=512", "--numerics", "fast", "--optimizers", "none", "--features", "none",
                 "--mixed", "none");
         int mixed = withMixed.configurations().size() - without.configurations().size();
-        // each: 5 × 1 s warmup, 3 × 400 ms measurement, the fork's overhead, filling 4096 elements
+        // each, at 64M: 5 × 1 s warmup, 3 × 400 ms measurement, the fork's overhead, filling 64M elements
         Duration each = Duration.ofSeconds(5).plusMillis(1200).plus(SweepPlan.FORK_OVERHEAD)
-                .plusNanos((long) (SweepPlan.SETUP_NANOS_PER_ELEMENT * 4096));
+                .plusNanos((long) (SweepPlan.SETUP_NANOS_PER_ELEMENT * 67108864));
         assertEquals(each.multipliedBy(mixed), withMixed.estimate().minus(without.estimate()));
     }
 
