@@ -10,13 +10,16 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 class BlockCodeTest {
 
-    /** The nearest code by exhaustive search over every code's exact value; ties to the even code. */
+    /**
+     * The nearest code by exhaustive search over every code's exact value; a tie to the larger code in
+     * the normal range (away from zero), to the even code below it.
+     */
     private static int nearestByScan(BlockCode code, float magnitude) {
         int best = 0;
         double bestDistance = Double.POSITIVE_INFINITY;
         for (int c = 0; c <= code.maxMagnitude(); c++) {
             double d = Math.abs(code.decodeMagnitude(c) - (double) magnitude);
-            if (d < bestDistance || (d == bestDistance && (c & 1) == 0)) {
+            if (d < bestDistance || (d == bestDistance && (magnitude >= code.minNormal() || (c & 1) == 0))) {
                 best = c;
                 bestDistance = d;
             }
@@ -50,7 +53,7 @@ class BlockCodeTest {
 
     /** Every midpoint between adjacent codes (a tie), its float neighbours, and a million random magnitudes. */
     @Test
-    void encodingIsTheNearestCodeTiesToEven() {
+    void encodingIsTheNearestCode() {
         SplittableRandom random = new SplittableRandom(8);
         for (BlockCode code : BlockCode.values()) {
             for (int c = 0; c < code.maxMagnitude(); c++) {

@@ -103,12 +103,12 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     private static final int SIGNED_CODE_BITS = 0x87F0_0000, UNSIGNED_CODE_BITS = 0x0FF0_0000;
     private static final float SIGNED_UNBIAS = Float.intBitsToFloat(SIGNED_REBIAS + (127 << 23)),
             UNSIGNED_UNBIAS = Float.intBitsToFloat(UNSIGNED_REBIAS + (127 << 23));
-    // BlockCode.encodeMagnitude's constants; (bits + 0x7FFFF + lsb) - rebias with its two constants added once
+    // BlockCode.encodeMagnitude's constants: (bits + 0x80000) - rebias, its two constants added once
     private static final FloatVector SIGNED_ROUNDER = FloatVector.broadcast(F, BlockCode.SIGNED.subnormalRounder()),
             UNSIGNED_ROUNDER = FloatVector.broadcast(F, BlockCode.UNSIGNED.subnormalRounder());
     private static final int SIGNED_MIN_NORMAL = Float.floatToRawIntBits(BlockCode.SIGNED.minNormal()),
             UNSIGNED_MIN_NORMAL = Float.floatToRawIntBits(BlockCode.UNSIGNED.minNormal());
-    private static final int SIGNED_ROUND_REBIAS = 0x7FFFF - SIGNED_REBIAS, UNSIGNED_ROUND_REBIAS = 0x7FFFF - UNSIGNED_REBIAS;
+    private static final int SIGNED_ROUND_REBIAS = 0x8_0000 - SIGNED_REBIAS, UNSIGNED_ROUND_REBIAS = 0x8_0000 - UNSIGNED_REBIAS;
 
     @Override
     public void update(MixedLayout layout, AdamCoefficients c, long noiseKey, MixedAdamBuffers b, long from, long to) {
@@ -451,7 +451,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             FloatVector maxInverse = FloatVector.broadcast(F, maxNew > 0 ? 1f / maxNew : 0f);
             for (int j = 0; j < CHUNK; j += F.length()) {
                 long i = first + j;
-                // BlockCode.encode lane-wise. Normal magnitudes round to nearest even on their bits (keep 3
+                // BlockCode.encode lane-wise. Normal magnitudes round to nearest on their bits, a tie away from zero (keep 3
                 // mantissa bits, carry into the exponent), subnormal ones in the float adder: only for
                 // vectors that hold one, as they are rare (below 2^-14, or 2^-30, of the block maximum). No
                 // clamp to the largest code, as encodeMagnitude has: |value| × RN(1 / absMax) <= 1 + 2^-23,
@@ -459,12 +459,12 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                 FloatVector m = FloatVector.fromArray(F, moments, j).mul(mInverse);
                 IntVector mBits = m.reinterpretAsInts(), mMagnitude = mBits.and(0x7FFF_FFFF);
                 // rounded on the signed bits (the sign rides along above the carry, to bit 11, beyond the byte), then moved to bit 7
-                IntVector mCode = mBits.add(mBits.lanewise(VectorOperators.LSHR, 20).and(1)).add(SIGNED_ROUND_REBIAS)
+                IntVector mCode = mBits.add(SIGNED_ROUND_REBIAS)
                         .lanewise(VectorOperators.LSHR, 20);
                 // the second moment and its maximum are never negative (and never NaN in a block whose
                 // inverse is not 0), so their bits need no mask
                 IntVector vBits = FloatVector.fromArray(F, moments, CHUNK + j).mul(vInverse).reinterpretAsInts();
-                IntVector vCode = vBits.add(vBits.lanewise(VectorOperators.LSHR, 20).and(1)).add(UNSIGNED_ROUND_REBIAS)
+                IntVector vCode = vBits.add(UNSIGNED_ROUND_REBIAS)
                         .lanewise(VectorOperators.LSHR, 20);
                 VectorMask<Integer> mSubnormal = mMagnitude.compare(VectorOperators.LT, SIGNED_MIN_NORMAL);
                 VectorMask<Integer> vSubnormal = vBits.compare(VectorOperators.LT, UNSIGNED_MIN_NORMAL);
@@ -485,7 +485,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                 }
                 if (amsgrad) {
                     IntVector maxBits = FloatVector.fromArray(F, moments, 2 * CHUNK + j).mul(maxInverse).reinterpretAsInts();
-                    IntVector maxCode = maxBits.add(maxBits.lanewise(VectorOperators.LSHR, 20).and(1)).add(UNSIGNED_ROUND_REBIAS)
+                    IntVector maxCode = maxBits.add(UNSIGNED_ROUND_REBIAS)
                             .lanewise(VectorOperators.LSHR, 20);
                     VectorMask<Integer> maxSubnormal = maxBits.compare(VectorOperators.LT, UNSIGNED_MIN_NORMAL);
                     if (maxSubnormal.anyTrue()) {
