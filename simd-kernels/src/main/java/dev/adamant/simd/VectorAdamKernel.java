@@ -17,11 +17,18 @@ import java.nio.ByteOrder;
 
 import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.LT;
+import static jdk.incubator.vector.VectorOperators.NE;
 
 /**
  * Fused Adam/AdamW over MemorySegments with the Vector API, in the same operation order as
  * {@link ScalarAdamKernel} and therefore bit-identical to it: lanes never mix, {@code fma},
  * {@code sqrt} and {@code div} are correctly rounded per lane, and the tail is the scalar kernel.
+ *
+ * <p>In exact numerics the float32 loops divide sqrt(v) by sqrt(1 − β2^t) without the divider: by the
+ * rounded reciprocal, with one fused-multiply-add correction, which gives the correctly rounded quotient
+ * (as in {@code VectorMixedAdamKernel}, whose class comment says why it is exact and what escapes it: an
+ * infinite or NaN sqrt(v), for which a vector is computed again with the division). The square root and
+ * the update's own division stay on the divider. The float64 loops divide.
  *
  * <p>A template: it is never loaded as itself, only as hidden copies made by {@link KernelCopies},
  * one per lane width and numerics mode, whose class data fixes the species and the mode.
@@ -92,6 +99,8 @@ final class VectorAdamKernel implements AdamKernel {
         final FloatVector negStep = FloatVector.broadcast(F, (float) (FAST ? c.fastNegStepSize() : c.negStepSize()));
         final FloatVector eps = FloatVector.broadcast(F, (float) (FAST ? c.fastEps() : c.eps()));
         final FloatVector sqrtBc2 = FloatVector.broadcast(F, (float) c.sqrtBiasCorrection2());
+        final FloatVector negSqrtBc2 = sqrtBc2.neg(), sqrtBc2Reciprocal = FloatVector.broadcast(F, 1f / (float) c.sqrtBiasCorrection2());
+        final boolean dividesByBc2 = (float) c.sqrtBiasCorrection2() != 1f;
         final boolean l2 = c.l2WeightDecay() != 0, decoupled = c.decayFactor() != 1;
         final boolean amsgrad = c.amsgrad(), maximize = c.maximize();
         // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
@@ -125,8 +134,16 @@ final class VectorAdamKernel implements AdamKernel {
                 FloatVector update = negStep.mul(m).div(v.sqrt().add(eps));
                 p = decoupled ? p.fma(decay, update) : p.add(update);
             } else {
-                // torch's two divisions: sqrt(v)/sqrt(bc2), then (-step*m)/denom
-                p = p.add(negStep.mul(m).div(v.sqrt().div(sqrtBc2).add(eps)));
+                // torch's two divisions: sqrt(v)/sqrt(bc2), then (-step*m)/denom; the first by the reciprocal and
+                // one correction, exact (see the class comment)
+                FloatVector root = v.sqrt(), q = root;
+                if (dividesByBc2) {
+                    q = root.mul(sqrtBc2Reciprocal);
+                    q = q.fma(negSqrtBc2, root).fma(sqrtBc2Reciprocal, q);
+                }
+                FloatVector updated = p.add(negStep.mul(m).div(q.add(eps)));
+                // an infinite or NaN sqrt(v) makes the correction NaN: such vectors divide
+                p = updated.compare(NE, updated).anyTrue() ? p.add(negStep.mul(m).div(root.div(sqrtBc2).add(eps))) : updated;
             }
             p.intoMemorySegment(param, at, ORDER);
         }
@@ -197,6 +214,8 @@ final class VectorAdamKernel implements AdamKernel {
         final FloatVector negStep = FloatVector.broadcast(F, (float) (FAST ? c.fastNegStepSize() : c.negStepSize()));
         final FloatVector eps = FloatVector.broadcast(F, (float) (FAST ? c.fastEps() : c.eps()));
         final FloatVector sqrtBc2 = FloatVector.broadcast(F, (float) c.sqrtBiasCorrection2());
+        final FloatVector negSqrtBc2 = sqrtBc2.neg(), sqrtBc2Reciprocal = FloatVector.broadcast(F, 1f / (float) c.sqrtBiasCorrection2());
+        final boolean dividesByBc2 = (float) c.sqrtBiasCorrection2() != 1f;
         final boolean l2 = c.l2WeightDecay() != 0, decoupled = c.decayFactor() != 1;
         final boolean amsgrad = c.amsgrad(), maximize = c.maximize();
         final boolean scaled = c.gradScale() != 1;
@@ -239,7 +258,14 @@ final class VectorAdamKernel implements AdamKernel {
                     FloatVector update = negStep.mul(m).div(v.sqrt().add(eps));
                     p = decoupled ? p.fma(decay, update) : p.add(update);
                 } else {
-                    p = p.add(negStep.mul(m).div(v.sqrt().div(sqrtBc2).add(eps)));
+                    // as in floats
+                    FloatVector root = v.sqrt(), q = root;
+                    if (dividesByBc2) {
+                        q = root.mul(sqrtBc2Reciprocal);
+                        q = q.fma(negSqrtBc2, root).fma(sqrtBc2Reciprocal, q);
+                    }
+                    FloatVector updated = p.add(negStep.mul(m).div(q.add(eps)));
+                    p = updated.compare(NE, updated).anyTrue() ? p.add(negStep.mul(m).div(root.div(sqrtBc2).add(eps))) : updated;
                 }
                 p.intoMemorySegment(param, at, ORDER);
                 FloatVector step = p.sub(old);
