@@ -17,6 +17,7 @@ import java.nio.ByteOrder;
 
 import static jdk.incubator.vector.VectorOperators.GT;
 import static jdk.incubator.vector.VectorOperators.LT;
+import static jdk.incubator.vector.VectorOperators.NE;
 
 /**
  * Fused NAdam over MemorySegments with the Vector API, in the same operation order as
@@ -28,6 +29,10 @@ import static jdk.incubator.vector.VectorOperators.LT;
  *
  * <p>The monitored entries run their own loops ({@link #floatsMonitored}, {@link #doublesMonitored}):
  * the plain loops carry no monitoring state.
+ *
+ * <p>In exact numerics the float32 loops divide sqrt(v) by sqrt(1 − β2^t) by the reciprocal with one
+ * fused-multiply-add correction, correctly rounded, as {@code VectorAdamKernel} does (see
+ * {@code VectorMixedAdamKernel}'s class comment); a vector with an infinite or NaN sqrt(v) divides.
  */
 final class VectorNAdamKernel implements NAdamKernel {
     private static final Specialization SPEC = Specialization.of(MethodHandles.lookup());
@@ -91,6 +96,8 @@ final class VectorNAdamKernel implements NAdamKernel {
                 (float) (FAST ? c.fastNegExpAvgStepSize() : c.negExpAvgStepSize()));
         final FloatVector eps = FloatVector.broadcast(F, (float) (FAST ? c.fastEps() : c.eps()));
         final FloatVector sqrtBc2 = FloatVector.broadcast(F, (float) c.sqrtBiasCorrection2());
+        final FloatVector negSqrtBc2 = sqrtBc2.neg(), sqrtBc2Reciprocal = FloatVector.broadcast(F, 1f / (float) c.sqrtBiasCorrection2());
+        final boolean dividesByBc2 = (float) c.sqrtBiasCorrection2() != 1f;
         final boolean l2 = c.weightDecay() != 0;
         // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
         final boolean scaled = c.gradScale() != 1;
@@ -116,10 +123,20 @@ final class VectorNAdamKernel implements NAdamKernel {
                 // sqrt(bc2) folded into both step sizes and eps; both terms added at once: one division
                 p = p.add(gradStep.fma(g, expAvgStep.mul(m)).div(v.sqrt().add(eps)));
             } else {
-                // torch's foreach order: sqrt(v)/sqrt(bc2) + eps, then two addcdivs
-                FloatVector denom = v.sqrt().div(sqrtBc2).add(eps);
-                p = p.add(gradStep.mul(g).div(denom));
-                p = p.add(expAvgStep.mul(m).div(denom));
+                // torch's foreach order: sqrt(v)/sqrt(bc2) + eps, then two addcdivs; the first division by the
+                // reciprocal and one correction, exact (see VectorMixedAdamKernel's class comment)
+                FloatVector root = v.sqrt(), q = root;
+                if (dividesByBc2) {
+                    q = root.mul(sqrtBc2Reciprocal);
+                    q = q.fma(negSqrtBc2, root).fma(sqrtBc2Reciprocal, q);
+                }
+                FloatVector denom = q.add(eps);
+                FloatVector updated = p.add(gradStep.mul(g).div(denom)).add(expAvgStep.mul(m).div(denom));
+                if (updated.compare(NE, updated).anyTrue()) { // an infinite or NaN sqrt(v): divide
+                    denom = root.div(sqrtBc2).add(eps);
+                    updated = p.add(gradStep.mul(g).div(denom)).add(expAvgStep.mul(m).div(denom));
+                }
+                p = updated;
             }
             p.intoMemorySegment(param, at, ORDER);
         }
@@ -187,6 +204,8 @@ final class VectorNAdamKernel implements NAdamKernel {
                 (float) (FAST ? c.fastNegExpAvgStepSize() : c.negExpAvgStepSize()));
         final FloatVector eps = FloatVector.broadcast(F, (float) (FAST ? c.fastEps() : c.eps()));
         final FloatVector sqrtBc2 = FloatVector.broadcast(F, (float) c.sqrtBiasCorrection2());
+        final FloatVector negSqrtBc2 = sqrtBc2.neg(), sqrtBc2Reciprocal = FloatVector.broadcast(F, 1f / (float) c.sqrtBiasCorrection2());
+        final boolean dividesByBc2 = (float) c.sqrtBiasCorrection2() != 1f;
         final boolean l2 = c.weightDecay() != 0;
         // clipping/loss scaling, first as torch's in-place grad.mul_(coef) before step()
         final boolean scaled = c.gradScale() != 1;
@@ -226,10 +245,19 @@ final class VectorNAdamKernel implements NAdamKernel {
                     // sqrt(bc2) folded into both step sizes and eps; both terms added at once: one division
                     p = p.add(gradStep.fma(g, expAvgStep.mul(m)).div(v.sqrt().add(eps)));
                 } else {
-                    // torch's foreach order: sqrt(v)/sqrt(bc2) + eps, then two addcdivs
-                    FloatVector denom = v.sqrt().div(sqrtBc2).add(eps);
-                    p = p.add(gradStep.mul(g).div(denom));
-                    p = p.add(expAvgStep.mul(m).div(denom));
+                    // as in floats
+                    FloatVector root = v.sqrt(), q = root;
+                    if (dividesByBc2) {
+                        q = root.mul(sqrtBc2Reciprocal);
+                        q = q.fma(negSqrtBc2, root).fma(sqrtBc2Reciprocal, q);
+                    }
+                    FloatVector denom = q.add(eps);
+                    FloatVector updated = p.add(gradStep.mul(g).div(denom)).add(expAvgStep.mul(m).div(denom));
+                    if (updated.compare(NE, updated).anyTrue()) {
+                        denom = root.div(sqrtBc2).add(eps);
+                        updated = p.add(gradStep.mul(g).div(denom)).add(expAvgStep.mul(m).div(denom));
+                    }
+                    p = updated;
                 }
                 p.intoMemorySegment(param, at, ORDER);
                 FloatVector step = p.sub(old);
