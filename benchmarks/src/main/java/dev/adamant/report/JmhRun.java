@@ -35,12 +35,9 @@ public record JmhRun(List<Score> scores, Settings settings) {
             return params.get(name);
         }
 
-        /** {@code MixedAdamStep cycle=1 format=fp32/fp32/8bit ...}: the name without "Benchmark", the parameters by name. */
+        /** {@code MixedAdamStep cycle=1 format=fp32/fp32/8bit ...}: {@link JmhRun#label}, the parameters by name. */
         String label() {
-            String name = benchmark.endsWith("Benchmark") ? benchmark.substring(0, benchmark.length() - "Benchmark".length()) : benchmark;
-            StringBuilder label = new StringBuilder(name);
-            new TreeMap<>(params).forEach((k, v) -> label.append(' ').append(k).append('=').append(v));
-            return label.toString();
+            return JmhRun.label(benchmark, new TreeMap<>(params));
         }
 
         /** Elements per call: the {@code size} parameter ({@code elements} in the family, {@code stepElements} in the mixed one). */
@@ -145,8 +142,19 @@ public record JmhRun(List<Score> scores, Settings settings) {
                 List.copyOf(iterations));
     }
 
+    /**
+     * {@code AdamWStep kernel=512 numerics=FAST size=65536}: a benchmark's simple name without "Benchmark",
+     * then its parameters in the map's order.
+     */
+    public static String label(String benchmark, Map<String, String> params) {
+        String name = benchmark.endsWith("Benchmark") ? benchmark.substring(0, benchmark.length() - "Benchmark".length()) : benchmark;
+        StringBuilder label = new StringBuilder(name);
+        params.forEach((k, v) -> label.append(' ').append(k).append('=').append(v));
+        return label.toString();
+    }
+
     /** {@code dev.adamant.bench.AdamWStepBenchmark.step} -> {@code AdamWStepBenchmark}. */
-    private static String simpleName(String benchmark) {
+    public static String simpleName(String benchmark) {
         String[] parts = benchmark.split("\\.");
         return parts.length >= 2 ? parts[parts.length - 2] : benchmark;
     }

@@ -1,8 +1,9 @@
 package dev.adamant.bench.run;
 
+import dev.adamant.report.JmhRun;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * One benchmark configuration: a benchmark class and one value per parameter, in JMH's
@@ -16,15 +17,12 @@ public record Configuration(String benchmark, Map<String, String> params) {
 
     /** From JMH's full benchmark name ({@code dev.adamant.bench.AdamWStepBenchmark.step}) and its parameters. */
     static Configuration ofJmh(String fullName, Map<String, String> params) {
-        String[] parts = fullName.split("\\.");
-        return new Configuration(parts.length >= 2 ? parts[parts.length - 2] : fullName, params);
+        return new Configuration(JmhRun.simpleName(fullName), params);
     }
 
-    /** {@code AdamWStep kernel=512 numerics=FAST size=65536}. */
+    /** {@code AdamWStep kernel=512 numerics=FAST size=65536}, as the report labels a result. */
     public String label() {
-        String name = benchmark.endsWith("Benchmark") ? benchmark.substring(0, benchmark.length() - "Benchmark".length()) : benchmark;
-        return params.isEmpty() ? name : name + " " + params.entrySet().stream()
-                .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" "));
+        return JmhRun.label(benchmark, params);
     }
 
     /** The {@code size} parameter ({@code elements} in the family, {@code stepElements} in the mixed one), 0 if there is none. */
