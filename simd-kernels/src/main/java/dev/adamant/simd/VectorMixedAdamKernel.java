@@ -33,7 +33,7 @@ import java.nio.ByteOrder;
  * or an fp16 gradient, is first decoded into float32 scratch; then the Adam loop runs on the float32
  * parameter (its own buffer, the master copy or the scratch) and the gradient (read in the loop when
  * fp32 or bf16, else from the scratch), with the moments read and written in their own format inside
- * the loop (fp32, bf16), or for 8-bit state decoded inside the loop (one exact multiply
+ * the loop (fp32, bf16), or for 8-bit state decoded and scaled inside the loop (one multiply
  * per code) and kept in a float array ({@link MomentScratch}), with their lane-wise absolute maxima,
  * until each block's new scales are known, then requantized in the same method; then the parameter
  * is encoded from the scratch or the master copy. With a float32 parameter and gradient (or a master
@@ -348,7 +348,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
 
     /**
      * {@link #adam} on {@code blocks} whole blocks from element {@code start}, with 8-bit moments: per
-     * block, the Adam loop decodes the codes (one exact multiply each, see below), leaves the new
+     * block, the Adam loop decodes and scales the codes (one multiply each, see below), leaves the new
      * moments in {@code moments} (first moment at 0, second at 1, amsgrad's maximum at 2 chunks) and
      * takes their lane-wise absolute maxima; then the block's new scales are stored and one loop
      * requantizes every moment ({@code BlockCode.encode} lane-wise).
@@ -378,9 +378,17 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
         final boolean amsgrad = c.amsgrad();
         for (long n = 0; n < blocks; n++) {
             final long first = start + n * CHUNK, block = first / CHUNK, pBlock = pAt + n * CHUNK_BYTES, gBlock = gAt + n * CHUNK * (bf16Grad ? 2 : 4);
-            FloatVector mScale = FloatVector.broadcast(F, expAvgScales.getAtIndex(ValueLayout.JAVA_FLOAT, block));
-            FloatVector vScale = FloatVector.broadcast(F, expAvgSqScales.getAtIndex(ValueLayout.JAVA_FLOAT, block));
-            FloatVector maxesScale = FloatVector.broadcast(F, amsgrad ? maxScales.getAtIndex(ValueLayout.JAVA_FLOAT, block) : 0);
+            // decode's two multiplies, by 2^(127 - bias) and by the scale, as one by their product: exact unless it
+            // overflows (a scale of 2^16 or more, or 2^32 for the second moment), as scaling by a power of two is;
+            // then both products are the one rounding of code × scale
+            float mScale = expAvgScales.getAtIndex(ValueLayout.JAVA_FLOAT, block), mFolded = mScale * SIGNED_UNBIAS;
+            float vScale = expAvgSqScales.getAtIndex(ValueLayout.JAVA_FLOAT, block), vFolded = vScale * UNSIGNED_UNBIAS;
+            float maxesScale = amsgrad ? maxScales.getAtIndex(ValueLayout.JAVA_FLOAT, block) : 0, maxesFolded = maxesScale * UNSIGNED_UNBIAS;
+            boolean mFolds = mFolded != Float.POSITIVE_INFINITY, vFolds = vFolded != Float.POSITIVE_INFINITY;
+            boolean maxesFold = maxesFolded != Float.POSITIVE_INFINITY;
+            FloatVector mFactor = FloatVector.broadcast(F, mFolds ? mFolded : SIGNED_UNBIAS);
+            FloatVector vFactor = FloatVector.broadcast(F, vFolds ? vFolded : UNSIGNED_UNBIAS);
+            FloatVector maxesFactor = FloatVector.broadcast(F, maxesFold ? maxesFolded : UNSIGNED_UNBIAS);
             // the absolute maxima as int bits: for floats without sign, int order is float order, a NaN's bits
             // above every other (abs clears the sign of x86's default NaN), and an int max is one instruction
             // where a float max with Java's NaN and signed-zero rules takes six. The second moment and its
@@ -396,19 +404,21 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                 if (maximize) g = g.neg();
                 if (l2) g = p.fma(wd, g);
                 if (decoupled && !FAST) p = p.mul(decay);
-                // BlockCode.decode as one exact multiply: the code's sign, exponent and mantissa placed in a
-                // float32's bits read 2^(127 - bias) times the code's value, subnormal codes included
+                // BlockCode.decode and the scale as one multiply: the code's sign, exponent and mantissa placed in a
+                // float32's bits read 2^(bias - 127) times the code's value, subnormal codes included
                 ByteVector mBytes = MASKED_BYTES ? ByteVector.fromMemorySegment(B, expAvg, i, ORDER, BYTE_LANES)
                         : ByteVector.fromMemorySegment(B, expAvg, i, ORDER);
                 FloatVector m0 = ((IntVector) mBytes.castShape(I, 0)).lanewise(VectorOperators.LSHL, 20).and(SIGNED_CODE_BITS)
-                        .reinterpretAsFloats().mul(SIGNED_UNBIAS);
+                        .reinterpretAsFloats().mul(mFactor);
+                if (!mFolds) m0 = m0.mul(mScale);
                 // an unsigned code zero-extended and shifted left by 20 needs no mask
                 ByteVector vBytes = MASKED_BYTES ? ByteVector.fromMemorySegment(B, expAvgSq, i, ORDER, BYTE_LANES)
                         : ByteVector.fromMemorySegment(B, expAvgSq, i, ORDER);
                 FloatVector v0 = ((IntVector) vBytes.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                        .lanewise(VectorOperators.LSHL, 20).reinterpretAsFloats().mul(UNSIGNED_UNBIAS);
-                FloatVector m = g.fma(oneMinusBeta1, m0.mul(mScale).mul(beta1));
-                FloatVector v = oneMinusBeta2.mul(g).fma(g, v0.mul(vScale).mul(beta2));
+                        .lanewise(VectorOperators.LSHL, 20).reinterpretAsFloats().mul(vFactor);
+                if (!vFolds) v0 = v0.mul(vScale);
+                FloatVector m = g.fma(oneMinusBeta1, m0.mul(beta1));
+                FloatVector v = oneMinusBeta2.mul(g).fma(g, v0.mul(beta2));
                 m.intoArray(moments, j);
                 v.intoArray(moments, CHUNK + j);
                 mMax = mMax.max(m.abs().reinterpretAsInts());
@@ -417,7 +427,9 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                     ByteVector maxBytes = MASKED_BYTES ? ByteVector.fromMemorySegment(B, maxes, i, ORDER, BYTE_LANES)
                             : ByteVector.fromMemorySegment(B, maxes, i, ORDER);
                     IntVector maxCodes = (IntVector) maxBytes.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    v = maxCodes.lanewise(VectorOperators.LSHL, 20).reinterpretAsFloats().mul(UNSIGNED_UNBIAS).mul(maxesScale).max(v);
+                    FloatVector max0 = maxCodes.lanewise(VectorOperators.LSHL, 20).reinterpretAsFloats().mul(maxesFactor);
+                    if (!maxesFold) max0 = max0.mul(maxesScale);
+                    v = max0.max(v);
                     v.intoArray(moments, 2 * CHUNK + j);
                     maxMax = maxMax.lanewise(VectorOperators.UMAX, v.reinterpretAsInts());
                 }
