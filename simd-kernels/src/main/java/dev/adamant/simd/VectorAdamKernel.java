@@ -143,7 +143,7 @@ final class VectorAdamKernel implements AdamKernel {
                 }
                 FloatVector updated = p.add(negStep.mul(m).div(q.add(eps)));
                 // an infinite or NaN sqrt(v) makes the correction NaN: such vectors divide
-                p = updated.compare(NE, updated).anyTrue() ? p.add(negStep.mul(m).div(root.div(sqrtBc2).add(eps))) : updated;
+                p = dividesByBc2 && updated.compare(NE, updated).anyTrue() ? p.add(negStep.mul(m).div(root.div(sqrtBc2).add(eps))) : updated;
             }
             p.intoMemorySegment(param, at, ORDER);
         }
@@ -265,7 +265,7 @@ final class VectorAdamKernel implements AdamKernel {
                         q = q.fma(negSqrtBc2, root).fma(sqrtBc2Reciprocal, q);
                     }
                     FloatVector updated = p.add(negStep.mul(m).div(q.add(eps)));
-                    p = updated.compare(NE, updated).anyTrue() ? p.add(negStep.mul(m).div(root.div(sqrtBc2).add(eps))) : updated;
+                    p = dividesByBc2 && updated.compare(NE, updated).anyTrue() ? p.add(negStep.mul(m).div(root.div(sqrtBc2).add(eps))) : updated;
                 }
                 p.intoMemorySegment(param, at, ORDER);
                 FloatVector step = p.sub(old);

@@ -35,7 +35,7 @@ import java.nio.ByteOrder;
  * fp32 or bf16, else from the scratch), with the moments read and written in their own format inside
  * the loop (fp32, bf16), or for 8-bit state decoded and scaled inside the loop (one multiply
  * per code) and kept in a float array ({@link MomentScratch}), with their lane-wise absolute maxima,
- * until each block's new scales are known, then requantized in the same method; then the parameter
+ * until each block's new scales are known, then requantized a stage at a time; then the parameter
  * is encoded from the scratch or the master copy. With a float32 parameter and gradient (or a master
  * copy) nothing is staged but the parameter's rounding. amsgrad's running maximum is a third moment,
  * in the state format, updated in the same loop. Every buffer is still read and written once from
@@ -86,11 +86,11 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     private static final int STAGE = 8 * CHUNK;
     private static final long STAGE_BYTES = 4L * STAGE;
     /**
-     * Elements per call of the Adam loop without a master copy: whole stages, as many as the optimizer's
-     * chunks hold. Called once over a 64M-element range, the loop method is compiled by C2 mostly on stack
-     * replacement and from a thin profile: at 64M elements the fast 8-bit step then ran at 16 steps/s
-     * in four JVM runs of five and 26 in the fifth (one thread, JMH, 5 × 1 s warmup), where called per
-     * chunk it is compiled as a method, as in the optimizer's steps.
+     * Elements per call of the fp32- and bf16-state Adam loops without a master copy (8-bit state goes a stage
+     * at a time): whole stages, as many as the optimizer's chunks hold. Called once over a 64M-element range,
+     * a loop method is compiled by C2 mostly on stack replacement and from a thin profile: at 64M elements
+     * the fast 8-bit step then ran at 16 steps/s in four JVM runs of five and 26 in the fifth (one thread,
+     * JMH, 5 × 1 s warmup), where called per chunk it is compiled as a method, as in the optimizer's steps.
      */
     private static final int CALL = 16 * STAGE;
     /** Shorts with a float vector's shape: two per float lane, the low half first (little endian). */
@@ -104,8 +104,11 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     private static final ShortVector NARROW = pairIndices(false);
     /** Two float32 stages: param and grad decoded from 16 bits. */
     private static final Scratch SCRATCH = new Scratch(2 * STAGE_BYTES);
-    /** Where the 8-bit path keeps a block's new moments (m, v, amsgrad's v_max) until its new scales are known. */
-    private static final MomentScratch MOMENTS = new MomentScratch(3 * CHUNK);
+    /**
+     * Where the 8-bit path keeps a stage's new moments (m, v, amsgrad's v_max, a stage each) from the Adam loop
+     * ({@link #adamQuantized}) to their requantization ({@link #requantize}), once the blocks' new scales are known.
+     */
+    private static final MomentScratch MOMENTS = new MomentScratch(3 * STAGE);
     // BlockCode.decode: a code shifted left by 20 has its exponent in the float32 exponent's low bits
     // and its mantissa on top of the float32 mantissa; the sign bit (sign-extended) lands at bit 31
     private static final int SIGNED_CODE_BITS = 0x87F0_0000, UNSIGNED_CODE_BITS = 0x0FF0_0000;
@@ -130,7 +133,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             boolean bf16Grad = layout.grad() == FloatFormat.BF16;
             long gradBytes = layout.grad().byteSize();
             float[] moments = layout.quantized() ? MOMENTS.get() : null;
-            long step = layout.master() ? STAGE : CALL;
+            long step = layout.master() || layout.quantized() ? STAGE : CALL;
             for (long start = from; start < upper; start += step) {
                 long n = Math.min(step, upper - start);
                 switch (layout.state()) {
@@ -138,8 +141,10 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                             start * 4, n);
                     case BF16 -> adamBf16State(c, p, start * 4, b.grad(), start * gradBytes, bf16Grad, b.expAvg(), b.expAvgSq(),
                             b.maxExpAvgSq(), start, n);
-                    case BLOCKWISE_8BIT -> adamQuantized(c, p, start * 4, b.grad(), start * gradBytes, bf16Grad, b, start, n / CHUNK,
-                            moments);
+                    case BLOCKWISE_8BIT -> {
+                        adamQuantized(c, p, start * 4, b.grad(), start * gradBytes, bf16Grad, b, start, n / CHUNK, moments);
+                        requantize(moments, b, start, (int) (n / CHUNK), c.amsgrad());
+                    }
                 }
                 if (layout.master()) {
                     encode(layout.param(), b.master(), start * 4, b.param(), start, (int) n);
@@ -186,7 +191,10 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                 case FP32 -> adam(c, p, pAt, g, gAt, bf16Grad, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start * 4, n);
                 // the moments go straight between their 16-bit buffers and registers
                 case BF16 -> adamBf16State(c, p, pAt, g, gAt, bf16Grad, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start, n);
-                case BLOCKWISE_8BIT -> adamQuantized(c, p, pAt, g, gAt, bf16Grad, b, start, n / CHUNK, moments);
+                case BLOCKWISE_8BIT -> {
+                    adamQuantized(c, p, pAt, g, gAt, bf16Grad, b, start, n / CHUNK, moments);
+                    requantize(moments, b, start, n / CHUNK, c.amsgrad());
+                }
             }
             if (layout.stochasticRounding()) {
                 encodeBf16Stochastic(p, pAt, b.param(), start, n, noiseKey);
@@ -251,7 +259,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                 }
                 FloatVector updated = p.add(negStep.mul(m).div(q.add(eps)));
                 // an infinite or NaN sqrt(v) makes the correction NaN: such vectors divide
-                p = updated.compare(VectorOperators.NE, updated).anyTrue() ? p.add(negStep.mul(m).div(root.div(sqrtBc2).add(eps))) : updated;
+                p = dividesByBc2 && updated.compare(VectorOperators.NE, updated).anyTrue() ? p.add(negStep.mul(m).div(root.div(sqrtBc2).add(eps))) : updated;
             }
             p.intoMemorySegment(ps, pAt + o, ORDER);
         }
@@ -347,16 +355,16 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     }
 
     /**
-     * {@link #adam} on {@code blocks} whole blocks from element {@code start}, with 8-bit moments: per
-     * block, the Adam loop decodes and scales the codes (one multiply each, see below), leaves the new
-     * moments in {@code moments} (first moment at 0, second at 1, amsgrad's maximum at 2 chunks) and
-     * takes their lane-wise absolute maxima; then the block's new scales are stored and one loop
-     * requantizes every moment ({@code BlockCode.encode} lane-wise).
+     * {@link #adam} on {@code blocks} whole blocks from element {@code start}, at most a stage, with 8-bit
+     * moments: per block, the Adam loop decodes and scales the codes (one multiply each, see below), leaves
+     * the new moments in {@code moments} (first moment at 0, second at 1, amsgrad's maximum at 2 stages)
+     * and takes their lane-wise absolute maxima, from which it stores the block's new scales; then
+     * {@link #requantize} encodes the stage's moments.
      *
-     * <p>One method for all of it, with every conversion written out: a call per block and stage
-     * cost about a quarter of the step in set-up (C2 re-derives the segments' bounds and peels an
-     * iteration per call), and C2 does not inline helpers this deep into a large loop, which would box
-     * their vectors (NodeCountInliningCutoff).
+     * <p>Every conversion is written out: C2 does not inline helpers this deep into a large loop, which
+     * would box their vectors (NodeCountInliningCutoff). The requantization is a call per stage, not per
+     * block: a call per block cost about a quarter of the step in set-up (C2 re-derives the segments'
+     * bounds and peels an iteration per call), per stage it costs nothing measurable.
      */
     private static void adamQuantized(AdamCoefficients c, MemorySegment ps, long pAt, MemorySegment gs, long gAt, boolean bf16Grad,
                                       MixedAdamBuffers b, long start, long blocks, float[] moments) {
@@ -377,6 +385,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
         final MemorySegment expAvgScales = b.expAvgScale(), expAvgSqScales = b.expAvgSqScale(), maxScales = b.maxExpAvgSqScale();
         final boolean amsgrad = c.amsgrad();
         for (long n = 0; n < blocks; n++) {
+            final int at = (int) n * CHUNK; // the block's place in each moment's stage of the scratch
             final long first = start + n * CHUNK, block = first / CHUNK, pBlock = pAt + n * CHUNK_BYTES, gBlock = gAt + n * CHUNK * (bf16Grad ? 2 : 4);
             // decode's two multiplies, by 2^(127 - bias) and by the scale, as one by their product: exact unless it
             // overflows (a scale of 2^16 or more, or 2^32 for the second moment), as scaling by a power of two is;
@@ -419,8 +428,8 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                 if (!vFolds) v0 = v0.mul(vScale);
                 FloatVector m = g.fma(oneMinusBeta1, m0.mul(beta1));
                 FloatVector v = oneMinusBeta2.mul(g).fma(g, v0.mul(beta2));
-                m.intoArray(moments, j);
-                v.intoArray(moments, CHUNK + j);
+                m.intoArray(moments, at + j);
+                v.intoArray(moments, STAGE + at + j);
                 mMax = mMax.max(m.abs().reinterpretAsInts());
                 vMax = vMax.lanewise(VectorOperators.UMAX, v.reinterpretAsInts());
                 if (amsgrad) {
@@ -430,7 +439,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                     FloatVector max0 = maxCodes.lanewise(VectorOperators.LSHL, 20).reinterpretAsFloats().mul(maxesFactor);
                     if (!maxesFold) max0 = max0.mul(maxesScale);
                     v = max0.max(v);
-                    v.intoArray(moments, 2 * CHUNK + j);
+                    v.intoArray(moments, 2 * STAGE + at + j);
                     maxMax = maxMax.lanewise(VectorOperators.UMAX, v.reinterpretAsInts());
                 }
                 if (FAST) {
@@ -445,12 +454,12 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                     }
                     FloatVector updated = p.add(negStep.mul(m).div(q.add(eps)));
                     // an infinite or NaN sqrt(v) makes the correction NaN: such vectors divide
-                    p = updated.compare(VectorOperators.NE, updated).anyTrue() ? p.add(negStep.mul(m).div(root.div(sqrtBc2).add(eps))) : updated;
+                    p = dividesByBc2 && updated.compare(VectorOperators.NE, updated).anyTrue() ? p.add(negStep.mul(m).div(root.div(sqrtBc2).add(eps))) : updated;
                 }
                 p.intoMemorySegment(ps, pBlock + o, ORDER);
             }
 
-            // BlockCode.scaleOf and inverseOf written out: this far into the method C2 calls them instead of
+            // BlockCode.scaleOf written out (and inverseOf in requantize): this far into the method C2 calls them instead of
             // inlining them, spilling every vector register around each call
             // (the maxima are not negative: NaN when not finite, 0 below the smallest scale)
             float mNew = Float.intBitsToFloat(mMax.reduceLanes(VectorOperators.MAX));
@@ -466,6 +475,28 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             if (amsgrad) {
                 maxScales.setAtIndex(ValueLayout.JAVA_FLOAT, block, maxNew);
             }
+        }
+    }
+
+    /**
+     * The second half of the 8-bit update, on {@code blocks} blocks from element {@code start}: their new
+     * moments, left in {@code moments} by {@link #adamQuantized}, encoded with the blocks' new scales
+     * ({@code BlockCode.encode} lane-wise). A method of its own so that neither half is too large for C1.
+     * Written as one method, the update ran out of C1's virtual registers ("COMPILE SKIPPED: out of virtual
+     * registers in linear scan"), and the JVM then kept running it as C1 code without a full profile, with
+     * every vector boxed, in some runs for as long as it ran: bf16+master/bf16/8bit at 0.13 steps/s instead
+     * of about 16 (64M elements, exact numerics, four cycles of four in one suite run). Only scalars cross
+     * the call (the scales are read back from their buffers): a vector argument of a call that is not
+     * inlined is boxed.
+     */
+    private static void requantize(float[] moments, MixedAdamBuffers b, long start, int blocks, boolean amsgrad) {
+        final MemorySegment expAvg = b.expAvg(), expAvgSq = b.expAvgSq(), maxes = b.maxExpAvgSq();
+        for (int n = 0; n < blocks; n++) {
+            final int at = n * CHUNK;
+            final long first = start + at, block = first / CHUNK;
+            final float mNew = b.expAvgScale().getAtIndex(ValueLayout.JAVA_FLOAT, block);
+            final float vNew = b.expAvgSqScale().getAtIndex(ValueLayout.JAVA_FLOAT, block);
+            final float maxNew = amsgrad ? b.maxExpAvgSqScale().getAtIndex(ValueLayout.JAVA_FLOAT, block) : 0;
             FloatVector mInverse = FloatVector.broadcast(F, mNew > 0 ? 1f / mNew : 0f);
             FloatVector vInverse = FloatVector.broadcast(F, vNew > 0 ? 1f / vNew : 0f);
             FloatVector maxInverse = FloatVector.broadcast(F, maxNew > 0 ? 1f / maxNew : 0f);
@@ -476,14 +507,14 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                 // vectors that hold one, as they are rare (below 2^-14, or 2^-30, of the block maximum). No
                 // clamp to the largest code, as encodeMagnitude has: |value| × RN(1 / absMax) <= 1 + 2^-23,
                 // which rounds to 1.0, the largest code.
-                FloatVector m = FloatVector.fromArray(F, moments, j).mul(mInverse);
+                FloatVector m = FloatVector.fromArray(F, moments, at + j).mul(mInverse);
                 IntVector mBits = m.reinterpretAsInts(), mMagnitude = mBits.and(0x7FFF_FFFF);
                 // rounded on the signed bits (the sign rides along above the carry, to bit 11, beyond the byte), then moved to bit 7
                 IntVector mCode = mBits.add(SIGNED_ROUND_REBIAS)
                         .lanewise(VectorOperators.LSHR, 20);
                 // the second moment and its maximum are never negative (and never NaN in a block whose
                 // inverse is not 0), so their bits need no mask
-                IntVector vBits = FloatVector.fromArray(F, moments, CHUNK + j).mul(vInverse).reinterpretAsInts();
+                IntVector vBits = FloatVector.fromArray(F, moments, STAGE + at + j).mul(vInverse).reinterpretAsInts();
                 IntVector vCode = vBits.add(UNSIGNED_ROUND_REBIAS)
                         .lanewise(VectorOperators.LSHR, 20);
                 VectorMask<Integer> mSubnormal = mMagnitude.compare(VectorOperators.LT, SIGNED_MIN_NORMAL);
@@ -504,7 +535,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                     vCodes.intoMemorySegment(expAvgSq, i, ORDER);
                 }
                 if (amsgrad) {
-                    IntVector maxBits = FloatVector.fromArray(F, moments, 2 * CHUNK + j).mul(maxInverse).reinterpretAsInts();
+                    IntVector maxBits = FloatVector.fromArray(F, moments, 2 * STAGE + at + j).mul(maxInverse).reinterpretAsInts();
                     IntVector maxCode = maxBits.add(UNSIGNED_ROUND_REBIAS)
                             .lanewise(VectorOperators.LSHR, 20);
                     VectorMask<Integer> maxSubnormal = maxBits.compare(VectorOperators.LT, UNSIGNED_MIN_NORMAL);

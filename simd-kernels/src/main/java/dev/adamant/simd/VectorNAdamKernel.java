@@ -132,7 +132,7 @@ final class VectorNAdamKernel implements NAdamKernel {
                 }
                 FloatVector denom = q.add(eps);
                 FloatVector updated = p.add(gradStep.mul(g).div(denom)).add(expAvgStep.mul(m).div(denom));
-                if (updated.compare(NE, updated).anyTrue()) { // an infinite or NaN sqrt(v): divide
+                if (dividesByBc2 && updated.compare(NE, updated).anyTrue()) { // an infinite or NaN sqrt(v): divide
                     denom = root.div(sqrtBc2).add(eps);
                     updated = p.add(gradStep.mul(g).div(denom)).add(expAvgStep.mul(m).div(denom));
                 }
@@ -253,7 +253,7 @@ final class VectorNAdamKernel implements NAdamKernel {
                     }
                     FloatVector denom = q.add(eps);
                     FloatVector updated = p.add(gradStep.mul(g).div(denom)).add(expAvgStep.mul(m).div(denom));
-                    if (updated.compare(NE, updated).anyTrue()) {
+                    if (dividesByBc2 && updated.compare(NE, updated).anyTrue()) {
                         denom = root.div(sqrtBc2).add(eps);
                         updated = p.add(gradStep.mul(g).div(denom)).add(expAvgStep.mul(m).div(denom));
                     }
