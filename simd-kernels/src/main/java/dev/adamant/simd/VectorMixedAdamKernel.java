@@ -86,11 +86,11 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     private static final int STAGE = 8 * CHUNK;
     private static final long STAGE_BYTES = 4L * STAGE;
     /**
-     * Elements per call of the fp32- and bf16-state Adam loops without a master copy (8-bit state goes a stage
-     * at a time): whole stages, as many as the optimizer's chunks hold. Called once over a 64M-element range,
-     * a loop method is compiled by C2 mostly on stack replacement and from a thin profile: at 64M elements
-     * the fast 8-bit step then ran at 16 steps/s in four JVM runs of five and 26 in the fifth (one thread,
-     * JMH, 5 × 1 s warmup), where called per chunk it is compiled as a method, as in the optimizer's steps.
+     * Elements per call of the Adam loop without a master copy: whole stages, as many as the optimizer's
+     * chunks hold. Called once over a 64M-element range, the loop method is compiled by C2 mostly on stack
+     * replacement and from a thin profile: at 64M elements the fast 8-bit step then ran at 16 steps/s
+     * in four JVM runs of five and 26 in the fifth (one thread, JMH, 5 × 1 s warmup), where called per
+     * chunk it is compiled as a method, as in the optimizer's steps.
      */
     private static final int CALL = 16 * STAGE;
     /** Shorts with a float vector's shape: two per float lane, the low half first (little endian). */
@@ -105,10 +105,19 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     /** Two float32 stages: param and grad decoded from 16 bits. */
     private static final Scratch SCRATCH = new Scratch(2 * STAGE_BYTES);
     /**
-     * Where the 8-bit path keeps a stage's new moments (m, v, amsgrad's v_max, a stage each) from the Adam loop
-     * ({@link #adamQuantized}) to their requantization ({@link #requantize}), once the blocks' new scales are known.
+     * Elements the 8-bit path updates ({@link #adamQuantized}) before it requantizes them ({@link #requantize}):
+     * two blocks. Per call of requantize, its set-up and the spilling of the Adam loop's broadcast constants
+     * around it (every vector register is caller-saved): with one block per call the 8-bit step ran about a
+     * quarter slower in cache (16384 elements). Per group of blocks the memory streams idle while the group is
+     * requantized: at 64M elements, one thread, eight blocks per call ran at 18.7–19.1 steps/s, four at
+     * 19.2–20.1, two at 21.9–22.3, one at 21.0–21.6 (alternating JMH runs).
      */
-    private static final MomentScratch MOMENTS = new MomentScratch(3 * STAGE);
+    private static final int GROUP = 2 * CHUNK;
+    /**
+     * Where the 8-bit path keeps a group's new moments (m, v, amsgrad's v_max, a group each) from the Adam loop
+     * to their requantization, once the blocks' new scales are known.
+     */
+    private static final MomentScratch MOMENTS = new MomentScratch(3 * GROUP);
     // BlockCode.decode: a code shifted left by 20 has its exponent in the float32 exponent's low bits
     // and its mantissa on top of the float32 mantissa; the sign bit (sign-extended) lands at bit 31
     private static final int SIGNED_CODE_BITS = 0x87F0_0000, UNSIGNED_CODE_BITS = 0x0FF0_0000;
@@ -133,7 +142,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             boolean bf16Grad = layout.grad() == FloatFormat.BF16;
             long gradBytes = layout.grad().byteSize();
             float[] moments = layout.quantized() ? MOMENTS.get() : null;
-            long step = layout.master() || layout.quantized() ? STAGE : CALL;
+            long step = layout.master() ? STAGE : CALL;
             for (long start = from; start < upper; start += step) {
                 long n = Math.min(step, upper - start);
                 switch (layout.state()) {
@@ -141,10 +150,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                             start * 4, n);
                     case BF16 -> adamBf16State(c, p, start * 4, b.grad(), start * gradBytes, bf16Grad, b.expAvg(), b.expAvgSq(),
                             b.maxExpAvgSq(), start, n);
-                    case BLOCKWISE_8BIT -> {
-                        adamQuantized(c, p, start * 4, b.grad(), start * gradBytes, bf16Grad, b, start, n / CHUNK, moments);
-                        requantize(moments, b, start, (int) (n / CHUNK), c.amsgrad());
-                    }
+                    case BLOCKWISE_8BIT -> quantized(c, p, start * 4, b.grad(), start * gradBytes, bf16Grad, b, start, n, moments);
                 }
                 if (layout.master()) {
                     encode(layout.param(), b.master(), start * 4, b.param(), start, (int) n);
@@ -191,10 +197,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                 case FP32 -> adam(c, p, pAt, g, gAt, bf16Grad, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start * 4, n);
                 // the moments go straight between their 16-bit buffers and registers
                 case BF16 -> adamBf16State(c, p, pAt, g, gAt, bf16Grad, b.expAvg(), b.expAvgSq(), b.maxExpAvgSq(), start, n);
-                case BLOCKWISE_8BIT -> {
-                    adamQuantized(c, p, pAt, g, gAt, bf16Grad, b, start, n / CHUNK, moments);
-                    requantize(moments, b, start, n / CHUNK, c.amsgrad());
-                }
+                case BLOCKWISE_8BIT -> quantized(c, p, pAt, g, gAt, bf16Grad, b, start, n, moments);
             }
             if (layout.stochasticRounding()) {
                 encodeBf16Stochastic(p, pAt, b.param(), start, n, noiseKey);
@@ -354,17 +357,27 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
         }
     }
 
+    /** The 8-bit update of n elements, whole blocks, from element {@code start}: a {@link #GROUP} at a time. */
+    private static void quantized(AdamCoefficients c, MemorySegment ps, long pAt, MemorySegment gs, long gAt, boolean bf16Grad,
+                                  MixedAdamBuffers b, long start, long n, float[] moments) {
+        long gradBytes = bf16Grad ? 2 : 4; // a bf16 gradient in its buffer, else float32 (its buffer or the scratch)
+        for (long k = 0; k < n; k += GROUP) {
+            int blocks = (int) Math.min(GROUP, n - k) / CHUNK;
+            adamQuantized(c, ps, pAt + 4 * k, gs, gAt + gradBytes * k, bf16Grad, b, start + k, blocks, moments);
+            requantize(moments, b, start + k, blocks, c.amsgrad());
+        }
+    }
+
     /**
-     * {@link #adam} on {@code blocks} whole blocks from element {@code start}, at most a stage, with 8-bit
+     * {@link #adam} on {@code blocks} whole blocks from element {@code start}, at most a {@link #GROUP}, with 8-bit
      * moments: per block, the Adam loop decodes and scales the codes (one multiply each, see below), leaves
-     * the new moments in {@code moments} (first moment at 0, second at 1, amsgrad's maximum at 2 stages)
+     * the new moments in {@code moments} (first moment at 0, second at 1, amsgrad's maximum at 2 groups)
      * and takes their lane-wise absolute maxima, from which it stores the block's new scales; then
-     * {@link #requantize} encodes the stage's moments.
+     * {@link #requantize} encodes the group's moments.
      *
      * <p>Every conversion is written out: C2 does not inline helpers this deep into a large loop, which
-     * would box their vectors (NodeCountInliningCutoff). The requantization is a call per stage, not per
-     * block: a call per block cost about a quarter of the step in set-up (C2 re-derives the segments'
-     * bounds and peels an iteration per call), per stage it costs nothing measurable.
+     * would box their vectors (NodeCountInliningCutoff). The requantization is a method of its own, called
+     * per {@link #GROUP} (see there and at {@link #requantize}).
      */
     private static void adamQuantized(AdamCoefficients c, MemorySegment ps, long pAt, MemorySegment gs, long gAt, boolean bf16Grad,
                                       MixedAdamBuffers b, long start, long blocks, float[] moments) {
@@ -385,7 +398,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
         final MemorySegment expAvgScales = b.expAvgScale(), expAvgSqScales = b.expAvgSqScale(), maxScales = b.maxExpAvgSqScale();
         final boolean amsgrad = c.amsgrad();
         for (long n = 0; n < blocks; n++) {
-            final int at = (int) n * CHUNK; // the block's place in each moment's stage of the scratch
+            final int at = (int) n * CHUNK; // the block's place in each moment's group of the scratch
             final long first = start + n * CHUNK, block = first / CHUNK, pBlock = pAt + n * CHUNK_BYTES, gBlock = gAt + n * CHUNK * (bf16Grad ? 2 : 4);
             // decode's two multiplies, by 2^(127 - bias) and by the scale, as one by their product: exact unless it
             // overflows (a scale of 2^16 or more, or 2^32 for the second moment), as scaling by a power of two is;
@@ -429,7 +442,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                 FloatVector m = g.fma(oneMinusBeta1, m0.mul(beta1));
                 FloatVector v = oneMinusBeta2.mul(g).fma(g, v0.mul(beta2));
                 m.intoArray(moments, at + j);
-                v.intoArray(moments, STAGE + at + j);
+                v.intoArray(moments, GROUP + at + j);
                 mMax = mMax.max(m.abs().reinterpretAsInts());
                 vMax = vMax.lanewise(VectorOperators.UMAX, v.reinterpretAsInts());
                 if (amsgrad) {
@@ -439,7 +452,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                     FloatVector max0 = maxCodes.lanewise(VectorOperators.LSHL, 20).reinterpretAsFloats().mul(maxesFactor);
                     if (!maxesFold) max0 = max0.mul(maxesScale);
                     v = max0.max(v);
-                    v.intoArray(moments, 2 * STAGE + at + j);
+                    v.intoArray(moments, 2 * GROUP + at + j);
                     maxMax = maxMax.lanewise(VectorOperators.UMAX, v.reinterpretAsInts());
                 }
                 if (FAST) {
@@ -514,7 +527,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                         .lanewise(VectorOperators.LSHR, 20);
                 // the second moment and its maximum are never negative (and never NaN in a block whose
                 // inverse is not 0), so their bits need no mask
-                IntVector vBits = FloatVector.fromArray(F, moments, STAGE + at + j).mul(vInverse).reinterpretAsInts();
+                IntVector vBits = FloatVector.fromArray(F, moments, GROUP + at + j).mul(vInverse).reinterpretAsInts();
                 IntVector vCode = vBits.add(UNSIGNED_ROUND_REBIAS)
                         .lanewise(VectorOperators.LSHR, 20);
                 VectorMask<Integer> mSubnormal = mMagnitude.compare(VectorOperators.LT, SIGNED_MIN_NORMAL);
@@ -535,7 +548,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                     vCodes.intoMemorySegment(expAvgSq, i, ORDER);
                 }
                 if (amsgrad) {
-                    IntVector maxBits = FloatVector.fromArray(F, moments, 2 * STAGE + at + j).mul(maxInverse).reinterpretAsInts();
+                    IntVector maxBits = FloatVector.fromArray(F, moments, 2 * GROUP + at + j).mul(maxInverse).reinterpretAsInts();
                     IntVector maxCode = maxBits.add(UNSIGNED_ROUND_REBIAS)
                             .lanewise(VectorOperators.LSHR, 20);
                     VectorMask<Integer> maxSubnormal = maxBits.compare(VectorOperators.LT, UNSIGNED_MIN_NORMAL);

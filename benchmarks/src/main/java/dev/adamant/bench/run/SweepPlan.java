@@ -59,7 +59,10 @@ public record SweepPlan(String name, List<Integer> sizes, List<String> kernels, 
     /** Largest size × threads: the heap loop's four float[] per thread must fit the forks' 4 GiB heap. */
     static final int MAX_ELEMENTS = 1 << 27;
     static final int FORKS = 1;
-    /** Quick-sweep iteration time: the lane-width table plus the family in about three minutes on 2 cores. */
+    /**
+     * Quick-sweep iteration time: the lane-width table and the family in about three minutes on 2 cores; the
+     * mixed step, with its own longer warmup, takes about as long again.
+     */
     static final Duration QUICK_ITERATION = Duration.ofMillis(400);
     /**
      * The mixed-precision step's warmup, at least: at 64M elements one call takes 20–100 ms and its Vector
