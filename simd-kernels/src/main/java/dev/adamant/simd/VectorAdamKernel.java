@@ -134,19 +134,28 @@ final class VectorAdamKernel implements AdamKernel {
                 FloatVector update = negStep.mul(m).div(v.sqrt().add(eps));
                 p = decoupled ? p.fma(decay, update) : p.add(update);
             } else {
-                // torch's two divisions: sqrt(v)/sqrt(bc2), then (-step*m)/denom; the first by the reciprocal and
-                // one correction, exact (see the class comment)
-                FloatVector root = v.sqrt(), q = root;
-                if (dividesByBc2) {
-                    q = root.mul(sqrtBc2Reciprocal);
-                    q = q.fma(negSqrtBc2, root).fma(sqrtBc2Reciprocal, q);
-                }
-                FloatVector updated = p.add(negStep.mul(m).div(q.add(eps)));
-                // an infinite or NaN sqrt(v) makes the correction NaN: such vectors divide
-                p = dividesByBc2 && updated.compare(NE, updated).anyTrue() ? p.add(negStep.mul(m).div(root.div(sqrtBc2).add(eps))) : updated;
+                p = exactUpdate(p, m, v, negStep, eps, sqrtBc2, negSqrtBc2, sqrtBc2Reciprocal, dividesByBc2);
             }
             p.intoMemorySegment(param, at, ORDER);
         }
+    }
+
+    /**
+     * Exact numerics' update of the float32 loops (plain and monitored): torch's two divisions,
+     * p + (-step·m) / (sqrt(v)/sqrt(bc2) + eps), the first by the reciprocal and one correction (see the
+     * class comment); a vector whose correction met an infinite or NaN sqrt(v) divides. Small enough that C2
+     * inlines it in both loops, as it must: a vector argument of a call that is not inlined is boxed.
+     */
+    private static FloatVector exactUpdate(FloatVector p, FloatVector m, FloatVector v, FloatVector negStep, FloatVector eps,
+                                           FloatVector sqrtBc2, FloatVector negSqrtBc2, FloatVector sqrtBc2Reciprocal,
+                                           boolean dividesByBc2) {
+        FloatVector root = v.sqrt(), q = root;
+        if (dividesByBc2) {
+            q = root.mul(sqrtBc2Reciprocal);
+            q = q.fma(negSqrtBc2, root).fma(sqrtBc2Reciprocal, q);
+        }
+        FloatVector updated = p.add(negStep.mul(m).div(q.add(eps)));
+        return dividesByBc2 && updated.compare(NE, updated).anyTrue() ? p.add(negStep.mul(m).div(root.div(sqrtBc2).add(eps))) : updated;
     }
 
     private static void doubles(AdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
@@ -258,14 +267,7 @@ final class VectorAdamKernel implements AdamKernel {
                     FloatVector update = negStep.mul(m).div(v.sqrt().add(eps));
                     p = decoupled ? p.fma(decay, update) : p.add(update);
                 } else {
-                    // as in floats
-                    FloatVector root = v.sqrt(), q = root;
-                    if (dividesByBc2) {
-                        q = root.mul(sqrtBc2Reciprocal);
-                        q = q.fma(negSqrtBc2, root).fma(sqrtBc2Reciprocal, q);
-                    }
-                    FloatVector updated = p.add(negStep.mul(m).div(q.add(eps)));
-                    p = dividesByBc2 && updated.compare(NE, updated).anyTrue() ? p.add(negStep.mul(m).div(root.div(sqrtBc2).add(eps))) : updated;
+                    p = exactUpdate(p, m, v, negStep, eps, sqrtBc2, negSqrtBc2, sqrtBc2Reciprocal, dividesByBc2);
                 }
                 p.intoMemorySegment(param, at, ORDER);
                 FloatVector step = p.sub(old);

@@ -123,23 +123,34 @@ final class VectorNAdamKernel implements NAdamKernel {
                 // sqrt(bc2) folded into both step sizes and eps; both terms added at once: one division
                 p = p.add(gradStep.fma(g, expAvgStep.mul(m)).div(v.sqrt().add(eps)));
             } else {
-                // torch's foreach order: sqrt(v)/sqrt(bc2) + eps, then two addcdivs; the first division by the
-                // reciprocal and one correction, exact (see VectorMixedAdamKernel's class comment)
-                FloatVector root = v.sqrt(), q = root;
-                if (dividesByBc2) {
-                    q = root.mul(sqrtBc2Reciprocal);
-                    q = q.fma(negSqrtBc2, root).fma(sqrtBc2Reciprocal, q);
-                }
-                FloatVector denom = q.add(eps);
-                FloatVector updated = p.add(gradStep.mul(g).div(denom)).add(expAvgStep.mul(m).div(denom));
-                if (dividesByBc2 && updated.compare(NE, updated).anyTrue()) { // an infinite or NaN sqrt(v): divide
-                    denom = root.div(sqrtBc2).add(eps);
-                    updated = p.add(gradStep.mul(g).div(denom)).add(expAvgStep.mul(m).div(denom));
-                }
-                p = updated;
+                p = exactUpdate(p, g, m, v, gradStep, expAvgStep, eps, sqrtBc2, negSqrtBc2, sqrtBc2Reciprocal, dividesByBc2);
             }
             p.intoMemorySegment(param, at, ORDER);
         }
+    }
+
+    /**
+     * Exact numerics' update of the float32 loops (plain and monitored), torch's foreach order:
+     * sqrt(v)/sqrt(bc2) + eps, that division by the reciprocal and one correction (see
+     * {@code VectorMixedAdamKernel}'s class comment), then two addcdivs; a vector whose correction met an
+     * infinite or NaN sqrt(v) divides. Small enough that C2 inlines it in both loops, as it must: a vector
+     * argument of a call that is not inlined is boxed.
+     */
+    private static FloatVector exactUpdate(FloatVector p, FloatVector g, FloatVector m, FloatVector v, FloatVector gradStep,
+                                           FloatVector expAvgStep, FloatVector eps, FloatVector sqrtBc2, FloatVector negSqrtBc2,
+                                           FloatVector sqrtBc2Reciprocal, boolean dividesByBc2) {
+        FloatVector root = v.sqrt(), q = root;
+        if (dividesByBc2) {
+            q = root.mul(sqrtBc2Reciprocal);
+            q = q.fma(negSqrtBc2, root).fma(sqrtBc2Reciprocal, q);
+        }
+        FloatVector denom = q.add(eps);
+        FloatVector updated = p.add(gradStep.mul(g).div(denom)).add(expAvgStep.mul(m).div(denom));
+        if (dividesByBc2 && updated.compare(NE, updated).anyTrue()) {
+            denom = root.div(sqrtBc2).add(eps);
+            updated = p.add(gradStep.mul(g).div(denom)).add(expAvgStep.mul(m).div(denom));
+        }
+        return updated;
     }
 
     private static void doubles(NAdamCoefficients c, MemorySegment param, MemorySegment grad, MemorySegment expAvg,
@@ -245,19 +256,7 @@ final class VectorNAdamKernel implements NAdamKernel {
                     // sqrt(bc2) folded into both step sizes and eps; both terms added at once: one division
                     p = p.add(gradStep.fma(g, expAvgStep.mul(m)).div(v.sqrt().add(eps)));
                 } else {
-                    // as in floats
-                    FloatVector root = v.sqrt(), q = root;
-                    if (dividesByBc2) {
-                        q = root.mul(sqrtBc2Reciprocal);
-                        q = q.fma(negSqrtBc2, root).fma(sqrtBc2Reciprocal, q);
-                    }
-                    FloatVector denom = q.add(eps);
-                    FloatVector updated = p.add(gradStep.mul(g).div(denom)).add(expAvgStep.mul(m).div(denom));
-                    if (dividesByBc2 && updated.compare(NE, updated).anyTrue()) {
-                        denom = root.div(sqrtBc2).add(eps);
-                        updated = p.add(gradStep.mul(g).div(denom)).add(expAvgStep.mul(m).div(denom));
-                    }
-                    p = updated;
+                    p = exactUpdate(p, g, m, v, gradStep, expAvgStep, eps, sqrtBc2, negSqrtBc2, sqrtBc2Reciprocal, dividesByBc2);
                 }
                 p.intoMemorySegment(param, at, ORDER);
                 FloatVector step = p.sub(old);
