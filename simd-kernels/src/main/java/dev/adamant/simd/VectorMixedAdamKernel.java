@@ -35,7 +35,7 @@ import java.nio.ByteOrder;
  * fp32 or bf16, else from the scratch), with the moments read and written in their own format inside
  * the loop (fp32, bf16), or for 8-bit state decoded and scaled inside the loop (one multiply
  * per code) and kept in a float array ({@link MomentScratch}), with their lane-wise absolute maxima,
- * until each block's new scales are known, then requantized a stage at a time; then the parameter
+ * until each block's new scales are known, then requantized two blocks at a time; then the parameter
  * is encoded from the scratch or the master copy. With a float32 parameter and gradient (or a master
  * copy) nothing is staged but the parameter's rounding. amsgrad's running maximum is a third moment,
  * in the state format, updated in the same loop. Every buffer is still read and written once from
