@@ -33,10 +33,10 @@ import java.nio.ByteOrder;
  * or an fp16 gradient, is first decoded into float32 scratch; then the Adam loop runs on the float32
  * parameter (its own buffer, the master copy or the scratch) and the gradient (read in the loop when
  * fp32 or bf16, else from the scratch), with the moments read and written in their own format inside
- * the loop (fp32, bf16), or for 8-bit state decoded and scaled inside the loop (one multiply
- * per code) and kept in a float array ({@link MomentScratch}), with their lane-wise absolute maxima,
- * until each block's new scales are known, then requantized two blocks at a time; then the parameter
- * is encoded from the scratch or the master copy. With a float32 parameter and gradient (or a master
+ * the loop (fp32, bf16); for 8-bit state the loop is two passes over two blocks at a time, the first
+ * decoding and scaling the codes (one multiply each) into new moments kept in a float array
+ * ({@link MomentScratch}) until the blocks' new scales are known, the second updating the parameter
+ * and encoding the moments; then the parameter is encoded from the scratch or the master copy. With a float32 parameter and gradient (or a master
  * copy) nothing is staged but the parameter's rounding. amsgrad's running maximum is a third moment,
  * in the state format, updated in the same loop. Every buffer is still read and written once from
  * memory; the scratch stays in L1. Why stages: one loop doing every conversion of every layout is
@@ -105,17 +105,16 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     /** Two float32 stages: param and grad decoded from 16 bits. */
     private static final Scratch SCRATCH = new Scratch(2 * STAGE_BYTES);
     /**
-     * Elements the 8-bit path updates ({@link #adamQuantized}) before it requantizes them ({@link #requantize}):
-     * two blocks. Per call of requantize, its set-up and the spilling of the Adam loop's broadcast constants
-     * around it (every vector register is caller-saved): with one block per call the 8-bit step ran about a
-     * quarter slower in cache (16384 elements). Per group of blocks the memory streams idle while the group is
-     * requantized: at 64M elements, one thread, eight blocks per call ran at 18.7–19.1 steps/s, four at
-     * 19.2–20.1, two at 21.9–22.3, one at 21.0–21.6 (alternating JMH runs).
+     * Elements of each of the 8-bit path's two passes ({@link #newMoments}, then {@link #updateAndEncode}): two
+     * blocks. Per call, each pass broadcasts its constants anew: with one block per call the step ran 8% slower
+     * in cache (16384 elements, two alternating JMH runs). Larger groups were faster in cache (eight blocks 7%) but slower at
+     * 64M elements: on one thread, in three alternating JMH runs, two blocks ran at 19.8/17.6/22.4 steps/s, four
+     * at 11.7/13.0/18.3, eight at 11.6/13.5/11.9 (a noisy hour: the same code ran at 23 an hour before).
      */
     private static final int GROUP = 2 * CHUNK;
     /**
-     * Where the 8-bit path keeps a group's new moments (m, v, amsgrad's v_max, a group each) from the Adam loop
-     * to their requantization, once the blocks' new scales are known.
+     * Where the 8-bit path keeps a group's new moments (m, v, amsgrad's v_max, a group each) from its first pass
+     * to its second, once the blocks' new scales are known.
      */
     private static final MomentScratch MOMENTS = new MomentScratch(3 * GROUP);
     // BlockCode.decode: a code shifted left by 20 has its exponent in the float32 exponent's low bits
@@ -357,43 +356,43 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
         }
     }
 
-    /** The 8-bit update of n elements, whole blocks, from element {@code start}: a {@link #GROUP} at a time. */
+    /**
+     * The 8-bit update of n elements, whole blocks, from element {@code start}: a {@link #GROUP} at a time, in two
+     * passes, each a method of its own (one method doing both is too large for C1, see {@link #updateAndEncode}).
+     * {@link #newMoments} reads the gradient and the codes and leaves the new moments in {@code moments} with
+     * their blocks' new scales; {@link #updateAndEncode} reads the parameter and writes it and the new codes.
+     * Both passes stream memory, so the memory is never idle while the codes are made, and the second pass puts
+     * the square root and the division beside the integer work of the encoding.
+     */
     private static void quantized(AdamCoefficients c, MemorySegment ps, long pAt, MemorySegment gs, long gAt, boolean bf16Grad,
                                   MixedAdamBuffers b, long start, long n, float[] moments) {
         long gradBytes = bf16Grad ? 2 : 4; // a bf16 gradient in its buffer, else float32 (its buffer or the scratch)
         for (long k = 0; k < n; k += GROUP) {
             int blocks = (int) Math.min(GROUP, n - k) / CHUNK;
-            adamQuantized(c, ps, pAt + 4 * k, gs, gAt + gradBytes * k, bf16Grad, b, start + k, blocks, moments);
-            requantize(moments, b, start + k, blocks, c.amsgrad());
+            newMoments(c, ps, pAt + 4 * k, gs, gAt + gradBytes * k, bf16Grad, b, start + k, blocks, moments);
+            updateAndEncode(c, ps, pAt + 4 * k, b, start + k, blocks, moments);
         }
     }
 
     /**
-     * {@link #adam} on {@code blocks} whole blocks from element {@code start}, at most a {@link #GROUP}, with 8-bit
-     * moments: per block, the Adam loop decodes and scales the codes (one multiply each, see below), leaves
-     * the new moments in {@code moments} (first moment at 0, second at 1, amsgrad's maximum at 2 groups)
-     * and takes their lane-wise absolute maxima, from which it stores the block's new scales; then
-     * {@link #requantize} encodes the group's moments.
+     * The first pass of the 8-bit update, on {@code blocks} whole blocks from element {@code start}, at most a
+     * {@link #GROUP}: per block, the moments' codes decoded and scaled (one multiply each, see below), the new
+     * moments left in {@code moments} (first moment at 0, second at 1, amsgrad's maximum at 2 groups), and from
+     * their lane-wise absolute maxima the block's new scales stored. The parameter is read only for L2 decay.
      *
      * <p>Every conversion is written out: C2 does not inline helpers this deep into a large loop, which
-     * would box their vectors (NodeCountInliningCutoff). The requantization is a method of its own, called
-     * per {@link #GROUP} (see there and at {@link #requantize}).
+     * would box their vectors (NodeCountInliningCutoff).
      */
-    private static void adamQuantized(AdamCoefficients c, MemorySegment ps, long pAt, MemorySegment gs, long gAt, boolean bf16Grad,
-                                      MixedAdamBuffers b, long start, long blocks, float[] moments) {
+    private static void newMoments(AdamCoefficients c, MemorySegment ps, long pAt, MemorySegment gs, long gAt, boolean bf16Grad,
+                                   MixedAdamBuffers b, long start, long blocks, float[] moments) {
         // the constants broadcast here, as in adam: a record of broadcast vectors passed in was allocated on
         // every call, and in a loop this large C2 kept its vectors' references in spare registers and
         // reloaded each vector every iteration (one move to a general register and one load each, seen in
         // the generated code)
         final FloatVector beta1 = FloatVector.broadcast(F, (float) c.beta1()), oneMinusBeta1 = FloatVector.broadcast(F, (float) c.oneMinusBeta1());
         final FloatVector beta2 = FloatVector.broadcast(F, (float) c.beta2()), oneMinusBeta2 = FloatVector.broadcast(F, (float) c.oneMinusBeta2());
-        final FloatVector wd = FloatVector.broadcast(F, (float) c.l2WeightDecay()), decay = FloatVector.broadcast(F, (float) c.decayFactor());
-        final FloatVector negStep = FloatVector.broadcast(F, (float) (FAST ? c.fastNegStepSize() : c.negStepSize()));
-        final FloatVector eps = FloatVector.broadcast(F, (float) (FAST ? c.fastEps() : c.eps()));
-        final FloatVector sqrtBc2 = FloatVector.broadcast(F, (float) c.sqrtBiasCorrection2()), gradScale = FloatVector.broadcast(F, (float) c.gradScale());
-        final FloatVector negSqrtBc2 = sqrtBc2.neg(), sqrtBc2Reciprocal = FloatVector.broadcast(F, 1f / (float) c.sqrtBiasCorrection2());
-        final boolean dividesByBc2 = (float) c.sqrtBiasCorrection2() != 1f;
-        final boolean l2 = c.l2WeightDecay() != 0, decoupled = c.decayFactor() != 1, maximize = c.maximize(), scaled = c.gradScale() != 1;
+        final FloatVector wd = FloatVector.broadcast(F, (float) c.l2WeightDecay()), gradScale = FloatVector.broadcast(F, (float) c.gradScale());
+        final boolean l2 = c.l2WeightDecay() != 0, maximize = c.maximize(), scaled = c.gradScale() != 1;
         final MemorySegment expAvg = b.expAvg(), expAvgSq = b.expAvgSq(), maxes = b.maxExpAvgSq();
         final MemorySegment expAvgScales = b.expAvgScale(), expAvgSqScales = b.expAvgSqScale(), maxScales = b.maxExpAvgSqScale();
         final boolean amsgrad = c.amsgrad();
@@ -418,14 +417,12 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
             // above every other value
             IntVector mMax = IntVector.zero(I), vMax = IntVector.zero(I), maxMax = IntVector.zero(I);
             for (int j = 0; j < CHUNK; j += F.length()) {
-                long o = 4L * j, i = first + j;
-                FloatVector p = FloatVector.fromMemorySegment(F, ps, pBlock + o, ORDER);
+                long i = first + j;
                 FloatVector g = bf16Grad ? WIDEN.selectFrom(ShortVector.fromMemorySegment(S, gs, gBlock + 2L * j, ORDER)
-                        .reinterpretShape(PAIRS, 0)).reinterpretAsFloats() : FloatVector.fromMemorySegment(F, gs, gBlock + o, ORDER);
+                        .reinterpretShape(PAIRS, 0)).reinterpretAsFloats() : FloatVector.fromMemorySegment(F, gs, gBlock + 4L * j, ORDER);
                 if (scaled) g = g.mul(gradScale);
                 if (maximize) g = g.neg();
-                if (l2) g = p.fma(wd, g);
-                if (decoupled && !FAST) p = p.mul(decay);
+                if (l2) g = FloatVector.fromMemorySegment(F, ps, pBlock + 4L * j, ORDER).fma(wd, g);
                 // BlockCode.decode and the scale as one multiply: the code's sign, exponent and mantissa placed in a
                 // float32's bits read 2^(bias - 127) times the code's value, subnormal codes included
                 ByteVector mBytes = MASKED_BYTES ? ByteVector.fromMemorySegment(B, expAvg, i, ORDER, BYTE_LANES)
@@ -451,28 +448,13 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                     IntVector maxCodes = (IntVector) maxBytes.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     FloatVector max0 = maxCodes.lanewise(VectorOperators.LSHL, 20).reinterpretAsFloats().mul(maxesFactor);
                     if (!maxesFold) max0 = max0.mul(maxesScale);
-                    v = max0.max(v);
-                    v.intoArray(moments, 2 * GROUP + at + j);
-                    maxMax = maxMax.lanewise(VectorOperators.UMAX, v.reinterpretAsInts());
+                    FloatVector max = max0.max(v);
+                    max.intoArray(moments, 2 * GROUP + at + j);
+                    maxMax = maxMax.lanewise(VectorOperators.UMAX, max.reinterpretAsInts());
                 }
-                if (FAST) {
-                    FloatVector update = negStep.mul(m).div(v.sqrt().add(eps));
-                    p = decoupled ? p.fma(decay, update) : p.add(update);
-                } else {
-                    // sqrt(v) / sqrt(bc2) by its reciprocal and one correction, exact (see the class comment)
-                    FloatVector root = v.sqrt(), q = root;
-                    if (dividesByBc2) {
-                        q = root.mul(sqrtBc2Reciprocal);
-                        q = q.fma(negSqrtBc2, root).fma(sqrtBc2Reciprocal, q);
-                    }
-                    FloatVector updated = p.add(negStep.mul(m).div(q.add(eps)));
-                    // an infinite or NaN sqrt(v) makes the correction NaN: such vectors divide
-                    p = dividesByBc2 && updated.compare(VectorOperators.NE, updated).anyTrue() ? p.add(negStep.mul(m).div(root.div(sqrtBc2).add(eps))) : updated;
-                }
-                p.intoMemorySegment(ps, pBlock + o, ORDER);
             }
 
-            // BlockCode.scaleOf written out (and inverseOf in requantize): this far into the method C2 calls them instead of
+            // BlockCode.scaleOf written out (and inverseOf in updateAndEncode): C2 may call them instead of
             // inlining them, spilling every vector register around each call
             // (the maxima are not negative: NaN when not finite, 0 below the smallest scale)
             float mNew = Float.intBitsToFloat(mMax.reduceLanes(VectorOperators.MAX));
@@ -492,42 +474,77 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     }
 
     /**
-     * The second half of the 8-bit update, on {@code blocks} blocks from element {@code start}: their new
-     * moments, left in {@code moments} by {@link #adamQuantized}, encoded with the blocks' new scales
-     * ({@code BlockCode.encode} lane-wise). A method of its own so that neither half is too large for C1.
-     * Written as one method, the update ran out of C1's virtual registers ("COMPILE SKIPPED: out of virtual
-     * registers in linear scan"), and the JVM then kept running it as C1 code without a full profile, with
-     * every vector boxed, in some runs for as long as it ran: bf16+master/bf16/8bit at 0.13 steps/s instead
-     * of about 16 (64M elements, exact numerics, four cycles of four in one suite run). Only scalars cross
-     * the call (the scales are read back from their buffers): a vector argument of a call that is not
-     * inlined is boxed.
+     * The second pass of the 8-bit update, on the blocks {@link #newMoments} has just done: the parameter updated
+     * from the new moments in {@code moments}, which are then encoded with their blocks' new scales
+     * ({@code BlockCode.encode} lane-wise). Only scalars cross the call (the scales are read back from their
+     * buffers): a vector argument of a call that is not inlined is boxed.
+     *
+     * <p>Why two passes, each a method: written as one method (the Adam loop, then the encoding of its block),
+     * the update ran out of C1's virtual registers ("COMPILE SKIPPED: out of virtual registers in linear scan"),
+     * and the JVM then kept running it as C1 code without a full profile, with every vector boxed, in some runs
+     * for as long as it ran: bf16+master/bf16/8bit at 0.13 steps/s instead of about 16 (64M elements, exact
+     * numerics, four cycles of four in one suite run); {@code MixedKernelCompilationTest} guards this. Split
+     * instead into the Adam loop and the encoding, the encoding read no memory but the scratch, and the memory
+     * streams idled while it ran.
+     *
+     * <p>The block's second-moment scale also says whether the exact division needs its NaN test: a
+     * block whose (maximum) second moments are all finite has a finite sqrt(v) in every lane, and the corrected
+     * quotient is then exact (see the class comment); a block with an infinite or NaN one has a NaN scale.
      */
-    private static void requantize(float[] moments, MixedAdamBuffers b, long start, int blocks, boolean amsgrad) {
+    private static void updateAndEncode(AdamCoefficients c, MemorySegment ps, long pAt, MixedAdamBuffers b, long start, int blocks,
+                                        float[] moments) {
+        final FloatVector decay = FloatVector.broadcast(F, (float) c.decayFactor());
+        final FloatVector negStep = FloatVector.broadcast(F, (float) (FAST ? c.fastNegStepSize() : c.negStepSize()));
+        final FloatVector eps = FloatVector.broadcast(F, (float) (FAST ? c.fastEps() : c.eps()));
+        final FloatVector sqrtBc2 = FloatVector.broadcast(F, (float) c.sqrtBiasCorrection2());
+        final FloatVector negSqrtBc2 = sqrtBc2.neg(), sqrtBc2Reciprocal = FloatVector.broadcast(F, 1f / (float) c.sqrtBiasCorrection2());
+        final boolean dividesByBc2 = (float) c.sqrtBiasCorrection2() != 1f;
+        final boolean decoupled = c.decayFactor() != 1, amsgrad = c.amsgrad();
         final MemorySegment expAvg = b.expAvg(), expAvgSq = b.expAvgSq(), maxes = b.maxExpAvgSq();
         for (int n = 0; n < blocks; n++) {
             final int at = n * CHUNK;
-            final long first = start + at, block = first / CHUNK;
+            final long first = start + at, block = first / CHUNK, pBlock = pAt + 4L * at;
             final float mNew = b.expAvgScale().getAtIndex(ValueLayout.JAVA_FLOAT, block);
             final float vNew = b.expAvgSqScale().getAtIndex(ValueLayout.JAVA_FLOAT, block);
             final float maxNew = amsgrad ? b.maxExpAvgSqScale().getAtIndex(ValueLayout.JAVA_FLOAT, block) : 0;
+            final boolean checked = dividesByBc2 && Float.isNaN(amsgrad ? maxNew : vNew);
             FloatVector mInverse = FloatVector.broadcast(F, mNew > 0 ? 1f / mNew : 0f);
             FloatVector vInverse = FloatVector.broadcast(F, vNew > 0 ? 1f / vNew : 0f);
             FloatVector maxInverse = FloatVector.broadcast(F, maxNew > 0 ? 1f / maxNew : 0f);
             for (int j = 0; j < CHUNK; j += F.length()) {
-                long i = first + j;
+                long i = first + j, o = pBlock + 4L * j;
+                FloatVector p = FloatVector.fromMemorySegment(F, ps, o, ORDER);
+                if (decoupled && !FAST) p = p.mul(decay);
+                FloatVector m = FloatVector.fromArray(F, moments, at + j), v = FloatVector.fromArray(F, moments, GROUP + at + j);
+                FloatVector max = amsgrad ? FloatVector.fromArray(F, moments, 2 * GROUP + at + j) : v;
+                if (FAST) {
+                    FloatVector update = negStep.mul(m).div(max.sqrt().add(eps));
+                    p = decoupled ? p.fma(decay, update) : p.add(update);
+                } else {
+                    // sqrt(v) / sqrt(bc2) by its reciprocal and one correction, exact (see the class comment)
+                    FloatVector root = max.sqrt(), q = root;
+                    if (dividesByBc2) {
+                        q = root.mul(sqrtBc2Reciprocal);
+                        q = q.fma(negSqrtBc2, root).fma(sqrtBc2Reciprocal, q);
+                    }
+                    FloatVector updated = p.add(negStep.mul(m).div(q.add(eps)));
+                    // an infinite or NaN sqrt(v) makes the correction NaN: such vectors divide
+                    p = checked && updated.compare(VectorOperators.NE, updated).anyTrue() ? p.add(negStep.mul(m).div(root.div(sqrtBc2).add(eps))) : updated;
+                }
+                p.intoMemorySegment(ps, o, ORDER);
+
                 // BlockCode.encode lane-wise. Normal magnitudes round to nearest on their bits, a tie away from zero (keep 3
                 // mantissa bits, carry into the exponent), subnormal ones in the float adder: only for
                 // vectors that hold one, as they are rare (below 2^-14, or 2^-30, of the block maximum). No
                 // clamp to the largest code, as encodeMagnitude has: |value| × RN(1 / absMax) <= 1 + 2^-23,
                 // which rounds to 1.0, the largest code.
-                FloatVector m = FloatVector.fromArray(F, moments, at + j).mul(mInverse);
-                IntVector mBits = m.reinterpretAsInts(), mMagnitude = mBits.and(0x7FFF_FFFF);
+                IntVector mBits = m.mul(mInverse).reinterpretAsInts(), mMagnitude = mBits.and(0x7FFF_FFFF);
                 // rounded on the signed bits (the sign rides along above the carry, to bit 11, beyond the byte), then moved to bit 7
                 IntVector mCode = mBits.add(SIGNED_ROUND_REBIAS)
                         .lanewise(VectorOperators.LSHR, 20);
                 // the second moment and its maximum are never negative (and never NaN in a block whose
                 // inverse is not 0), so their bits need no mask
-                IntVector vBits = FloatVector.fromArray(F, moments, GROUP + at + j).mul(vInverse).reinterpretAsInts();
+                IntVector vBits = v.mul(vInverse).reinterpretAsInts();
                 IntVector vCode = vBits.add(UNSIGNED_ROUND_REBIAS)
                         .lanewise(VectorOperators.LSHR, 20);
                 VectorMask<Integer> mSubnormal = mMagnitude.compare(VectorOperators.LT, SIGNED_MIN_NORMAL);
@@ -548,7 +565,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                     vCodes.intoMemorySegment(expAvgSq, i, ORDER);
                 }
                 if (amsgrad) {
-                    IntVector maxBits = FloatVector.fromArray(F, moments, 2 * GROUP + at + j).mul(maxInverse).reinterpretAsInts();
+                    IntVector maxBits = max.mul(maxInverse).reinterpretAsInts();
                     IntVector maxCode = maxBits.add(UNSIGNED_ROUND_REBIAS)
                             .lanewise(VectorOperators.LSHR, 20);
                     VectorMask<Integer> maxSubnormal = maxBits.compare(VectorOperators.LT, UNSIGNED_MIN_NORMAL);
