@@ -36,8 +36,8 @@ import java.nio.ByteOrder;
  * the loop (fp32, bf16); for 8-bit state the loop is two passes over two blocks at a time, the first
  * decoding and scaling the codes (one multiply each) into new moments kept in a float array
  * ({@link MomentScratch}) until the blocks' new scales are known, the second updating the parameter
- * and encoding the moments; then the parameter is encoded from the scratch or the master copy. With a float32 parameter and gradient (or a master
- * copy) nothing is staged but the parameter's rounding. amsgrad's running maximum is a third moment,
+ * and encoding the moments; then the parameter is encoded from the scratch or the master copy. With
+ * a float32 parameter and gradient (or a master copy) nothing is staged but the parameter's rounding. amsgrad's running maximum is a third moment,
  * in the state format, updated in the same loop. Every buffer is still read and written once from
  * memory; the scratch stays in L1. Why stages: one loop doing every conversion of every layout is
  * too large for C2 to inline its vector helpers, and a vector that is not inlined is boxed (measured
@@ -107,9 +107,10 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
     /**
      * Elements of each of the 8-bit path's two passes ({@link #newMoments}, then {@link #updateAndEncode}): two
      * blocks. Per call, each pass broadcasts its constants anew: with one block per call the step ran 8% slower
-     * in cache (16384 elements, two alternating JMH runs). Larger groups were faster in cache (eight blocks 7%) but slower at
-     * 64M elements: on one thread, in three alternating JMH runs, two blocks ran at 19.8/17.6/22.4 steps/s, four
-     * at 11.7/13.0/18.3, eight at 11.6/13.5/11.9 (a noisy hour: the same code ran at 23 an hour before).
+     * in cache (16384 elements, two alternating JMH runs). Larger groups were faster in cache (eight blocks 7%)
+     * but slower at 64M elements: on one thread, in three alternating JMH runs, two blocks ran at 19.8/17.6/22.4
+     * steps/s, four at 11.7/13.0/18.3, eight at 11.6/13.5/11.9 (a noisy hour: the same code ran at 23 an hour
+     * before).
      */
     private static final int GROUP = 2 * CHUNK;
     /**
