@@ -254,18 +254,30 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                 FloatVector update = negStep.mul(m).div(v.sqrt().add(eps));
                 p = decoupled ? p.fma(decay, update) : p.add(update);
             } else {
-                // sqrt(v) / sqrt(bc2) by its reciprocal and one correction, exact (see the class comment)
-                FloatVector root = v.sqrt(), q = root;
-                if (dividesByBc2) {
-                    q = root.mul(sqrtBc2Reciprocal);
-                    q = q.fma(negSqrtBc2, root).fma(sqrtBc2Reciprocal, q);
-                }
-                FloatVector updated = p.add(negStep.mul(m).div(q.add(eps)));
-                // an infinite or NaN sqrt(v) makes the correction NaN: such vectors divide
-                p = dividesByBc2 && updated.compare(VectorOperators.NE, updated).anyTrue() ? p.add(negStep.mul(m).div(root.div(sqrtBc2).add(eps))) : updated;
+                p = exactUpdate(p, m, v, negStep, eps, sqrtBc2, negSqrtBc2, sqrtBc2Reciprocal, dividesByBc2, dividesByBc2);
             }
             p.intoMemorySegment(ps, pAt + o, ORDER);
         }
+    }
+
+    /**
+     * Exact numerics' update of the float32 parameter from the new moments: torch's two divisions,
+     * p + (-step·m) / (sqrt(v)/sqrt(bc2) + eps), the first by the reciprocal and one correction (see the class
+     * comment). An infinite or NaN sqrt(v) makes the correction NaN: with {@code checked}, a vector whose result
+     * holds a NaN divides. Small enough that C2 inlines it in {@link #adam} and {@link #updateAndEncode}, as it
+     * must: a vector argument of a call that is not inlined is boxed. (adamBf16State keeps its own, as its NaN
+     * test also mends the moments' codes.)
+     */
+    private static FloatVector exactUpdate(FloatVector p, FloatVector m, FloatVector v, FloatVector negStep, FloatVector eps,
+                                           FloatVector sqrtBc2, FloatVector negSqrtBc2, FloatVector sqrtBc2Reciprocal,
+                                           boolean dividesByBc2, boolean checked) {
+        FloatVector root = v.sqrt(), q = root;
+        if (dividesByBc2) {
+            q = root.mul(sqrtBc2Reciprocal);
+            q = q.fma(negSqrtBc2, root).fma(sqrtBc2Reciprocal, q);
+        }
+        FloatVector updated = p.add(negStep.mul(m).div(q.add(eps)));
+        return checked && updated.compare(VectorOperators.NE, updated).anyTrue() ? p.add(negStep.mul(m).div(root.div(sqrtBc2).add(eps))) : updated;
     }
 
     /**
@@ -522,15 +534,7 @@ final class VectorMixedAdamKernel implements MixedAdamKernel {
                     FloatVector update = negStep.mul(m).div(max.sqrt().add(eps));
                     p = decoupled ? p.fma(decay, update) : p.add(update);
                 } else {
-                    // sqrt(v) / sqrt(bc2) by its reciprocal and one correction, exact (see the class comment)
-                    FloatVector root = max.sqrt(), q = root;
-                    if (dividesByBc2) {
-                        q = root.mul(sqrtBc2Reciprocal);
-                        q = q.fma(negSqrtBc2, root).fma(sqrtBc2Reciprocal, q);
-                    }
-                    FloatVector updated = p.add(negStep.mul(m).div(q.add(eps)));
-                    // an infinite or NaN sqrt(v) makes the correction NaN: such vectors divide
-                    p = checked && updated.compare(VectorOperators.NE, updated).anyTrue() ? p.add(negStep.mul(m).div(root.div(sqrtBc2).add(eps))) : updated;
+                    p = exactUpdate(p, m, max, negStep, eps, sqrtBc2, negSqrtBc2, sqrtBc2Reciprocal, dividesByBc2, checked);
                 }
                 p.intoMemorySegment(ps, o, ORDER);
 
